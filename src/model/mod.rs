@@ -1,0 +1,10 @@
+//! The domain model: plain data, arena-indexed with typed ids. Nothing here
+//! knows the Kubernetes wire format.
+
+mod cluster;
+mod labels;
+mod resources;
+
+pub use cluster::*;
+pub use labels::*;
+pub use resources::*;

@@ -1,0 +1,147 @@
+//! kube-scheduler's filter phase: one file per filter plugin, named like
+//! upstream (`pkg/scheduler/framework/plugins/*`), with upstream's reason
+//! strings.
+//!
+//! Per-pod state is computed once ([`PodState::new`], upstream's PreFilter)
+//! and updated incrementally ([`PodState::add_pod`] / [`PodState::remove_pod`],
+//! upstream's PreFilterExtensions) so solvers can call [`filter`] millions of
+//! times.
+
+pub mod inter_pod_affinity;
+pub mod node_affinity;
+pub mod node_name;
+pub mod node_ports;
+pub mod node_resources_fit;
+pub mod node_unschedulable;
+pub mod pod_topology_spread;
+pub mod state;
+pub mod taint_toleration;
+
+pub use state::{NodeInfo, PodGroup, Snapshot};
+
+use crate::model::{NodeId, PodId};
+use serde::{Deserialize, Serialize};
+
+/// A kube-scheduler filter plugin, in the default profile's filter order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Plugin {
+    /// `NodeUnschedulable`: cordoned nodes.
+    NodeUnschedulable,
+    /// `NodeName`: `spec.nodeName`.
+    NodeName,
+    /// `TaintToleration`: NoSchedule/NoExecute taints.
+    TaintToleration,
+    /// `NodeAffinity`: node selector and required node affinity.
+    NodeAffinity,
+    /// `NodePorts`: host port conflicts.
+    NodePorts,
+    /// `NodeResourcesFit`: requests against allocatable.
+    NodeResourcesFit,
+    /// `PodTopologySpread`: DoNotSchedule constraints.
+    PodTopologySpread,
+    /// `InterPodAffinity`: required pod affinity and anti-affinity.
+    InterPodAffinity,
+}
+
+impl Plugin {
+    /// All filter plugins in the default profile's order.
+    pub const ALL: [Plugin; 8] = [
+        Plugin::NodeUnschedulable,
+        Plugin::NodeName,
+        Plugin::TaintToleration,
+        Plugin::NodeAffinity,
+        Plugin::NodePorts,
+        Plugin::NodeResourcesFit,
+        Plugin::PodTopologySpread,
+        Plugin::InterPodAffinity,
+    ];
+
+    /// The plugin's upstream name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Plugin::NodeUnschedulable => "NodeUnschedulable",
+            Plugin::NodeName => "NodeName",
+            Plugin::TaintToleration => "TaintToleration",
+            Plugin::NodeAffinity => "NodeAffinity",
+            Plugin::NodePorts => "NodePorts",
+            Plugin::NodeResourcesFit => "NodeResourcesFit",
+            Plugin::PodTopologySpread => "PodTopologySpread",
+            Plugin::InterPodAffinity => "InterPodAffinity",
+        }
+    }
+}
+
+/// Why a node was filtered out: the first failing plugin (kube-scheduler
+/// stops at the first) and its reasons (NodeResourcesFit may give several).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// The failing plugin.
+    pub plugin: Plugin,
+    /// Its reason strings, as upstream prints them.
+    pub reasons: Vec<String>,
+}
+
+/// A plugin's verdict on one node: `Err` carries its reason strings.
+pub type Verdict = Result<(), Vec<String>>;
+
+/// Per-pod precomputed state (upstream's CycleState after PreFilter).
+#[derive(Debug, Clone)]
+pub struct PodState {
+    /// The pod being scheduled.
+    pub pod: PodId,
+    /// InterPodAffinity's counts.
+    pub inter_pod_affinity: inter_pod_affinity::State,
+    /// PodTopologySpread's counts.
+    pub pod_topology_spread: pod_topology_spread::State,
+}
+
+impl PodState {
+    /// PreFilter: computes the state of `pod` against the snapshot.
+    pub fn new(snapshot: &Snapshot, pod: PodId) -> Self {
+        PodState {
+            pod,
+            inter_pod_affinity: inter_pod_affinity::State::new(snapshot, pod),
+            pod_topology_spread: pod_topology_spread::State::new(snapshot, pod),
+        }
+    }
+
+    /// Updates the state for a pod `added` that was placed on `node` after
+    /// the state was computed (call after `Snapshot::assign`).
+    pub fn add_pod(&mut self, snapshot: &Snapshot, added: PodId, node: NodeId) {
+        let pod = self.pod;
+        self.inter_pod_affinity.add_pod(snapshot, pod, added, node);
+        self.pod_topology_spread.add_pod(snapshot, pod, added, node);
+    }
+
+    /// Updates the state for a pod `removed` from `node` (call after
+    /// `Snapshot::unassign`).
+    pub fn remove_pod(&mut self, snapshot: &Snapshot, removed: PodId, node: NodeId) {
+        let pod = self.pod;
+        self.inter_pod_affinity.remove_pod(snapshot, pod, removed, node);
+        self.pod_topology_spread.remove_pod(snapshot, pod, removed, node);
+    }
+}
+
+/// Runs the filter plugins in order on one node; the first failing plugin
+/// rejects the node.
+pub fn filter(snapshot: &Snapshot, state: &PodState, node_id: NodeId) -> Result<(), Rejection> {
+    let pod = snapshot.pod(state.pod);
+    let node = snapshot.node(node_id);
+    let info = snapshot.info(node_id);
+    let reject = |plugin: Plugin| move |reasons: Vec<String>| Rejection { plugin, reasons };
+    node_unschedulable::filter(pod, node).map_err(reject(Plugin::NodeUnschedulable))?;
+    node_name::filter(pod, node).map_err(reject(Plugin::NodeName))?;
+    taint_toleration::filter(pod, node).map_err(reject(Plugin::TaintToleration))?;
+    node_affinity::filter(pod, node).map_err(reject(Plugin::NodeAffinity))?;
+    node_ports::filter(pod, info).map_err(reject(Plugin::NodePorts))?;
+    node_resources_fit::filter(pod, node, info).map_err(reject(Plugin::NodeResourcesFit))?;
+    state
+        .pod_topology_spread
+        .filter(snapshot, pod, node_id)
+        .map_err(reject(Plugin::PodTopologySpread))?;
+    state
+        .inter_pod_affinity
+        .filter(snapshot, pod, node_id)
+        .map_err(reject(Plugin::InterPodAffinity))?;
+    Ok(())
+}

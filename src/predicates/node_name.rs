@@ -1,0 +1,15 @@
+//! `NodeName`: a pod with `spec.nodeName` fits only that node.
+
+use super::Verdict;
+use crate::model::{Node, Pod};
+
+/// Upstream's `ErrReason`.
+pub const ERR_REASON: &str = "node(s) didn't match the requested node name";
+
+/// Filter.
+pub fn filter(pod: &Pod, node: &Node) -> Verdict {
+    match pod.node_name.as_deref() {
+        Some(name) if !name.is_empty() && name != node.name => Err(vec![ERR_REASON.into()]),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,300 @@
+//! The scheduler's view of the cluster at one moment (kube-scheduler's
+//! snapshot of `NodeInfo`s), updated incrementally as pods are assigned
+//! and removed, with an index of pods by (namespace, labels) so that
+//! affinity and spread counting costs O(distinct label sets), not O(pods).
+
+use crate::model::{
+    Cluster, DaemonSet, HostPort, Labels, Node, NodeId, Pod, PodId, PodOrigin, PodPhase,
+    Resources, TaintEffect, Toleration, TolerationOperator,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What is placed on one node (kube-scheduler's `framework.NodeInfo`).
+#[derive(Debug, Clone, Default)]
+pub struct NodeInfo {
+    /// Sum of the requests of the pods on the node.
+    pub requested: Resources,
+    /// Pods on the node.
+    pub pods: Vec<PodId>,
+    /// Host ports in use, one entry per pod port.
+    pub used_ports: Vec<HostPort>,
+    /// Pods on the node with required pod anti-affinity terms.
+    pub pods_with_required_anti_affinity: Vec<PodId>,
+}
+
+/// Pods sharing namespace, labels and terminating flag: the unit in which
+/// selectors are matched.
+#[derive(Debug, Clone)]
+pub struct PodGroup {
+    /// Namespace.
+    pub namespace: String,
+    /// Labels.
+    pub labels: Labels,
+    /// Whether the pods are terminating (PodTopologySpread skips them).
+    pub terminating: bool,
+    /// Number of the group's pods on each node.
+    pub per_node: HashMap<NodeId, u32>,
+}
+
+type GroupKey = (String, Labels, bool);
+
+/// The nodes under consideration and the pods placed on them.
+#[derive(Debug, Clone)]
+pub struct Snapshot<'c> {
+    cluster: &'c Cluster,
+    nodes: Vec<Node>,
+    infos: Vec<NodeInfo>,
+    extra_pods: Vec<Pod>,
+    placement: Vec<Option<NodeId>>,
+    groups: Vec<PodGroup>,
+    group_index: HashMap<GroupKey, u32>,
+    pod_group: Vec<Option<u32>>,
+}
+
+impl<'c> Snapshot<'c> {
+    /// The cluster as it is: existing nodes with their bound pods, and the
+    /// DaemonSet pods each node should run but the input does not show.
+    pub fn new(cluster: &'c Cluster) -> Self {
+        let mut s = Snapshot {
+            cluster,
+            nodes: cluster.nodes.clone(),
+            infos: vec![NodeInfo::default(); cluster.nodes.len()],
+            extra_pods: Vec::new(),
+            placement: vec![None; cluster.pods.len()],
+            groups: Vec::new(),
+            group_index: HashMap::new(),
+            pod_group: vec![None; cluster.pods.len()],
+        };
+        for (i, pod) in cluster.pods.iter().enumerate() {
+            if let (true, Some(node)) = (pod.is_bound(), pod.node) {
+                s.assign(PodId(i as u32), node);
+            }
+        }
+        for n in 0..s.nodes.len() {
+            s.add_missing_daemon_pods(NodeId(n as u32));
+        }
+        s
+    }
+
+    /// The cluster the snapshot was made from.
+    pub fn cluster(&self) -> &'c Cluster {
+        self.cluster
+    }
+
+    /// Number of nodes (existing first, then added ones).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// All node ids.
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> {
+        (0..self.nodes.len() as u32).map(NodeId)
+    }
+
+    /// A node.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// What is placed on a node.
+    pub fn info(&self, id: NodeId) -> &NodeInfo {
+        &self.infos[id.index()]
+    }
+
+    /// A pod: the cluster's, or one the snapshot added.
+    pub fn pod(&self, id: PodId) -> &Pod {
+        let i = id.index();
+        if i < self.cluster.pods.len() {
+            &self.cluster.pods[i]
+        } else {
+            &self.extra_pods[i - self.cluster.pods.len()]
+        }
+    }
+
+    /// Number of pods known to the snapshot (cluster's and added).
+    pub fn pod_count(&self) -> usize {
+        self.placement.len()
+    }
+
+    /// Where a pod is placed, if anywhere.
+    pub fn placement(&self, id: PodId) -> Option<NodeId> {
+        self.placement[id.index()]
+    }
+
+    /// The label groups of placed pods (for selector counting).
+    pub fn groups(&self) -> &[PodGroup] {
+        &self.groups
+    }
+
+    /// Marks a node (un)schedulable, as `kubectl cordon` does.
+    pub fn set_unschedulable(&mut self, id: NodeId, unschedulable: bool) {
+        self.nodes[id.index()].unschedulable = unschedulable;
+    }
+
+    /// Adds a node (e.g. a pool's new node) with the DaemonSet pods it runs.
+    pub fn add_node(&mut self, node: Node) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(node);
+        self.infos.push(NodeInfo::default());
+        self.add_missing_daemon_pods(id);
+        id
+    }
+
+    /// Adds a pod that is not in the cluster (a copy, a DaemonSet pod), unplaced.
+    pub fn add_pod(&mut self, pod: Pod) -> PodId {
+        let id = PodId(self.placement.len() as u32);
+        self.extra_pods.push(pod);
+        self.placement.push(None);
+        self.pod_group.push(None);
+        id
+    }
+
+    /// Places a pod on a node (moving it if it was placed elsewhere).
+    pub fn assign(&mut self, pod_id: PodId, node: NodeId) {
+        if self.placement[pod_id.index()].is_some() {
+            self.unassign(pod_id);
+        }
+        let group = self.group_of(pod_id);
+        let pod = self.pod(pod_id);
+        let spec = Arc::clone(&pod.spec);
+        let info = &mut self.infos[node.index()];
+        info.requested.add(&spec.requests);
+        info.pods.push(pod_id);
+        info.used_ports.extend(spec.host_ports.iter().cloned());
+        if !spec.pod_anti_affinity.is_empty() {
+            info.pods_with_required_anti_affinity.push(pod_id);
+        }
+        *self.groups[group as usize].per_node.entry(node).or_insert(0) += 1;
+        self.placement[pod_id.index()] = Some(node);
+    }
+
+    /// Removes a pod from its node (eviction, or undoing a tentative placement).
+    pub fn unassign(&mut self, pod_id: PodId) {
+        let Some(node) = self.placement[pod_id.index()].take() else {
+            return;
+        };
+        let spec = Arc::clone(&self.pod(pod_id).spec);
+        let info = &mut self.infos[node.index()];
+        info.requested.sub(&spec.requests);
+        if let Some(i) = info.pods.iter().position(|p| *p == pod_id) {
+            info.pods.swap_remove(i);
+        }
+        for port in &spec.host_ports {
+            if let Some(i) = info.used_ports.iter().position(|p| p == port) {
+                info.used_ports.swap_remove(i);
+            }
+        }
+        if let Some(i) = info
+            .pods_with_required_anti_affinity
+            .iter()
+            .position(|p| *p == pod_id)
+        {
+            info.pods_with_required_anti_affinity.swap_remove(i);
+        }
+        if let Some(g) = self.pod_group[pod_id.index()] {
+            let per_node = &mut self.groups[g as usize].per_node;
+            if let Some(c) = per_node.get_mut(&node) {
+                *c -= 1;
+                if *c == 0 {
+                    per_node.remove(&node);
+                }
+            }
+        }
+    }
+
+    fn group_of(&mut self, pod_id: PodId) -> u32 {
+        if let Some(g) = self.pod_group[pod_id.index()] {
+            return g;
+        }
+        let pod = self.pod(pod_id);
+        let key: GroupKey = (pod.namespace.clone(), pod.labels.clone(), pod.terminating);
+        let next = self.groups.len() as u32;
+        let g = *self.group_index.entry(key).or_insert(next);
+        if g == next {
+            let pod = self.pod(pod_id);
+            self.groups.push(PodGroup {
+                namespace: pod.namespace.clone(),
+                labels: pod.labels.clone(),
+                terminating: pod.terminating,
+                per_node: HashMap::new(),
+            });
+        }
+        self.pod_group[pod_id.index()] = Some(g);
+        g
+    }
+
+    /// Places a pod for every DaemonSet that should run on the node and has
+    /// no pod there yet.
+    fn add_missing_daemon_pods(&mut self, node_id: NodeId) {
+        let cluster = self.cluster;
+        for (i, ds) in cluster.daemon_sets.iter().enumerate() {
+            let node = &self.nodes[node_id.index()];
+            if !daemon_should_run(ds, node) {
+                continue;
+            }
+            let present = self.infos[node_id.index()].pods.iter().any(|p| {
+                let p = self.pod(*p);
+                p.namespace == ds.namespace
+                    && p.owner
+                        .as_ref()
+                        .is_some_and(|o| o.kind == "DaemonSet" && o.name == ds.name)
+            });
+            if present {
+                continue;
+            }
+            let pod = Pod {
+                namespace: ds.namespace.clone(),
+                name: format!("{}-{}", ds.name, node.name),
+                labels: ds.template_labels.clone(),
+                spec: Arc::clone(&ds.spec),
+                node_name: Some(node.name.clone()),
+                node: Some(node_id),
+                phase: PodPhase::Running,
+                ready: true,
+                terminating: false,
+                owner: Some(crate::model::OwnerRef {
+                    kind: "DaemonSet".into(),
+                    name: ds.name.clone(),
+                }),
+                origin: PodOrigin::DaemonSet(i as u32),
+            };
+            let id = self.add_pod(pod);
+            self.assign(id, node_id);
+        }
+    }
+}
+
+/// The DaemonSet controller's `NodeShouldRunDaemonPod`: the node matches
+/// the template's node selector and required affinity, and its NoSchedule
+/// and NoExecute taints are tolerated, counting the tolerations the
+/// controller adds to every daemon pod. Resources are not checked.
+pub fn daemon_should_run(ds: &DaemonSet, node: &Node) -> bool {
+    if !super::node_affinity::required_matches(&ds.spec, node) {
+        return false;
+    }
+    node.taints.iter().all(|t| {
+        t.effect == TaintEffect::PreferNoSchedule
+            || ds.spec.tolerations.iter().any(|tol| tol.tolerates(t))
+            || DAEMON_TOLERATIONS.iter().any(|(key, effect)| {
+                Toleration {
+                    key: (*key).into(),
+                    operator: TolerationOperator::Exists,
+                    value: String::new(),
+                    effect: Some(*effect),
+                }
+                .tolerates(t)
+            })
+    })
+}
+
+/// Tolerations the DaemonSet controller adds to every daemon pod
+/// (`pkg/controller/daemon/util.AddOrUpdateDaemonPodTolerations`).
+const DAEMON_TOLERATIONS: [(&str, TaintEffect); 6] = [
+    ("node.kubernetes.io/not-ready", TaintEffect::NoExecute),
+    ("node.kubernetes.io/unreachable", TaintEffect::NoExecute),
+    ("node.kubernetes.io/disk-pressure", TaintEffect::NoSchedule),
+    ("node.kubernetes.io/memory-pressure", TaintEffect::NoSchedule),
+    ("node.kubernetes.io/pid-pressure", TaintEffect::NoSchedule),
+    ("node.kubernetes.io/unschedulable", TaintEffect::NoSchedule),
+];

@@ -1,0 +1,3 @@
+//! Serialisable reports (SPEC.md §2) and their text tables.
+
+pub mod explain;

@@ -1,0 +1,3 @@
+//! Operations over a cluster: explain, and later place, simulate, drain.
+
+pub mod explain;
