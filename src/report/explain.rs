@@ -1,32 +1,110 @@
-//! The `explain` report.
+//! The `explain` report (SPEC.md §2) and its text table.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write;
 
 /// Options of `explain`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct ExplainOptions {
     /// Only this pod (`ns/name`).
     pub pod: Option<String>,
-    /// Reason histogram instead of per-node detail.
+    /// Reason histogram (`reasons`) instead of per-node detail (`filtered`).
     pub summary: bool,
-    /// Add one template node per pool.
+    /// Add one new node per pool (`<pool>-new-0`) to the candidate nodes.
     pub with_pools: bool,
 }
 
 /// The `explain` report.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ExplainReport {
     /// One entry per pending pod, in input order.
     pub pods: Vec<PodExplanation>,
 }
 
+/// One reason a plugin gave for filtering a node out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterReason {
+    /// The filter plugin's name (`TaintToleration`, ...).
+    pub plugin: String,
+    /// Its reason string, as kube-scheduler prints it.
+    pub message: String,
+}
+
+/// A reason and how many nodes it filtered out (`--summary`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonCount {
+    /// The filter plugin's name.
+    pub plugin: String,
+    /// Its reason string.
+    pub message: String,
+    /// Number of nodes it filtered out.
+    pub nodes: usize,
+}
+
 /// Why one pending pod is (un)schedulable.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodExplanation {
     /// `ns/name`.
     pub pod: String,
-    /// The scheduler's summary line.
+    /// Nodes that pass every filter, in node order.
+    pub feasible_nodes: Vec<String>,
+    /// Per filtered node, the first failing plugin's reasons (absent with `--summary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filtered: Option<BTreeMap<String, Vec<FilterReason>>>,
+    /// Reason histogram, most frequent first (only with `--summary`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<ReasonCount>>,
+    /// kube-scheduler's summary line (`0/3 nodes are available: ...`).
     pub message: String,
+}
+
+impl ExplainReport {
+    /// True when some pending pod fits no node (the CLI exits 1).
+    pub fn any_unschedulable(&self) -> bool {
+        self.pods.iter().any(|p| p.feasible_nodes.is_empty())
+    }
+
+    /// A readable table: one block per pod with its summary line, its
+    /// feasible nodes and, per filtered node or per reason, why not.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if self.pods.is_empty() {
+            out.push_str("No pending pods.\n");
+        }
+        for p in &self.pods {
+            let verdict = if p.feasible_nodes.is_empty() {
+                "UNSCHEDULABLE"
+            } else {
+                "schedulable"
+            };
+            let _ = writeln!(out, "{}  [{}]", p.pod, verdict);
+            let _ = writeln!(out, "  {}", p.message);
+            if !p.feasible_nodes.is_empty() {
+                let shown: Vec<&str> = p.feasible_nodes.iter().take(8).map(String::as_str).collect();
+                let more = p.feasible_nodes.len().saturating_sub(shown.len());
+                let _ = write!(out, "  feasible: {}", shown.join(", "));
+                if more > 0 {
+                    let _ = write!(out, " (+{more} more)");
+                }
+                out.push('\n');
+            }
+            if let Some(filtered) = &p.filtered {
+                let width = filtered.keys().map(String::len).max().unwrap_or(0);
+                for (node, reasons) in filtered {
+                    for r in reasons {
+                        let _ = writeln!(out, "  {node:<width$}  {:<18} {}", r.plugin, r.message);
+                    }
+                }
+            }
+            if let Some(reasons) = &p.reasons {
+                for r in reasons {
+                    let _ = writeln!(out, "  {:>6} node(s)  {:<18} {}", r.nodes, r.plugin, r.message);
+                }
+            }
+        }
+        out
+    }
 }

@@ -1,11 +1,151 @@
-//! `explain`: kube-scheduler's filter phase for every pending pod.
+//! `explain`: kube-scheduler's filter phase for every pending pod, with the
+//! other pending pods not yet placed.
 
-use crate::error::Result;
-use crate::model::Cluster;
-use crate::report::explain::{ExplainOptions, ExplainReport};
+use crate::error::{Error, Result};
+use crate::model::{Cluster, PodId, PoolId};
+use crate::predicates::{self, PodState, Rejection, Snapshot};
+use crate::report::explain::{
+    ExplainOptions, ExplainReport, FilterReason, PodExplanation, ReasonCount,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-/// Explains every pending pod.
+/// Explains every pending pod (or the one named in `options.pod`).
 pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainReport> {
-    let _ = (cluster, options);
-    Ok(ExplainReport::default())
+    let mut snapshot = Snapshot::new(cluster);
+    if options.with_pools {
+        for (i, pool) in cluster.pools.iter().enumerate() {
+            snapshot.add_node(pool.new_node(PoolId(i as u32), 0));
+        }
+    }
+    let pods: Vec<PodId> = match &options.pod {
+        None => cluster.pending_pods().collect(),
+        Some(key) => {
+            let found = cluster
+                .pending_pods()
+                .find(|id| cluster.pod(*id).key() == *key);
+            match found {
+                Some(id) => vec![id],
+                None => return Err(Error::Usage(format!("no pending pod {key} in the scenario"))),
+            }
+        }
+    };
+    // Pods with the same namespace, labels, spec and nodeName get the same
+    // verdict on every node: filter each equivalence class once.
+    let mut verdicts: HashMap<ClassKey, Arc<Vec<Result<(), Rejection>>>> = HashMap::new();
+    let mut report = ExplainReport::default();
+    for id in pods {
+        let pod = cluster.pod(id);
+        let key = ClassKey {
+            namespace: pod.namespace.clone(),
+            labels: pod.labels.clone(),
+            spec: Arc::as_ptr(&pod.spec) as usize,
+            node_name: pod.node_name.clone(),
+        };
+        let per_node = verdicts
+            .entry(key)
+            .or_insert_with(|| {
+                let state = PodState::new(&snapshot, id);
+                Arc::new(
+                    snapshot
+                        .node_ids()
+                        .map(|n| predicates::filter(&snapshot, &state, n))
+                        .collect(),
+                )
+            })
+            .clone();
+        report
+            .pods
+            .push(explain_one(&snapshot, &pod.key(), &per_node, options.summary));
+    }
+    Ok(report)
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct ClassKey {
+    namespace: String,
+    labels: crate::model::Labels,
+    spec: usize,
+    node_name: Option<String>,
+}
+
+fn explain_one(
+    snapshot: &Snapshot,
+    pod: &str,
+    per_node: &[Result<(), Rejection>],
+    summary: bool,
+) -> PodExplanation {
+    let mut feasible = Vec::new();
+    let mut filtered: BTreeMap<String, Vec<FilterReason>> = BTreeMap::new();
+    // (reason, plugin) -> node count, the scheduler's histogram.
+    let mut histogram: BTreeMap<(&str, &'static str), usize> = BTreeMap::new();
+    for (i, verdict) in per_node.iter().enumerate() {
+        let node = &snapshot.node(crate::model::NodeId(i as u32)).name;
+        match verdict {
+            Ok(()) => feasible.push(node.clone()),
+            Err(rejection) => {
+                let plugin = rejection.plugin.name();
+                for reason in &rejection.reasons {
+                    *histogram.entry((reason.as_str(), plugin)).or_insert(0) += 1;
+                }
+                if !summary {
+                    filtered.insert(
+                        node.clone(),
+                        rejection
+                            .reasons
+                            .iter()
+                            .map(|r| FilterReason {
+                                plugin: plugin.to_string(),
+                                message: r.clone(),
+                            })
+                            .collect(),
+                    );
+                }
+            }
+        }
+    }
+    let message = summary_message(feasible.len(), per_node.len(), &histogram);
+    let reasons = summary.then(|| {
+        let mut counts: Vec<ReasonCount> = histogram
+            .iter()
+            .map(|((message, plugin), nodes)| ReasonCount {
+                plugin: plugin.to_string(),
+                message: message.to_string(),
+                nodes: *nodes,
+            })
+            .collect();
+        counts.sort_by(|a, b| b.nodes.cmp(&a.nodes).then_with(|| a.message.cmp(&b.message)));
+        counts
+    });
+    PodExplanation {
+        pod: pod.to_string(),
+        feasible_nodes: feasible,
+        filtered: (!summary).then_some(filtered),
+        reasons,
+        message,
+    }
+}
+
+/// kube-scheduler's `FitError` line: `0/3 nodes are available: 1 Insufficient
+/// cpu, 2 node(s) had untolerated taint {a: b}.` — reasons as "count reason",
+/// sorted as strings (upstream's `sortReasonsHistogram`).
+fn summary_message(
+    feasible: usize,
+    total: usize,
+    histogram: &BTreeMap<(&str, &'static str), usize>,
+) -> String {
+    if total == 0 {
+        return "no nodes available to schedule pods".to_string();
+    }
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for ((reason, _), n) in histogram {
+        *by_reason.entry(reason).or_insert(0) += n;
+    }
+    let mut parts: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.sort();
+    if parts.is_empty() {
+        format!("{feasible}/{total} nodes are available.")
+    } else {
+        format!("{feasible}/{total} nodes are available: {}.", parts.join(", "))
+    }
 }
