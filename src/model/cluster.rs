@@ -238,7 +238,9 @@ pub struct PodSpec {
     pub preferred_pod_anti_affinity: Vec<WeightedPodAffinityTerm>,
     /// `spec.topologySpreadConstraints`.
     pub topology_spread: Vec<TopologySpreadConstraint>,
-    /// Host ports of all containers (init containers included, as upstream).
+    /// Host ports (`hostPort > 0`) of the containers and of the init
+    /// containers with `restartPolicy: Always` (sidecars); other init
+    /// containers' ports are not counted (`schedutil.GetHostPorts`).
     pub host_ports: Vec<HostPort>,
     /// Resolved priority (`spec.priority`, else the PriorityClass's value).
     pub priority: i32,

@@ -97,6 +97,20 @@ impl Requirement {
     pub fn matches(&self, labels: &Labels) -> bool {
         self.matches_value(labels.get(&self.key).map(String::as_str))
     }
+
+    /// Whether `labels.NewRequirement` accepts this requirement: a qualified
+    /// key; values for `In`/`NotIn`, none for `Exists`/`DoesNotExist`, one
+    /// integer for `Gt`/`Lt`; every value a valid label value.
+    pub fn is_valid(&self) -> bool {
+        let counts_ok = match self.operator {
+            Operator::In | Operator::NotIn => !self.values.is_empty(),
+            Operator::Exists | Operator::DoesNotExist => self.values.is_empty(),
+            Operator::Gt | Operator::Lt => {
+                self.values.len() == 1 && self.values[0].parse::<i64>().is_ok()
+            }
+        };
+        counts_ok && is_qualified_name(&self.key) && self.values.iter().all(|v| is_label_value(v))
+    }
 }
 
 /// A `metav1.LabelSelector` converted to requirements. A nil selector
@@ -146,26 +160,102 @@ impl LabelSelector {
 }
 
 /// A `NodeSelectorTerm`: its expressions and fields are ANDed. A term with
-/// neither matches no node.
+/// neither matches no node, and so does a term that upstream fails to parse
+/// (`nodeaffinity.NewLazyErrorNodeSelector` skips such terms).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NodeSelectorTerm {
     /// Requirements on node labels.
     pub match_expressions: Vec<Requirement>,
-    /// Requirements on node fields (only `metadata.name` is supported, as upstream).
+    /// Requirements on node fields: `In`/`NotIn` with exactly one value.
+    /// Only `metadata.name` has a value; any other field reads as "".
     pub match_fields: Vec<Requirement>,
 }
 
 impl NodeSelectorTerm {
-    /// Whether the term matches a node with these labels and name.
+    /// Whether the term matches a node with these labels and name
+    /// (`nodeSelectorTerm.match` of component-helpers' `nodeaffinity`).
     pub fn matches(&self, node_labels: &Labels, node_name: &str) -> bool {
         if self.match_expressions.is_empty() && self.match_fields.is_empty() {
             return false;
         }
-        self.match_expressions.iter().all(|r| r.matches(node_labels))
-            && self.match_fields.iter().all(|r| {
-                r.key == "metadata.name" && r.matches_value(Some(node_name))
-            })
+        // Upstream only consults the field selector when the node has a
+        // field to offer (`extractNodeFields` skips an empty name).
+        let matched = self
+            .match_expressions
+            .iter()
+            .all(|r| r.matches(node_labels))
+            && (node_name.is_empty()
+                || self
+                    .match_fields
+                    .iter()
+                    .all(|r| field_matches(r, node_name)));
+        // An unparsable term never matches; checked last because it costs
+        // more than a mismatch and cannot turn a mismatch into a match.
+        matched
+            && self.match_expressions.iter().all(Requirement::is_valid)
+            && self.match_fields.iter().all(is_valid_field_requirement)
     }
+}
+
+/// `fields.OneTermEqualSelector` / `OneTermNotEqualSelector` over the node's
+/// field set, which holds only `metadata.name`.
+fn field_matches(r: &Requirement, node_name: &str) -> bool {
+    let value = if r.key == "metadata.name" {
+        node_name
+    } else {
+        ""
+    };
+    let want = r.values.first().map_or("", String::as_str);
+    match r.operator {
+        Operator::In => value == want,
+        Operator::NotIn => value != want,
+        _ => false,
+    }
+}
+
+/// `nodeSelectorRequirementsAsFieldSelector`: only `In` and `NotIn`, each
+/// with exactly one value.
+fn is_valid_field_requirement(r: &Requirement) -> bool {
+    matches!(r.operator, Operator::In | Operator::NotIn) && r.values.len() == 1
+}
+
+/// `validation.IsQualifiedName`: an optional DNS-1123 subdomain prefix and
+/// `/`, then a name of at most 63 alphanumerics, `-`, `_`, `.`, starting and
+/// ending alphanumeric.
+fn is_qualified_name(key: &str) -> bool {
+    let mut parts = key.split('/');
+    let (prefix, name) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(name), None, _) => (None, name),
+        (Some(prefix), Some(name), None) => (Some(prefix), name),
+        _ => return false,
+    };
+    prefix.is_none_or(is_dns1123_subdomain) && !name.is_empty() && is_label_value(name)
+}
+
+/// `validation.IsDNS1123Subdomain`: at most 253 characters, dot-separated
+/// labels of lowercase alphanumerics and `-`, starting and ending alphanumeric.
+fn is_dns1123_subdomain(s: &str) -> bool {
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    s.len() <= 253
+        && s.split('.').all(|label| {
+            let b = label.as_bytes();
+            !b.is_empty()
+                && alnum(b[0])
+                && alnum(b[b.len() - 1])
+                && b.iter().all(|&c| alnum(c) || c == b'-')
+        })
+}
+
+/// `validation.IsValidLabelValue`: empty, or at most 63 alphanumerics, `-`,
+/// `_`, `.`, starting and ending alphanumeric.
+fn is_label_value(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.is_empty()
+        || (b.len() <= 63
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.')))
 }
 
 /// A `NodeSelector`: its terms are ORed.
@@ -199,5 +289,51 @@ mod tests {
         assert!(!LabelSelector::nothing().matches(&l));
         assert!(LabelSelector::everything().matches(&l));
         assert!(!NodeSelectorTerm::default().matches(&l, "n"));
+    }
+
+    #[test]
+    fn requirement_validity_follows_new_requirement() {
+        let ok = |k: &str, op, v: &[&str]| Requirement::new(k, op, v).is_valid();
+        assert!(ok("a", Operator::In, &["x", ""]));
+        assert!(ok("example.com/a-b_c.d", Operator::Exists, &[]));
+        assert!(ok("k", Operator::Gt, &["0204"]));
+        assert!(!ok("k", Operator::NotIn, &[]));
+        assert!(!ok("k", Operator::Exists, &["x"]));
+        assert!(!ok("k", Operator::Gt, &["1", "2"]));
+        assert!(!ok("k", Operator::Lt, &["x"]));
+        assert!(!ok("invalid key", Operator::In, &["x"]));
+        assert!(!ok("Example.com/a", Operator::In, &["x"]));
+        assert!(!ok("/a", Operator::In, &["x"]));
+        assert!(!ok("a/b/c", Operator::In, &["x"]));
+        assert!(!ok("k", Operator::NotIn, &["invalid value: ___@#$%^"]));
+        assert!(!ok("k", Operator::In, &[&"x".repeat(64)]));
+    }
+
+    #[test]
+    fn match_fields_follow_the_field_selector() {
+        let l = Labels::new();
+        let fields = |r: Requirement| NodeSelectorTerm {
+            match_expressions: vec![],
+            match_fields: vec![r],
+        };
+        let name_in = fields(Requirement::new("metadata.name", Operator::In, &["n1"]));
+        assert!(name_in.matches(&l, "n1"));
+        assert!(!name_in.matches(&l, "n2"));
+        // A node without a name offers no fields: the field selector is skipped.
+        assert!(name_in.matches(&l, ""));
+        // Other fields read as "".
+        assert!(fields(Requirement::new("spec.x", Operator::NotIn, &["a"])).matches(&l, "n1"));
+        assert!(fields(Requirement::new("spec.x", Operator::In, &[""])).matches(&l, "n1"));
+        assert!(!fields(Requirement::new("spec.x", Operator::In, &["a"])).matches(&l, "n1"));
+        // Not exactly one value, or another operator: a parse error.
+        assert!(!fields(Requirement::new(
+            "metadata.name",
+            Operator::In,
+            &["n1", "n2"]
+        ))
+        .matches(&l, "n1"));
+        assert!(
+            !fields(Requirement::new("metadata.name", Operator::Exists, &[])).matches(&l, "n1")
+        );
     }
 }

@@ -89,6 +89,8 @@ pub type Verdict = Result<(), Vec<String>>;
 pub struct PodState {
     /// The pod being scheduled.
     pub pod: PodId,
+    /// NodeAffinity's PreFilter result (node names pinned by `matchFields`).
+    pub node_affinity: node_affinity::PreFilter,
     /// InterPodAffinity's counts.
     pub inter_pod_affinity: inter_pod_affinity::State,
     /// PodTopologySpread's counts.
@@ -100,6 +102,7 @@ impl PodState {
     pub fn new(snapshot: &Snapshot, pod: PodId) -> Self {
         PodState {
             pod,
+            node_affinity: node_affinity::pre_filter(&snapshot.pod(pod).spec),
             inter_pod_affinity: inter_pod_affinity::State::new(snapshot, pod),
             pod_topology_spread: pod_topology_spread::State::new(snapshot, pod),
         }
@@ -129,6 +132,12 @@ pub fn filter(snapshot: &Snapshot, state: &PodState, node_id: NodeId) -> Result<
     let node = snapshot.node(node_id);
     let info = snapshot.info(node_id);
     let reject = |plugin: Plugin| move |reasons: Vec<String>| Rejection { plugin, reasons };
+    // Nodes outside NodeAffinity's PreFilter result are rejected before any
+    // Filter runs, as the framework does.
+    state
+        .node_affinity
+        .admits(node)
+        .map_err(reject(Plugin::NodeAffinity))?;
     node_unschedulable::filter(pod, node).map_err(reject(Plugin::NodeUnschedulable))?;
     node_name::filter(pod, node).map_err(reject(Plugin::NodeName))?;
     taint_toleration::filter(pod, node).map_err(reject(Plugin::TaintToleration))?;

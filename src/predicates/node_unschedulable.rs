@@ -10,7 +10,8 @@ pub const ERR_REASON_UNSCHEDULABLE: &str = "node(s) were unschedulable";
 /// The taint a cordoned node is treated as having.
 pub const TAINT_NODE_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
 
-/// Filter.
+/// Filter: a cordoned node rejects the pod unless one of its tolerations
+/// tolerates `node.kubernetes.io/unschedulable:NoSchedule` (empty value).
 pub fn filter(pod: &Pod, node: &Node) -> Verdict {
     if !node.unschedulable {
         return Ok(());

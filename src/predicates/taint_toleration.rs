@@ -1,5 +1,10 @@
 //! `TaintToleration`: every NoSchedule and NoExecute taint of the node must
-//! be tolerated; PreferNoSchedule only scores.
+//! be tolerated; PreferNoSchedule only scores. The reason names the first
+//! untolerated taint in the node's order, as `{key: value}`.
+//!
+//! Toleration operators are `Equal` and `Exists`; the alpha `Lt`/`Gt`
+//! operators (feature gate `TaintTolerationComparisonOperators`, off by
+//! default) are not modelled.
 
 use super::Verdict;
 use crate::model::{Node, Pod, Taint, TaintEffect, Toleration};
@@ -19,10 +24,13 @@ pub fn find_untolerated<'a>(
 
 /// Whether a taint's effect makes it a filter (NoSchedule, NoExecute).
 pub fn is_hard(taint: &Taint) -> bool {
-    matches!(taint.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+    matches!(
+        taint.effect,
+        TaintEffect::NoSchedule | TaintEffect::NoExecute
+    )
 }
 
-/// Filter.
+/// Filter: `node(s) had untolerated taint {<key>: <value>}`.
 pub fn filter(pod: &Pod, node: &Node) -> Verdict {
     match find_untolerated(&node.taints, &pod.spec.tolerations, is_hard) {
         None => Ok(()),
