@@ -216,7 +216,7 @@ pub struct TopologySpreadConstraint {
 
 /// What kube-scheduler reads of a pod spec. Shared (`Arc`) by all replicas
 /// of a workload, so 150,000 pods cost a few hundred specs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PodSpec {
     /// Effective requests (containers, sidecars, init containers, overhead).
     pub requests: Resources,

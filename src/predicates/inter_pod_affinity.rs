@@ -1,29 +1,358 @@
-//! Placeholder: being written.
+//! `InterPodAffinity`: the incoming pod's required pod affinity and
+//! anti-affinity, and the required anti-affinity of the pods already placed
+//! (upstream `pkg/scheduler/framework/plugins/interpodaffinity/filtering.go`).
+//!
+//! [`State::new`] is upstream's PreFilter. It counts, per topology pair
+//! (topology key, value), the placed pods that match the incoming pod's
+//! affinity terms (a pod counts only if it matches *all* of them), its
+//! anti-affinity terms (each matching term counts), and the placed pods whose
+//! anti-affinity terms match the incoming pod. Selectors are matched once
+//! per [`PodGroup`](super::PodGroup) of the snapshot (namespace, labels), and
+//! the existing pods' anti-affinity is read from each node's
+//! `pods_with_required_anti_affinity` list, matching each distinct spec once.
+//! [`State::add_pod`] / [`State::remove_pod`] are upstream's AddPod/RemovePod
+//! (`preFilterState.updateWithPod`). [`State::filter`] checks, in upstream's
+//! order, affinity, anti-affinity, then existing pods' anti-affinity.
 
 use super::{Snapshot, Verdict};
-use crate::model::{NodeId, Pod, PodId};
+use crate::model::{Cluster, Labels, NodeId, Pod, PodAffinityTerm, PodId};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-/// Precomputed per-pod state.
+/// Upstream's `ErrReasonExistingAntiAffinityRulesNotMatch`.
+pub const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH: &str =
+    "node(s) didn't satisfy existing pods anti-affinity rules";
+/// Upstream's `ErrReasonAffinityRulesNotMatch`.
+pub const ERR_REASON_AFFINITY_RULES_NOT_MATCH: &str = "node(s) didn't match pod affinity rules";
+/// Upstream's `ErrReasonAntiAffinityRulesNotMatch`.
+pub const ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH: &str =
+    "node(s) didn't match pod anti-affinity rules";
+
+/// `framework.AffinityTerm.Matches`: whether a pod in `namespace` with
+/// `labels` is selected by `term`. Its namespace must be listed in the term
+/// or selected by the term's namespace selector (against the namespace's
+/// labels, [`Cluster::labels_of_namespace`]; a nil namespace selector selects
+/// no namespace, an empty one every namespace), and its labels must match
+/// the term's label selector (nil selects nothing).
+pub fn term_matches(
+    term: &PodAffinityTerm,
+    cluster: &Cluster,
+    namespace: &str,
+    labels: &Labels,
+) -> bool {
+    if !term.selector.matches(labels) {
+        return false;
+    }
+    if term.namespaces.iter().any(|n| n == namespace) {
+        return true;
+    }
+    match &term.namespace_selector {
+        None => false,
+        Some(sel) if sel.is_empty() => true,
+        Some(sel) => sel.matches(&cluster.labels_of_namespace(namespace)),
+    }
+}
+
+/// Whether a pod matches every term (upstream `podMatchesAllAffinityTerms`):
+/// false when there is no term.
+fn matches_all(
+    terms: &[PodAffinityTerm],
+    cluster: &Cluster,
+    namespace: &str,
+    labels: &Labels,
+) -> bool {
+    !terms.is_empty()
+        && terms
+            .iter()
+            .all(|t| term_matches(t, cluster, namespace, labels))
+}
+
+/// Counts of pods per topology pair (upstream `topologyToMatchedTermCount`),
+/// keyed by topology key, then topology value. A pair whose count reaches
+/// zero is removed, as upstream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopologyCounts {
+    by_key: HashMap<String, HashMap<String, i64>>,
+}
+
+impl TopologyCounts {
+    /// The count of the pair (`key`, `value`), 0 when absent.
+    pub fn get(&self, key: &str, value: &str) -> i64 {
+        self.by_key
+            .get(key)
+            .and_then(|values| values.get(value))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// True when no pair has a non-zero count.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// All pairs with their counts, sorted (for tests and reports).
+    pub fn to_map(&self) -> BTreeMap<(String, String), i64> {
+        self.by_key
+            .iter()
+            .flat_map(|(k, values)| {
+                values
+                    .iter()
+                    .map(move |(v, c)| ((k.clone(), v.clone()), *c))
+            })
+            .collect()
+    }
+
+    /// Adds `delta` to the pair (`key`, the node's value of `key`), if the
+    /// node has the label (upstream `topologyToMatchedTermCount.update`).
+    fn update(&mut self, node_labels: &Labels, key: &str, delta: i64) {
+        let Some(value) = node_labels.get(key) else {
+            return;
+        };
+        if delta == 0 {
+            return;
+        }
+        let values = match self.by_key.get_mut(key) {
+            Some(values) => values,
+            None => self.by_key.entry(key.to_string()).or_default(),
+        };
+        match values.get_mut(value.as_str()) {
+            Some(count) => {
+                *count += delta;
+                if *count == 0 {
+                    values.remove(value.as_str());
+                }
+            }
+            None => {
+                values.insert(value.clone(), delta);
+            }
+        }
+        if values.is_empty() {
+            self.by_key.remove(key);
+        }
+    }
+
+    /// Whether some pair (k, the node's value of k) has a positive count:
+    /// upstream iterates over the node's labels; iterating over the (few)
+    /// topology keys present gives the same answer.
+    fn any_on_node(&self, node_labels: &Labels) -> bool {
+        self.by_key.iter().any(|(key, values)| {
+            node_labels
+                .get(key)
+                .and_then(|v| values.get(v.as_str()))
+                .is_some_and(|c| *c > 0)
+        })
+    }
+}
+
+/// Precomputed per-pod state (upstream's `preFilterState`).
 #[derive(Debug, Clone, Default)]
-pub struct State {}
+pub struct State {
+    /// Placed pods whose required anti-affinity terms match the incoming pod.
+    existing_anti_affinity: TopologyCounts,
+    /// Placed pods matching all the incoming pod's required affinity terms.
+    affinity: TopologyCounts,
+    /// Placed pods matching the incoming pod's required anti-affinity terms.
+    anti_affinity: TopologyCounts,
+    /// The incoming pod matches all its own affinity terms ("first pod" rule).
+    self_affinity: bool,
+}
 
 impl State {
-    /// PreFilter.
+    /// PreFilter: counts the snapshot's placed pods for `pod` (which should
+    /// not itself be placed). Cost: O(groups × terms) selector matches plus
+    /// O(nodes the matching groups are on), and one match per distinct spec
+    /// of the pods with required anti-affinity.
     pub fn new(snapshot: &Snapshot, pod: PodId) -> Self {
-        let _ = (snapshot, pod);
-        State {}
+        let cluster = snapshot.cluster();
+        let incoming = snapshot.pod(pod);
+        let spec = &incoming.spec;
+        let mut state = State::default();
+
+        // Existing pods' anti-affinity against the incoming pod
+        // (upstream getExistingAntiAffinityCounts).
+        let mut matched_terms: HashMap<usize, Vec<bool>> = HashMap::new();
+        for node_id in snapshot.node_ids() {
+            let info = snapshot.info(node_id);
+            if info.pods_with_required_anti_affinity.is_empty() {
+                continue;
+            }
+            let node_labels = &snapshot.node(node_id).labels;
+            for &existing_id in &info.pods_with_required_anti_affinity {
+                let existing = snapshot.pod(existing_id);
+                let terms = &existing.spec.pod_anti_affinity;
+                // The match depends only on the terms and the incoming pod,
+                // and replicas share their spec: match each spec once.
+                let matched = matched_terms
+                    .entry(Arc::as_ptr(&existing.spec) as usize)
+                    .or_insert_with(|| {
+                        terms
+                            .iter()
+                            .map(|t| {
+                                term_matches(t, cluster, &incoming.namespace, &incoming.labels)
+                            })
+                            .collect()
+                    });
+                for (term, _) in terms.iter().zip(matched.iter()).filter(|(_, m)| **m) {
+                    state
+                        .existing_anti_affinity
+                        .update(node_labels, &term.topology_key, 1);
+                }
+            }
+        }
+
+        // Placed pods against the incoming pod's terms
+        // (upstream getIncomingAffinityAntiAffinityCounts), per label group.
+        let affinity = &spec.pod_affinity;
+        let anti_affinity = &spec.pod_anti_affinity;
+        if !affinity.is_empty() || !anti_affinity.is_empty() {
+            let mut anti_matched: Vec<bool> = Vec::with_capacity(anti_affinity.len());
+            for group in snapshot.groups() {
+                if group.per_node.is_empty() {
+                    continue;
+                }
+                let all_affinity = matches_all(affinity, cluster, &group.namespace, &group.labels);
+                anti_matched.clear();
+                anti_matched.extend(
+                    anti_affinity
+                        .iter()
+                        .map(|t| term_matches(t, cluster, &group.namespace, &group.labels)),
+                );
+                if !all_affinity && !anti_matched.contains(&true) {
+                    continue;
+                }
+                for (&node_id, &count) in &group.per_node {
+                    let node_labels = &snapshot.node(node_id).labels;
+                    let count = i64::from(count);
+                    if all_affinity {
+                        for term in affinity {
+                            state
+                                .affinity
+                                .update(node_labels, &term.topology_key, count);
+                        }
+                    }
+                    for (term, _) in anti_affinity
+                        .iter()
+                        .zip(anti_matched.iter())
+                        .filter(|(_, m)| **m)
+                    {
+                        state
+                            .anti_affinity
+                            .update(node_labels, &term.topology_key, count);
+                    }
+                }
+            }
+        }
+        state.self_affinity = matches_all(affinity, cluster, &incoming.namespace, &incoming.labels);
+        state
     }
-    /// AddPod.
+
+    /// AddPod: `added` was placed on `node` after the state was computed.
     pub fn add_pod(&mut self, snapshot: &Snapshot, pod: PodId, added: PodId, node: NodeId) {
-        let _ = (snapshot, pod, added, node);
+        self.update_with_pod(snapshot, pod, added, node, 1);
     }
-    /// RemovePod.
+
+    /// RemovePod: `removed` was removed from `node` after the state was computed.
     pub fn remove_pod(&mut self, snapshot: &Snapshot, pod: PodId, removed: PodId, node: NodeId) {
-        let _ = (snapshot, pod, removed, node);
+        self.update_with_pod(snapshot, pod, removed, node, -1);
     }
-    /// Filter.
+
+    /// Upstream `preFilterState.updateWithPod`.
+    fn update_with_pod(
+        &mut self,
+        snapshot: &Snapshot,
+        pod: PodId,
+        other: PodId,
+        node: NodeId,
+        delta: i64,
+    ) {
+        let cluster = snapshot.cluster();
+        let incoming = snapshot.pod(pod);
+        let other = snapshot.pod(other);
+        let node_labels = &snapshot.node(node).labels;
+        for term in &other.spec.pod_anti_affinity {
+            if term_matches(term, cluster, &incoming.namespace, &incoming.labels) {
+                self.existing_anti_affinity
+                    .update(node_labels, &term.topology_key, delta);
+            }
+        }
+        let affinity = &incoming.spec.pod_affinity;
+        if matches_all(affinity, cluster, &other.namespace, &other.labels) {
+            for term in affinity {
+                self.affinity.update(node_labels, &term.topology_key, delta);
+            }
+        }
+        for term in &incoming.spec.pod_anti_affinity {
+            if term_matches(term, cluster, &other.namespace, &other.labels) {
+                self.anti_affinity
+                    .update(node_labels, &term.topology_key, delta);
+            }
+        }
+    }
+
+    /// Filter: O(terms + distinct topology keys of the existing pods'
+    /// matching anti-affinity terms) hash lookups.
     pub fn filter(&self, snapshot: &Snapshot, pod: &Pod, node: NodeId) -> Verdict {
-        let _ = (snapshot, pod, node);
+        let node_labels = &snapshot.node(node).labels;
+        if !self.satisfies_pod_affinity(pod, node_labels) {
+            return Err(vec![ERR_REASON_AFFINITY_RULES_NOT_MATCH.into()]);
+        }
+        if !self.satisfies_pod_anti_affinity(pod, node_labels) {
+            return Err(vec![ERR_REASON_ANTI_AFFINITY_RULES_NOT_MATCH.into()]);
+        }
+        if self.existing_anti_affinity.any_on_node(node_labels) {
+            return Err(vec![
+                ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH.into()
+            ]);
+        }
         Ok(())
+    }
+
+    /// Upstream `satisfyPodAffinity`: every term's topology key must be on
+    /// the node, and every term's domain must hold a matching pod, unless no
+    /// pod anywhere matches and the pod matches its own terms.
+    fn satisfies_pod_affinity(&self, pod: &Pod, node_labels: &Labels) -> bool {
+        let mut pods_exist = true;
+        for term in &pod.spec.pod_affinity {
+            match node_labels.get(&term.topology_key) {
+                Some(value) => {
+                    if self.affinity.get(&term.topology_key, value) <= 0 {
+                        pods_exist = false;
+                    }
+                }
+                None => return false,
+            }
+        }
+        pods_exist || (self.affinity.is_empty() && self.self_affinity)
+    }
+
+    /// Upstream `satisfyPodAntiAffinity`: no term's domain (on a node that
+    /// has its topology key) holds a matching pod.
+    fn satisfies_pod_anti_affinity(&self, pod: &Pod, node_labels: &Labels) -> bool {
+        if self.anti_affinity.is_empty() {
+            return true;
+        }
+        pod.spec.pod_anti_affinity.iter().all(|term| {
+            node_labels
+                .get(&term.topology_key)
+                .is_none_or(|value| self.anti_affinity.get(&term.topology_key, value) <= 0)
+        })
+    }
+
+    /// Placed pods whose required anti-affinity terms match the incoming
+    /// pod, per topology pair (upstream `existingAntiAffinityCounts`).
+    pub fn existing_anti_affinity_counts(&self) -> &TopologyCounts {
+        &self.existing_anti_affinity
+    }
+
+    /// Placed pods matching all the incoming pod's required affinity terms,
+    /// per topology pair (upstream `affinityCounts`).
+    pub fn affinity_counts(&self) -> &TopologyCounts {
+        &self.affinity
+    }
+
+    /// Placed pods matching the incoming pod's required anti-affinity terms,
+    /// per topology pair (upstream `antiAffinityCounts`).
+    pub fn anti_affinity_counts(&self) -> &TopologyCounts {
+        &self.anti_affinity
     }
 }

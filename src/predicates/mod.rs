@@ -129,21 +129,13 @@ impl PodState {
 /// rejects the node.
 pub fn filter(snapshot: &Snapshot, state: &PodState, node_id: NodeId) -> Result<(), Rejection> {
     let pod = snapshot.pod(state.pod);
-    let node = snapshot.node(node_id);
-    let info = snapshot.info(node_id);
+    filter_node_local(
+        pod,
+        snapshot.node(node_id),
+        snapshot.info(node_id),
+        &state.node_affinity,
+    )?;
     let reject = |plugin: Plugin| move |reasons: Vec<String>| Rejection { plugin, reasons };
-    // Nodes outside NodeAffinity's PreFilter result are rejected before any
-    // Filter runs, as the framework does.
-    state
-        .node_affinity
-        .admits(node)
-        .map_err(reject(Plugin::NodeAffinity))?;
-    node_unschedulable::filter(pod, node).map_err(reject(Plugin::NodeUnschedulable))?;
-    node_name::filter(pod, node).map_err(reject(Plugin::NodeName))?;
-    taint_toleration::filter(pod, node).map_err(reject(Plugin::TaintToleration))?;
-    node_affinity::filter(pod, node).map_err(reject(Plugin::NodeAffinity))?;
-    node_ports::filter(pod, info).map_err(reject(Plugin::NodePorts))?;
-    node_resources_fit::filter(pod, node, info).map_err(reject(Plugin::NodeResourcesFit))?;
     state
         .pod_topology_spread
         .filter(snapshot, pod, node_id)
@@ -152,5 +144,30 @@ pub fn filter(snapshot: &Snapshot, state: &PodState, node_id: NodeId) -> Result<
         .inter_pod_affinity
         .filter(snapshot, pod, node_id)
         .map_err(reject(Plugin::InterPodAffinity))?;
+    Ok(())
+}
+
+/// The plugins that look at one node only (everything but PodTopologySpread
+/// and InterPodAffinity), in filter order. Their verdict for a node changes
+/// only when that node's pods change, so solvers use them to precompute
+/// which pod classes may go where.
+pub fn filter_node_local(
+    pod: &crate::model::Pod,
+    node: &crate::model::Node,
+    info: &NodeInfo,
+    node_affinity_pre_filter: &node_affinity::PreFilter,
+) -> Result<(), Rejection> {
+    let reject = |plugin: Plugin| move |reasons: Vec<String>| Rejection { plugin, reasons };
+    // Nodes outside NodeAffinity's PreFilter result are rejected before any
+    // Filter runs, as the framework does.
+    node_affinity_pre_filter
+        .admits(node)
+        .map_err(reject(Plugin::NodeAffinity))?;
+    node_unschedulable::filter(pod, node).map_err(reject(Plugin::NodeUnschedulable))?;
+    node_name::filter(pod, node).map_err(reject(Plugin::NodeName))?;
+    taint_toleration::filter(pod, node).map_err(reject(Plugin::TaintToleration))?;
+    node_affinity::filter(pod, node).map_err(reject(Plugin::NodeAffinity))?;
+    node_ports::filter(pod, info).map_err(reject(Plugin::NodePorts))?;
+    node_resources_fit::filter(pod, node, info).map_err(reject(Plugin::NodeResourcesFit))?;
     Ok(())
 }
