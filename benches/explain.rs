@@ -29,7 +29,9 @@ fn bench_explain(c: &mut Criterion) {
         ..ExplainOptions::default()
     };
     let mut group = c.benchmark_group("explain_5000n_100000b_1000p");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     let workloads = scenario(50);
     group.bench_function("50_deployments", |b| {
         b.iter(|| explain(&workloads, &options).expect("explain"))

@@ -31,9 +31,13 @@ pub mod ingest;
 pub mod model;
 pub mod predicates;
 pub mod report;
+pub mod scoring;
 pub mod solvers;
 
 pub use error::{Error, Result};
 pub use ingest::{read_scenario, Input};
 pub use report::explain::{ExplainOptions, ExplainReport};
+pub use report::place::{PlaceOptions, PlaceReport};
 pub use solvers::explain::explain;
+pub use solvers::place::place;
+pub use solvers::simulate::simulate;

@@ -2,13 +2,17 @@
 //! prints its report. No planning logic lives here.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use podplan::ingest::generate::{generate, GenerateOptions};
-use podplan::{explain, read_scenario, ExplainOptions, Input};
+use podplan::ingest::generate::{generate, ladder, GenerateOptions, LadderSize};
+use podplan::{explain, place, read_scenario, simulate, ExplainOptions, Input, PlaceOptions};
 use std::io::Read;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "podplan", version, about = "Plans where Kubernetes pods go, with kube-scheduler's semantics")]
+#[command(
+    name = "podplan",
+    version,
+    about = "Plans where Kubernetes pods go, with kube-scheduler's semantics"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -42,8 +46,39 @@ enum Command {
         #[arg(long, short, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
+    /// Where should the pending pods go, and which nodes to add, at least cost.
+    Place {
+        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Wall-clock limit in seconds (parsing included).
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
+        /// Let bound pods move too (consolidation).
+        #[arg(long)]
+        repack: bool,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// What kube-scheduler and cluster-autoscaler would do: the baseline.
+    Simulate {
+        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Wall-clock limit in seconds (parsing included).
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
     /// Write a generated multi-tenant scenario (a kubectl-style List) to stdout.
     Generate {
+        /// A capacity-planning ladder instance (xs, s, m, l, xl) instead of
+        /// the explain-style cluster.
+        #[arg(long)]
+        ladder: Option<String>,
         /// Existing nodes.
         #[arg(long, default_value_t = 50)]
         nodes: usize,
@@ -75,15 +110,88 @@ fn read_files(files: &[String]) -> Result<Vec<(String, String)>, String> {
             } else {
                 std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?
             };
-            let name = if f == "-" { "<stdin>".to_string() } else { f.clone() };
+            let name = if f == "-" {
+                "<stdin>".to_string()
+            } else {
+                f.clone()
+            };
             Ok((name, text))
         })
         .collect()
 }
 
+fn print_json_or_text<T: serde::Serialize>(
+    output: Output,
+    report: &T,
+    text: impl FnOnce() -> String,
+) -> Result<(), String> {
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(report).map_err(|e| e.to_string())?
+        ),
+        Output::Text => print!("{}", text()),
+    }
+    Ok(())
+}
+
+fn read_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
+    let texts = read_files(files)?;
+    let inputs: Vec<Input> = texts.iter().map(|(n, t)| Input::new(n, t)).collect();
+    let cluster = read_scenario(&inputs).map_err(|e| e.to_string())?;
+    for w in &cluster.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(cluster)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, String> {
+    let started = web_time::Instant::now();
     match cli.command {
+        Command::Place {
+            files,
+            time_limit,
+            repack,
+            output,
+        } => {
+            let cluster = read_cluster(&files)?;
+            // The limit covers parsing too.
+            let left = (time_limit - started.elapsed().as_secs_f64()).max(0.05);
+            let options = PlaceOptions {
+                time_limit: left,
+                repack,
+            };
+            let report = place(&cluster, &options).map_err(|e| e.to_string())?;
+            print_json_or_text(output, &report, || report.to_text())?;
+            Ok(exit_for(&report))
+        }
+        Command::Simulate {
+            files,
+            time_limit,
+            output,
+        } => {
+            let cluster = read_cluster(&files)?;
+            let left = (time_limit - started.elapsed().as_secs_f64()).max(0.05);
+            let options = PlaceOptions {
+                time_limit: left,
+                repack: false,
+            };
+            let report = simulate(&cluster, &options).map_err(|e| e.to_string())?;
+            print_json_or_text(output, &report, || report.to_text())?;
+            Ok(exit_for(&report))
+        }
         Command::Generate {
+            ladder: Some(size),
+            seed,
+            ..
+        } => {
+            let size = LadderSize::parse(&size)
+                .ok_or_else(|| format!("unknown ladder size {size:?} (xs, s, m, l, xl)"))?;
+            println!("{}", ladder(size, seed));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate {
+            ladder: None,
             nodes,
             bound_pods,
             pending_pods,
@@ -107,31 +215,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             with_pools,
             output,
         } => {
-            let texts = read_files(&files)?;
-            let inputs: Vec<Input> = texts.iter().map(|(n, t)| Input::new(n, t)).collect();
-            let cluster = read_scenario(&inputs).map_err(|e| e.to_string())?;
-            for w in &cluster.warnings {
-                eprintln!("warning: {w}");
-            }
+            let cluster = read_cluster(&files)?;
             let options = ExplainOptions {
                 pod,
                 summary,
                 with_pools,
             };
             let report = explain(&cluster, &options).map_err(|e| e.to_string())?;
-            match output {
-                Output::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-                ),
-                Output::Text => print!("{}", report.to_text()),
-            }
+            print_json_or_text(output, &report, || report.to_text())?;
             Ok(if report.any_unschedulable() {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
             })
         }
+    }
+}
+
+/// Exit 1 when the plan leaves a pod pending.
+fn exit_for(report: &podplan::PlaceReport) -> ExitCode {
+    if report.unplaced.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

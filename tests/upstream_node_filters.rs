@@ -135,7 +135,15 @@ fn check(plugin: Plugin, cases: &[Case]) -> usize {
 
         let state = PodState::new(&snapshot, pod_id);
         let chain = predicates::filter(&snapshot, &state, id);
-        let want_chain = want.map_err(|reasons| Rejection { plugin, reasons });
+        // The framework rejects nodes outside NodeAffinity's PreFilter
+        // result before any Filter runs, with the PreFilter's message.
+        let want_chain = match state.node_affinity.admits(snapshot.node(id)) {
+            Err(reasons) => Err(Rejection {
+                plugin: Plugin::NodeAffinity,
+                reasons,
+            }),
+            Ok(()) => want.map_err(|reasons| Rejection { plugin, reasons }),
+        };
         assert_eq!(chain, want_chain, "chain {:?} {:?}", plugin, c.name);
     }
     cases.len()

@@ -62,11 +62,46 @@ struct PoolShape {
 }
 
 const POOLS: [PoolShape; 5] = [
-    PoolShape { name: "system", share: 5, cpu_milli: 3860, memory_mi: 14034, gpus: 0, taint: Some(("CriticalAddonsOnly", "true")) },
-    PoolShape { name: "general", share: 60, cpu_milli: 7820, memory_mi: 30418, gpus: 0, taint: None },
-    PoolShape { name: "highmem", share: 15, cpu_milli: 15740, memory_mi: 128722, gpus: 0, taint: Some(("workload", "highmem")) },
-    PoolShape { name: "gpu", share: 5, cpu_milli: 23660, memory_mi: 222920, gpus: 1, taint: Some(("sku", "gpu")) },
-    PoolShape { name: "spot", share: 15, cpu_milli: 7820, memory_mi: 30418, gpus: 0, taint: Some(("kubernetes.azure.com/scalesetpriority", "spot")) },
+    PoolShape {
+        name: "system",
+        share: 5,
+        cpu_milli: 3860,
+        memory_mi: 14034,
+        gpus: 0,
+        taint: Some(("CriticalAddonsOnly", "true")),
+    },
+    PoolShape {
+        name: "general",
+        share: 60,
+        cpu_milli: 7820,
+        memory_mi: 30418,
+        gpus: 0,
+        taint: None,
+    },
+    PoolShape {
+        name: "highmem",
+        share: 15,
+        cpu_milli: 15740,
+        memory_mi: 128722,
+        gpus: 0,
+        taint: Some(("workload", "highmem")),
+    },
+    PoolShape {
+        name: "gpu",
+        share: 5,
+        cpu_milli: 23660,
+        memory_mi: 222920,
+        gpus: 1,
+        taint: Some(("sku", "gpu")),
+    },
+    PoolShape {
+        name: "spot",
+        share: 15,
+        cpu_milli: 7820,
+        memory_mi: 30418,
+        gpus: 0,
+        taint: Some(("kubernetes.azure.com/scalesetpriority", "spot")),
+    },
 ];
 
 const ZONES: [&str; 3] = ["1", "2", "3"];
@@ -206,7 +241,8 @@ pub fn generate(options: &GenerateOptions) -> Value {
             }
             _ => {
                 if rng.below(3) == 0 {
-                    spec["tolerations"] = json!([{"key": "workload", "value": "highmem", "effect": "NoSchedule"}]);
+                    spec["tolerations"] =
+                        json!([{"key": "workload", "value": "highmem", "effect": "NoSchedule"}]);
                     spec["nodeSelector"] = json!({"kubernetes.azure.com/agentpool": "highmem"});
                 }
             }
@@ -224,6 +260,264 @@ pub fn generate(options: &GenerateOptions) -> Value {
                 "spec": {"replicas": replicas, "selector": {"matchLabels": labels.clone()},
                     "template": {"metadata": {"labels": labels}, "spec": spec}},
             }));
+        }
+    }
+    json!({"apiVersion": "v1", "kind": "List", "items": items})
+}
+
+/// Sizes of the placement benchmark ladder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LadderSize {
+    /// ~40 pods, 8 workloads.
+    Xs,
+    /// ~400 pods, 20 workloads.
+    S,
+    /// ~4,000 pods, 60 workloads.
+    M,
+    /// ~30,000 pods, 200 workloads.
+    L,
+    /// ~150,000 pods, 500 workloads.
+    Xl,
+}
+
+impl LadderSize {
+    /// All sizes, smallest first.
+    pub const ALL: [LadderSize; 5] = [
+        LadderSize::Xs,
+        LadderSize::S,
+        LadderSize::M,
+        LadderSize::L,
+        LadderSize::Xl,
+    ];
+
+    /// (pods, workloads).
+    pub fn shape(self) -> (usize, usize) {
+        match self {
+            LadderSize::Xs => (40, 8),
+            LadderSize::S => (400, 20),
+            LadderSize::M => (4_000, 60),
+            LadderSize::L => (30_000, 200),
+            LadderSize::Xl => (150_000, 500),
+        }
+    }
+
+    /// The size's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LadderSize::Xs => "xs",
+            LadderSize::S => "s",
+            LadderSize::M => "m",
+            LadderSize::L => "l",
+            LadderSize::Xl => "xl",
+        }
+    }
+
+    /// Parses a size name.
+    pub fn parse(name: &str) -> Option<LadderSize> {
+        LadderSize::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// A capacity-planning scenario of the ladder: system, general (two
+/// sizes), high-memory, GPU, Windows and Spot pools over three zones with
+/// AKS prices; three existing system nodes; many small web workloads, some
+/// memory-heavy, a few GPU jobs, Windows pods, Spot-tolerant batch; some
+/// with required hostname anti-affinity, some with zone spread; a DaemonSet
+/// on every Linux node and PDBs.
+pub fn ladder(size: LadderSize, seed: u64) -> Value {
+    let (pods, workloads) = size.shape();
+    let mut rng = Rng(seed ^ 0x5EED);
+    let zones = json!(["1", "2", "3"]);
+    let pool = |name: &str, vm: &str, cost: f64, extra: Value| {
+        let mut spec = json!({"vmSize": vm, "zones": zones, "costPerHour": cost, "maxCount": 1000});
+        if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
+            for (k, v) in extra {
+                spec.insert(k.clone(), v.clone());
+            }
+        }
+        json!({"apiVersion": "podplan.dev/v1alpha1", "kind": "NodePool",
+               "metadata": {"name": name}, "spec": spec})
+    };
+    let mut items = vec![
+        pool(
+            "system",
+            "Standard_D4s_v5",
+            0.192,
+            json!({"mode": "System", "maxCount": 5,
+            "taints": [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"}]}),
+        ),
+        pool(
+            "general8",
+            "Standard_D8s_v5",
+            0.384,
+            json!({"maxPods": 250}),
+        ),
+        pool(
+            "general16",
+            "Standard_D16s_v5",
+            0.768,
+            json!({"maxPods": 250}),
+        ),
+        pool(
+            "highmem",
+            "Standard_E16s_v5",
+            1.008,
+            json!({"labels": {"workload": "highmem"},
+            "taints": [{"key": "workload", "value": "highmem", "effect": "NoSchedule"}]}),
+        ),
+        pool(
+            "gpu",
+            "Standard_NC24ads_A100_v4",
+            3.673,
+            json!({"labels": {"workload": "ml"},
+            "taints": [{"key": "sku", "value": "gpu", "effect": "NoSchedule"}], "maxCount": 200}),
+        ),
+        pool(
+            "win",
+            "Standard_D4s_v5",
+            0.376,
+            json!({"osType": "Windows",
+            "taints": [{"key": "os", "value": "windows", "effect": "NoSchedule"}]}),
+        ),
+        pool(
+            "spot",
+            "Standard_D8s_v5",
+            0.077,
+            json!({"priority": "Spot", "maxPods": 250}),
+        ),
+    ];
+    for (i, zone) in ZONES.iter().enumerate() {
+        let name = format!("aks-system-{i}");
+        items.push(json!({"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {
+                "kubernetes.azure.com/agentpool": "system", "kubernetes.io/os": "linux",
+                "kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone}},
+            "spec": {"taints": [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"}]},
+            "status": {"allocatable": {"cpu": "3860m", "memory": "14034Mi", "pods": "110"}}}));
+    }
+    items.push(json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": "node-exporter", "namespace": "monitoring"},
+        "spec": {"selector": {"matchLabels": {"app": "node-exporter"}},
+            "template": {"metadata": {"labels": {"app": "node-exporter"}}, "spec": {
+                "nodeSelector": {"kubernetes.io/os": "linux"},
+                "tolerations": [{"operator": "Exists"}],
+                "containers": [{"name": "exporter", "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}}}]}}}}));
+    // Kinds first; GPU, memory-heavy and Windows workloads stay small, as
+    // in real clusters; the other pods are shared among the rest with
+    // random weights.
+    let kinds: Vec<usize> = (0..workloads)
+        .map(|w| {
+            if w + 1 == workloads {
+                99
+            } else {
+                rng.below(100)
+            }
+        })
+        .collect();
+    let small_cap = |kind: usize| match kind {
+        0..=7 => Some(24),
+        8..=9 => Some(4),
+        10..=14 => Some(24),
+        _ => None,
+    };
+    let mean = (pods / workloads).max(1);
+    let mut counts: Vec<usize> = kinds
+        .iter()
+        .map(|k| small_cap(*k).map_or(0, |cap| (mean / 2 + rng.below(mean)).min(cap)))
+        .collect();
+    let small: usize = counts.iter().sum::<usize>().min(pods);
+    let weights: Vec<usize> = kinds
+        .iter()
+        .map(|k| {
+            if small_cap(*k).is_none() {
+                50 + rng.below(100)
+            } else {
+                0
+            }
+        })
+        .collect();
+    let total_weight: usize = weights.iter().sum::<usize>().max(1);
+    for (c, w) in counts.iter_mut().zip(&weights) {
+        if *w > 0 {
+            *c = (pods - small) * w / total_weight;
+        }
+    }
+    let assigned: usize = counts.iter().sum();
+    if let Some(last) = counts.last_mut() {
+        *last += pods.saturating_sub(assigned);
+    }
+    for w in 0..workloads {
+        let kind = kinds[w];
+        let replicas = counts[w];
+        if replicas == 0 {
+            continue;
+        }
+        let namespace = format!("tenant-{}", w % 12);
+        let name = format!("app-{w}");
+        let (cpu, mem, mut spec) = match kind {
+            // memory-heavy
+            0..=7 => (
+                [1000, 2000, 4000][rng.below(3)],
+                [8192, 16384, 32768][rng.below(3)],
+                json!({"nodeSelector": {"workload": "highmem"},
+                       "tolerations": [{"key": "workload", "value": "highmem", "effect": "NoSchedule"}]}),
+            ),
+            // GPU jobs
+            8..=9 => (
+                8000,
+                65536,
+                json!({"nodeSelector": {"workload": "ml"},
+                "tolerations": [{"key": "sku", "operator": "Exists", "effect": "NoSchedule"}]}),
+            ),
+            // Windows
+            10..=14 => (
+                [250, 500, 1000][rng.below(3)],
+                [512, 1024, 2048][rng.below(3)],
+                json!({"nodeSelector": {"kubernetes.io/os": "windows"},
+                       "tolerations": [{"key": "os", "value": "windows", "effect": "NoSchedule"}]}),
+            ),
+            // Spot-tolerant batch
+            15..=29 => (
+                [100, 200, 500][rng.below(3)],
+                [128, 256, 512][rng.below(3)],
+                json!({"tolerations": [{"key": "kubernetes.azure.com/scalesetpriority",
+                    "value": "spot", "effect": "NoSchedule"}],
+                    "nodeSelector": {"kubernetes.io/os": "linux"}}),
+            ),
+            // web
+            _ => (
+                [50, 100, 100, 200, 250][rng.below(5)],
+                [64, 128, 128, 256, 512][rng.below(5)],
+                json!({"nodeSelector": {"kubernetes.io/os": "linux"}}),
+            ),
+        };
+        let mut resources =
+            json!({"requests": {"cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}});
+        if (8..=9).contains(&kind) {
+            resources["limits"] = json!({"nvidia.com/gpu": "1"});
+        }
+        spec["containers"] = json!([{"name": "main", "resources": resources}]);
+        let selector = json!({"matchLabels": {"app": name}});
+        let constraint = rng.below(10);
+        if constraint < 2 && replicas <= 50 {
+            spec["affinity"] = json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": selector, "topologyKey": "kubernetes.io/hostname"}]}});
+        } else if constraint < 5 {
+            spec["topologySpreadConstraints"] = json!([{"maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector}]);
+        }
+        items.push(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"replicas": replicas, "selector": selector,
+                "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}}));
+        if w % 5 == 0 {
+            items.push(
+                json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {"maxUnavailable": 1, "selector": selector}}),
+            );
         }
     }
     json!({"apiVersion": "v1", "kind": "List", "items": items})

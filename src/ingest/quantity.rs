@@ -15,7 +15,8 @@ pub struct Quantity {
 }
 
 /// Why a quantity string is invalid, in upstream's words.
-pub const ERR_FORMAT: &str = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+pub const ERR_FORMAT: &str =
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 /// Upstream's error for an unknown suffix.
 pub const ERR_SUFFIX: &str = "unable to parse quantity's suffix";
 

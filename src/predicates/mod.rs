@@ -120,8 +120,10 @@ impl PodState {
     /// `Snapshot::unassign`).
     pub fn remove_pod(&mut self, snapshot: &Snapshot, removed: PodId, node: NodeId) {
         let pod = self.pod;
-        self.inter_pod_affinity.remove_pod(snapshot, pod, removed, node);
-        self.pod_topology_spread.remove_pod(snapshot, pod, removed, node);
+        self.inter_pod_affinity
+            .remove_pod(snapshot, pod, removed, node);
+        self.pod_topology_spread
+            .remove_pod(snapshot, pod, removed, node);
     }
 }
 

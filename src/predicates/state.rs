@@ -4,8 +4,8 @@
 //! affinity and spread counting costs O(distinct label sets), not O(pods).
 
 use crate::model::{
-    Cluster, DaemonSet, HostPort, Labels, Node, NodeId, Pod, PodId, PodOrigin, PodPhase,
-    Resources, TaintEffect, Toleration, TolerationOperator,
+    Cluster, DaemonSet, HostPort, Labels, Node, NodeId, Pod, PodId, PodOrigin, PodPhase, Resources,
+    TaintEffect, Toleration, TolerationOperator,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -141,6 +141,31 @@ impl<'c> Snapshot<'c> {
         id
     }
 
+    /// Removes the node added last, undoing [`Snapshot::add_node`] (a
+    /// tentative scale-up that turned out useless): the pods placed on it
+    /// are unassigned, and the DaemonSet pods the snapshot synthesised for
+    /// it are dropped while they are the last pods added. Other ids are
+    /// unchanged; label groups that became empty stay (they count nothing).
+    /// Returns the node, None when there is none.
+    pub fn remove_last_node(&mut self) -> Option<Node> {
+        let last = self.nodes.len().checked_sub(1)?;
+        let id = NodeId(last as u32);
+        let pods = self.infos[last].pods.clone();
+        for pod in pods {
+            self.unassign(pod);
+        }
+        while let Some(pod) = self.extra_pods.last() {
+            if pod.node != Some(id) || !matches!(pod.origin, PodOrigin::DaemonSet(_)) {
+                break;
+            }
+            self.extra_pods.pop();
+            self.placement.pop();
+            self.pod_group.pop();
+        }
+        self.infos.pop();
+        self.nodes.pop()
+    }
+
     /// Adds a pod that is not in the cluster (a copy, a DaemonSet pod), unplaced.
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
         let id = PodId(self.placement.len() as u32);
@@ -165,7 +190,10 @@ impl<'c> Snapshot<'c> {
         if !spec.pod_anti_affinity.is_empty() {
             info.pods_with_required_anti_affinity.push(pod_id);
         }
-        *self.groups[group as usize].per_node.entry(node).or_insert(0) += 1;
+        *self.groups[group as usize]
+            .per_node
+            .entry(node)
+            .or_insert(0) += 1;
         self.placement[pod_id.index()] = Some(node);
     }
 
@@ -294,7 +322,10 @@ const DAEMON_TOLERATIONS: [(&str, TaintEffect); 6] = [
     ("node.kubernetes.io/not-ready", TaintEffect::NoExecute),
     ("node.kubernetes.io/unreachable", TaintEffect::NoExecute),
     ("node.kubernetes.io/disk-pressure", TaintEffect::NoSchedule),
-    ("node.kubernetes.io/memory-pressure", TaintEffect::NoSchedule),
+    (
+        "node.kubernetes.io/memory-pressure",
+        TaintEffect::NoSchedule,
+    ),
     ("node.kubernetes.io/pid-pressure", TaintEffect::NoSchedule),
     ("node.kubernetes.io/unschedulable", TaintEffect::NoSchedule),
 ];

@@ -21,6 +21,10 @@ pub struct ExplainOptions {
 pub struct ExplainReport {
     /// One entry per pending pod, in input order.
     pub pods: Vec<PodExplanation>,
+    /// Things a user should know that are not errors: pending pods that
+    /// could land on nodes of either OS (AKS does not taint Windows pools).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One reason a plugin gave for filtering a node out.
@@ -74,6 +78,9 @@ impl ExplainReport {
         if self.pods.is_empty() {
             out.push_str("No pending pods.\n");
         }
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
         for p in &self.pods {
             let verdict = if p.feasible_nodes.is_empty() {
                 "UNSCHEDULABLE"
@@ -83,7 +90,12 @@ impl ExplainReport {
             let _ = writeln!(out, "{}  [{}]", p.pod, verdict);
             let _ = writeln!(out, "  {}", p.message);
             if !p.feasible_nodes.is_empty() {
-                let shown: Vec<&str> = p.feasible_nodes.iter().take(8).map(String::as_str).collect();
+                let shown: Vec<&str> = p
+                    .feasible_nodes
+                    .iter()
+                    .take(8)
+                    .map(String::as_str)
+                    .collect();
                 let more = p.feasible_nodes.len().saturating_sub(shown.len());
                 let _ = write!(out, "  feasible: {}", shown.join(", "));
                 if more > 0 {
@@ -101,7 +113,11 @@ impl ExplainReport {
             }
             if let Some(reasons) = &p.reasons {
                 for r in reasons {
-                    let _ = writeln!(out, "  {:>6} node(s)  {:<18} {}", r.nodes, r.plugin, r.message);
+                    let _ = writeln!(
+                        out,
+                        "  {:>6} node(s)  {:<18} {}",
+                        r.nodes, r.plugin, r.message
+                    );
                 }
             }
         }

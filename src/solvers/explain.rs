@@ -26,7 +26,11 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
                 .find(|id| cluster.pod(*id).key() == *key);
             match found {
                 Some(id) => vec![id],
-                None => return Err(Error::Usage(format!("no pending pod {key} in the scenario"))),
+                None => {
+                    return Err(Error::Usage(format!(
+                        "no pending pod {key} in the scenario"
+                    )))
+                }
             }
         }
     };
@@ -54,11 +58,43 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
                 )
             })
             .clone();
-        report
-            .pods
-            .push(explain_one(&snapshot, &pod.key(), &per_node, options.summary));
+        let explanation = explain_one(&snapshot, &pod.key(), &per_node, options.summary);
+        if let Some(warning) = mixed_os_warning(&snapshot, &explanation, &per_node) {
+            report.warnings.push(warning);
+        }
+        report.pods.push(explanation);
     }
     Ok(report)
+}
+
+const OS_LABEL: &str = "kubernetes.io/os";
+
+/// SPEC.md §1: AKS does not taint Windows pools, so a pod without an OS
+/// selector may be scheduled onto a node of the wrong OS; kube-scheduler
+/// allows it, podplan says so.
+fn mixed_os_warning(
+    snapshot: &Snapshot,
+    explanation: &PodExplanation,
+    per_node: &[Result<(), Rejection>],
+) -> Option<String> {
+    let mut systems: Vec<&str> = per_node
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_ok())
+        .filter_map(|(i, _)| {
+            let node = snapshot.node(crate::model::NodeId(i as u32));
+            node.labels.get(OS_LABEL).map(String::as_str)
+        })
+        .collect();
+    systems.sort_unstable();
+    systems.dedup();
+    (systems.len() > 1).then(|| {
+        format!(
+            "{} could land on nodes of either OS ({}): give it a {OS_LABEL} node selector, or taint the Windows pool",
+            explanation.pod,
+            systems.join(", ")
+        )
+    })
 }
 
 #[derive(Hash, PartialEq, Eq)]
@@ -114,7 +150,11 @@ fn explain_one(
                 nodes: *nodes,
             })
             .collect();
-        counts.sort_by(|a, b| b.nodes.cmp(&a.nodes).then_with(|| a.message.cmp(&b.message)));
+        counts.sort_by(|a, b| {
+            b.nodes
+                .cmp(&a.nodes)
+                .then_with(|| a.message.cmp(&b.message))
+        });
         counts
     });
     PodExplanation {
@@ -124,6 +164,31 @@ fn explain_one(
         reasons,
         message,
     }
+}
+
+/// The scheduler's summary line for a pod against every node of the
+/// snapshot (`0/N nodes are available: ...`), for reports of pods that stay
+/// pending.
+pub(crate) fn unschedulable_message(snapshot: &Snapshot, state: &PodState) -> String {
+    let mut feasible = 0;
+    let mut histogram: BTreeMap<(&str, &'static str), usize> = BTreeMap::new();
+    let verdicts: Vec<Result<(), Rejection>> = snapshot
+        .node_ids()
+        .map(|n| predicates::filter(snapshot, state, n))
+        .collect();
+    for verdict in &verdicts {
+        match verdict {
+            Ok(()) => feasible += 1,
+            Err(rejection) => {
+                for reason in &rejection.reasons {
+                    *histogram
+                        .entry((reason.as_str(), rejection.plugin.name()))
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    summary_message(feasible, verdicts.len(), &histogram)
 }
 
 /// kube-scheduler's `FitError` line: `0/3 nodes are available: 1 Insufficient
@@ -146,6 +211,9 @@ fn summary_message(
     if parts.is_empty() {
         format!("{feasible}/{total} nodes are available.")
     } else {
-        format!("{feasible}/{total} nodes are available: {}.", parts.join(", "))
+        format!(
+            "{feasible}/{total} nodes are available: {}.",
+            parts.join(", ")
+        )
     }
 }

@@ -1,0 +1,1867 @@
+//! Wire → model, validated once. Objects are converted as they are read
+//! (so a 150,000-pod dump is never held twice); what depends on other
+//! objects — priorities, the node a pod is bound to, a node's pool,
+//! workload replicas still to create — is resolved in [`Builder::finish`],
+//! after every input has been read.
+
+use super::wire::{self, IntOrStr, LabelSelectorW, ObjectMeta, PodSpecW, PodStatusW, ResourceList};
+use crate::error::{Error, Result};
+use crate::model::{
+    Cluster, DaemonSet, HostPort, InclusionPolicy, IntOrPercent, LabelSelector, Labels, Node,
+    NodeId, NodePool, NodeSelector, NodeSelectorTerm, Operator, OwnerRef, Pod, PodAffinityTerm,
+    PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId, PreferredSchedulingTerm,
+    Requirement, Resources, Taint, Toleration, TolerationOperator, TopologySpreadConstraint,
+    UnhealthyPodEvictionPolicy, WeightedPodAffinityTerm, Workload, WorkloadId, WorkloadKind, CPU,
+    MEMORY,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Label naming a node's AKS pool.
+const LABEL_AGENTPOOL: &str = "kubernetes.azure.com/agentpool";
+/// Label every namespace carries with its own name.
+const LABEL_NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
+/// Built-in PriorityClasses every cluster has.
+const BUILTIN_PRIORITY_CLASSES: [(&str, i32); 2] = [
+    ("system-cluster-critical", 2_000_000_000),
+    ("system-node-critical", 2_000_001_000),
+];
+/// Most replicas one workload may ask for: beyond this the scenario is not
+/// a cluster but a typo, and expanding it would exhaust memory.
+pub(crate) const MAX_WORKLOAD_REPLICAS: i32 = 1_000_000;
+/// How deep Lists may nest in Lists.
+pub(crate) const MAX_LIST_DEPTH: usize = 8;
+
+/// A field error before the file and object are attached.
+#[derive(Debug)]
+pub(crate) struct FieldErr {
+    field: String,
+    message: String,
+}
+
+fn ferr(field: impl Into<String>, message: impl Into<String>) -> FieldErr {
+    FieldErr {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Deserializes a wire struct, naming the field path of any error.
+fn de<T: DeserializeOwned>(v: Value) -> std::result::Result<T, FieldErr> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        ferr(
+            if path == "." { String::new() } else { path },
+            e.inner().to_string(),
+        )
+    })
+}
+
+/// The kinds podplan reads, with the API group each belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Node,
+    Pod,
+    Namespace,
+    Workload(WorkloadKind),
+    DaemonSet,
+    Pdb,
+    PriorityClass,
+    NodePool,
+}
+
+impl Kind {
+    fn parse(kind: &str) -> Option<Kind> {
+        Some(match kind {
+            "Node" => Kind::Node,
+            "Pod" => Kind::Pod,
+            "Namespace" => Kind::Namespace,
+            "Deployment" => Kind::Workload(WorkloadKind::Deployment),
+            "ReplicaSet" => Kind::Workload(WorkloadKind::ReplicaSet),
+            "StatefulSet" => Kind::Workload(WorkloadKind::StatefulSet),
+            "Job" => Kind::Workload(WorkloadKind::Job),
+            "DaemonSet" => Kind::DaemonSet,
+            "PodDisruptionBudget" => Kind::Pdb,
+            "PriorityClass" => Kind::PriorityClass,
+            "NodePool" => Kind::NodePool,
+            _ => return None,
+        })
+    }
+
+    /// Whether `group` (of `apiVersion`) is one this kind is served from.
+    fn in_group(self, group: &str) -> bool {
+        match self {
+            Kind::Node | Kind::Pod | Kind::Namespace => group.is_empty(),
+            Kind::Workload(WorkloadKind::Job) => group == "batch",
+            Kind::Workload(_) | Kind::DaemonSet => group == "apps" || group == "extensions",
+            Kind::Pdb => group == "policy",
+            Kind::PriorityClass => group == "scheduling.k8s.io",
+            Kind::NodePool => group == "podplan.dev",
+        }
+    }
+
+    fn namespaced(self) -> bool {
+        !matches!(
+            self,
+            Kind::Node | Kind::Namespace | Kind::PriorityClass | Kind::NodePool
+        )
+    }
+}
+
+/// Whether podplan reads objects of `kind_name` (`""`: no kind) and
+/// `api_version`; if not, what the skip warning calls them.
+pub(crate) fn classify(
+    kind_name: &str,
+    api_version: Option<&str>,
+) -> std::result::Result<Kind, String> {
+    if kind_name.is_empty() {
+        return Err(NO_KIND.to_string());
+    }
+    let Some(kind) = Kind::parse(kind_name) else {
+        return Err(kind_name.to_string());
+    };
+    match api_version {
+        Some(v) if !kind.in_group(v.rsplit_once('/').map_or("", |(g, _)| g)) => {
+            Err(format!("{kind_name} ({v})"))
+        }
+        _ => Ok(kind),
+    }
+}
+
+/// The skip label of objects without a kind.
+const NO_KIND: &str = "(none)";
+
+/// An object deserialized into its wire struct, not yet converted.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    Node(wire::NodeW),
+    Pod(wire::PodW),
+    Namespace(wire::NamespaceW),
+    Workload(WorkloadKind, wire::WorkloadW),
+    DaemonSet(wire::WorkloadW),
+    /// The PDB and whether it is `policy/v1beta1`.
+    Pdb(wire::PdbW, bool),
+    PriorityClass(wire::PriorityClassW),
+    /// A NodePool's metadata and its `spec` as written.
+    NodePool(ObjectMeta, Value),
+}
+
+impl Parsed {
+    /// An empty object of `kind`, filled field by field by the streaming
+    /// reader.
+    pub(crate) fn empty(kind: Kind, api_version: Option<&str>) -> Parsed {
+        match kind {
+            Kind::Node => Parsed::Node(Default::default()),
+            Kind::Pod => Parsed::Pod(Default::default()),
+            Kind::Namespace => Parsed::Namespace(Default::default()),
+            Kind::Workload(k) => Parsed::Workload(k, Default::default()),
+            Kind::DaemonSet => Parsed::DaemonSet(Default::default()),
+            Kind::Pdb => Parsed::Pdb(Default::default(), is_v1beta1(api_version)),
+            Kind::PriorityClass => Parsed::PriorityClass(Default::default()),
+            Kind::NodePool => Parsed::NodePool(Default::default(), Value::Null),
+        }
+    }
+
+    /// Reads the top-level field `key` from `d` (a streaming reader's
+    /// value); fields podplan does not read are skipped.
+    pub(crate) fn set_field<'de, D: serde::Deserializer<'de>>(
+        &mut self,
+        key: &str,
+        d: D,
+    ) -> std::result::Result<(), D::Error> {
+        use serde::de::{Deserialize, IgnoredAny};
+        fn set<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(
+            slot: &mut T,
+            d: D,
+        ) -> std::result::Result<(), D::Error> {
+            *slot = Option::<T>::deserialize(d)?.unwrap_or_default();
+            Ok(())
+        }
+        match (self, key) {
+            (Parsed::Node(o), "metadata") => set(&mut o.metadata, d),
+            (Parsed::Node(o), "spec") => set(&mut o.spec, d),
+            (Parsed::Node(o), "status") => set(&mut o.status, d),
+            (Parsed::Pod(o), "metadata") => set(&mut o.metadata, d),
+            (Parsed::Pod(o), "spec") => set(&mut o.spec, d),
+            (Parsed::Pod(o), "status") => set(&mut o.status, d),
+            (Parsed::Namespace(o), "metadata") => set(&mut o.metadata, d),
+            (Parsed::Workload(_, o) | Parsed::DaemonSet(o), "metadata") => set(&mut o.metadata, d),
+            (Parsed::Workload(_, o) | Parsed::DaemonSet(o), "spec") => set(&mut o.spec, d),
+            (Parsed::Workload(_, o) | Parsed::DaemonSet(o), "status") => set(&mut o.status, d),
+            (Parsed::Pdb(o, _), "metadata") => set(&mut o.metadata, d),
+            (Parsed::Pdb(o, _), "spec") => set(&mut o.spec, d),
+            (Parsed::PriorityClass(o), "metadata") => set(&mut o.metadata, d),
+            (Parsed::PriorityClass(o), "value") => set(&mut o.value, d),
+            (Parsed::PriorityClass(o), "globalDefault") => set(&mut o.global_default, d),
+            (Parsed::NodePool(m, _), "metadata") => set(m, d),
+            (Parsed::NodePool(_, spec), "spec") => {
+                *spec = Value::deserialize(d)?;
+                Ok(())
+            }
+            _ => IgnoredAny::deserialize(d).map(|_| ()),
+        }
+    }
+
+    /// Records `apiVersion` where it matters (a PDB's `policy/v1beta1`).
+    pub(crate) fn set_api_version(&mut self, api_version: Option<&str>) {
+        if let Parsed::Pdb(_, beta) = self {
+            *beta = is_v1beta1(api_version);
+        }
+    }
+
+    fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Parsed::Node(o) => &o.metadata,
+            Parsed::Pod(o) => &o.metadata,
+            Parsed::Namespace(o) => &o.metadata,
+            Parsed::Workload(_, o) | Parsed::DaemonSet(o) => &o.metadata,
+            Parsed::Pdb(o, _) => &o.metadata,
+            Parsed::PriorityClass(o) => &o.metadata,
+            Parsed::NodePool(m, _) => m,
+        }
+    }
+
+    fn namespaced(&self) -> bool {
+        !matches!(
+            self,
+            Parsed::Node(_)
+                | Parsed::Namespace(_)
+                | Parsed::PriorityClass(_)
+                | Parsed::NodePool(..)
+        )
+    }
+}
+
+fn is_v1beta1(api_version: Option<&str>) -> bool {
+    api_version == Some("policy/v1beta1")
+}
+
+/// A pod spec before priorities are resolved.
+#[derive(Debug)]
+struct StagedSpec {
+    spec: PodSpec,
+    /// `spec.priority` as written (admission already resolved it).
+    explicit_priority: Option<i32>,
+}
+
+#[derive(Debug)]
+struct StagedPod {
+    pod: Pod,
+    spec: usize,
+}
+
+#[derive(Debug)]
+struct StagedWorkload {
+    workload: Workload,
+    spec: usize,
+    node_name: Option<String>,
+}
+
+#[derive(Debug)]
+struct StagedDaemonSet {
+    daemon_set: DaemonSet,
+    spec: usize,
+}
+
+/// Counts per kind, in order of first appearance (for warnings).
+#[derive(Debug, Default)]
+struct Tally(Vec<(String, usize)>);
+
+impl Tally {
+    fn add(&mut self, what: &str) {
+        self.add_n(what, 1);
+    }
+
+    fn add_n(&mut self, what: &str, n: usize) {
+        match self.0.iter_mut().find(|(k, _)| k == what) {
+            Some((_, c)) => *c += n,
+            None => self.0.push((what.to_string(), n)),
+        }
+    }
+}
+
+/// FxHash (rustc's hasher): the maps here are keyed by names from the
+/// input, hashed once per object; SipHash's DoS resistance buys nothing
+/// in a batch reader and costs a tenth of the reading time.
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// Inserts `item` under `key`, or replaces the earlier object of that key
+/// (the later definition wins) and counts the duplicate.
+fn upsert<K: std::hash::Hash + Eq, T>(
+    items: &mut Vec<T>,
+    index: &mut FxMap<K, usize>,
+    key: K,
+    item: T,
+    duplicates: &mut Tally,
+    kind: &str,
+) {
+    match index.entry(key) {
+        std::collections::hash_map::Entry::Occupied(e) => {
+            duplicates.add(kind);
+            items[*e.get()] = item;
+        }
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(items.len());
+            items.push(item);
+        }
+    }
+}
+
+/// A hash of a pod's controller, to find the specs of its other pods.
+fn owner_key(namespace: &str, owner: &OwnerRef) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = FxHasher::default();
+    (namespace, &owner.kind, &owner.name).hash(&mut h);
+    h.finish()
+}
+
+/// Accumulates converted objects across inputs.
+#[derive(Debug, Default)]
+pub(crate) struct Builder {
+    nodes: Vec<Node>,
+    node_index: FxMap<String, usize>,
+    pods: Vec<StagedPod>,
+    pod_index: FxMap<(String, String), usize>,
+    specs: Vec<StagedSpec>,
+    /// Hash of (namespace, owner kind, owner name) → the last spec of a pod
+    /// it owns, so that the pods of one controller share one
+    /// `Arc<PodSpec>` (specs are compared before sharing, so a collision
+    /// only costs a comparison).
+    spec_by_owner: FxMap<u64, usize>,
+    workloads: Vec<StagedWorkload>,
+    workload_index: FxMap<(WorkloadKind, String, String), usize>,
+    daemon_sets: Vec<StagedDaemonSet>,
+    daemon_set_index: FxMap<(String, String), usize>,
+    pdbs: Vec<PodDisruptionBudget>,
+    pdb_index: FxMap<(String, String), usize>,
+    pools: Vec<NodePool>,
+    pool_index: FxMap<String, usize>,
+    priority_classes: BTreeMap<String, i32>,
+    global_defaults: BTreeMap<String, i32>,
+    namespace_labels: BTreeMap<String, Labels>,
+    skipped: Tally,
+    duplicates: Tally,
+}
+
+/// `metadata.name` of an object, or `#<ordinal>`: for error messages.
+fn describe(kind: &str, namespaced: bool, obj: &Map<String, Value>, ordinal: usize) -> String {
+    let meta = obj.get("metadata").and_then(Value::as_object);
+    let get = |k: &str| {
+        meta.and_then(|m| m.get(k))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    match get("name") {
+        Some(name) if namespaced => {
+            format!("{kind} {}/{name}", get("namespace").unwrap_or("default"))
+        }
+        Some(name) => format!("{kind} {name}"),
+        None => format!("{kind} #{ordinal}"),
+    }
+}
+
+/// The same description from a deserialized object.
+fn describe_parsed(kind: &str, parsed: &Parsed, ordinal: usize) -> String {
+    let meta = parsed.metadata();
+    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    match nonempty(&meta.name) {
+        Some(name) if parsed.namespaced() => format!(
+            "{kind} {}/{name}",
+            nonempty(&meta.namespace).unwrap_or_else(|| "default".into())
+        ),
+        Some(name) => format!("{kind} {name}"),
+        None => format!("{kind} #{ordinal}"),
+    }
+}
+
+fn required_name(meta: &ObjectMeta) -> std::result::Result<String, FieldErr> {
+    match &meta.name {
+        Some(n) if !n.is_empty() => Ok(n.clone()),
+        _ => Err(ferr("metadata.name", "is required")),
+    }
+}
+
+fn namespace_of(meta: &ObjectMeta) -> String {
+    match &meta.namespace {
+        Some(ns) if !ns.is_empty() => ns.clone(),
+        _ => "default".to_string(),
+    }
+}
+
+/// The `controller: true` owner (`metav1.GetControllerOf`).
+fn controller_of(meta: &ObjectMeta) -> Option<OwnerRef> {
+    meta.owner_references
+        .iter()
+        .find(|o| o.controller == Some(true))
+        .map(|o| OwnerRef {
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+        })
+}
+
+impl Builder {
+    /// Converts one object. `kind_name` is its own or its list's;
+    /// `ordinal` its 1-based position in the file (named in errors when it
+    /// has no name).
+    pub(crate) fn add_object(
+        &mut self,
+        file: &str,
+        ordinal: usize,
+        kind_name: &str,
+        mut obj: Map<String, Value>,
+    ) -> Result<()> {
+        let api_version = match obj.get("apiVersion") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(Error::Field {
+                    file: file.to_string(),
+                    object: format!("{kind_name} #{ordinal}"),
+                    field: "apiVersion".into(),
+                    message: "must be a string".into(),
+                })
+            }
+        };
+        let kind = match classify(kind_name, api_version.as_deref()) {
+            Ok(kind) => kind,
+            Err(what) => {
+                self.skip(&what);
+                return Ok(());
+            }
+        };
+        let object = describe(kind_name, kind.namespaced(), &obj, ordinal);
+        let parsed = match kind {
+            Kind::NodePool => {
+                let spec = obj.remove("spec").unwrap_or(Value::Null);
+                de::<wire::MetaOnlyW>(Value::Object(obj))
+                    .map(|m| Parsed::NodePool(m.metadata, spec))
+            }
+            Kind::Node => de(Value::Object(obj)).map(Parsed::Node),
+            Kind::Pod => de(Value::Object(obj)).map(Parsed::Pod),
+            Kind::Namespace => de(Value::Object(obj)).map(Parsed::Namespace),
+            Kind::Workload(k) => de(Value::Object(obj)).map(|w| Parsed::Workload(k, w)),
+            Kind::DaemonSet => de(Value::Object(obj)).map(Parsed::DaemonSet),
+            Kind::Pdb => {
+                de(Value::Object(obj)).map(|p| Parsed::Pdb(p, is_v1beta1(api_version.as_deref())))
+            }
+            Kind::PriorityClass => de(Value::Object(obj)).map(Parsed::PriorityClass),
+        };
+        parsed
+            .and_then(|p| self.convert(p))
+            .map_err(|e| Error::Field {
+                file: file.to_string(),
+                object,
+                field: e.field,
+                message: e.message,
+            })
+    }
+
+    /// Converts an object the streaming reader deserialized.
+    pub(crate) fn add_parsed(
+        &mut self,
+        file: &str,
+        ordinal: usize,
+        kind_name: &str,
+        parsed: Parsed,
+    ) -> Result<()> {
+        let object = describe_parsed(kind_name, &parsed, ordinal);
+        self.convert(parsed).map_err(|e| Error::Field {
+            file: file.to_string(),
+            object,
+            field: e.field,
+            message: e.message,
+        })
+    }
+
+    /// Counts an object podplan does not read (`what` from [`classify`]).
+    pub(crate) fn skip(&mut self, what: &str) {
+        self.skipped.add(what);
+    }
+
+    fn convert(&mut self, parsed: Parsed) -> std::result::Result<(), FieldErr> {
+        match parsed {
+            Parsed::Node(n) => self.add_node(n),
+            Parsed::Pod(p) => self.add_pod(p),
+            Parsed::Namespace(n) => self.add_namespace(n),
+            Parsed::Workload(k, w) => self.add_workload(k, w),
+            Parsed::DaemonSet(w) => self.add_daemon_set(w),
+            Parsed::Pdb(p, beta) => self.add_pdb(p, beta),
+            Parsed::PriorityClass(p) => self.add_priority_class(p),
+            Parsed::NodePool(meta, spec) => self.add_node_pool(meta, spec),
+        }
+    }
+
+    fn add_node(&mut self, n: wire::NodeW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&n.metadata)?;
+        let mut taints = Vec::with_capacity(n.spec.taints.len());
+        for (i, t) in n.spec.taints.into_iter().enumerate() {
+            let effect = t
+                .effect
+                .ok_or_else(|| ferr(format!("spec.taints[{i}].effect"), "is required"))?;
+            taints.push(Taint {
+                key: t.key,
+                value: t.value,
+                effect: effect.0,
+            });
+        }
+        let allocatable = match (n.status.allocatable, n.status.capacity) {
+            (Some(a), _) if !a.0.is_empty() => to_resources(&a),
+            (_, Some(c)) => to_resources(&c),
+            _ => Resources::default(),
+        };
+        let node = Node {
+            name: name.clone(),
+            labels: n.metadata.labels,
+            taints,
+            unschedulable: n.spec.unschedulable,
+            allocatable,
+            pool: None,
+            is_new: false,
+        };
+        upsert(
+            &mut self.nodes,
+            &mut self.node_index,
+            name,
+            node,
+            &mut self.duplicates,
+            "Node",
+        );
+        Ok(())
+    }
+
+    fn add_pod(&mut self, p: wire::PodW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&p.metadata)?;
+        let namespace = namespace_of(&p.metadata);
+        let owner = controller_of(&p.metadata);
+        let labels = p.metadata.labels;
+        let node_name = p.spec.node_name.clone().filter(|s| !s.is_empty());
+        // Bound pods hold what in-place resize allocated, as the scheduler's
+        // NodeInfo counts them (`UseStatusResources`).
+        let status = node_name.is_some().then_some(&p.status);
+        let staged = convert_pod_spec(p.spec, status, &namespace, &labels, "spec")?;
+        let spec = match &owner {
+            Some(o) => {
+                let key = owner_key(&namespace, o);
+                match self.spec_by_owner.get(&key) {
+                    Some(&i)
+                        if self.specs[i].spec == staged.spec
+                            && self.specs[i].explicit_priority == staged.explicit_priority =>
+                    {
+                        i
+                    }
+                    _ => {
+                        let i = self.push_spec(staged);
+                        self.spec_by_owner.insert(key, i);
+                        i
+                    }
+                }
+            }
+            None => self.push_spec(staged),
+        };
+        let phase = match p.status.phase.as_str() {
+            "" | "Pending" => PodPhase::Pending,
+            "Running" => PodPhase::Running,
+            "Succeeded" => PodPhase::Succeeded,
+            "Failed" => PodPhase::Failed,
+            _ => PodPhase::Unknown,
+        };
+        let ready = p
+            .status
+            .conditions
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        let pod = Pod {
+            namespace,
+            name,
+            labels,
+            spec: Arc::default(),
+            node_name,
+            node: None,
+            phase,
+            ready,
+            terminating: p.metadata.deletion_timestamp.is_some(),
+            owner,
+            origin: PodOrigin::Input,
+        };
+        self.insert_pod(StagedPod { pod, spec });
+        Ok(())
+    }
+
+    fn insert_pod(&mut self, staged: StagedPod) {
+        let key = (staged.pod.namespace.clone(), staged.pod.name.clone());
+        upsert(
+            &mut self.pods,
+            &mut self.pod_index,
+            key,
+            staged,
+            &mut self.duplicates,
+            "Pod",
+        );
+    }
+
+    fn insert_workload(&mut self, staged: StagedWorkload) {
+        let w = &staged.workload;
+        let key = (w.kind, w.namespace.clone(), w.name.clone());
+        let kind = w.kind.as_str();
+        upsert(
+            &mut self.workloads,
+            &mut self.workload_index,
+            key,
+            staged,
+            &mut self.duplicates,
+            kind,
+        );
+    }
+
+    fn insert_daemon_set(&mut self, staged: StagedDaemonSet) {
+        let d = &staged.daemon_set;
+        let key = (d.namespace.clone(), d.name.clone());
+        upsert(
+            &mut self.daemon_sets,
+            &mut self.daemon_set_index,
+            key,
+            staged,
+            &mut self.duplicates,
+            "DaemonSet",
+        );
+    }
+
+    fn insert_pdb(&mut self, pdb: PodDisruptionBudget) {
+        let key = (pdb.namespace.clone(), pdb.name.clone());
+        upsert(
+            &mut self.pdbs,
+            &mut self.pdb_index,
+            key,
+            pdb,
+            &mut self.duplicates,
+            "PodDisruptionBudget",
+        );
+    }
+
+    fn insert_pool(&mut self, pool: NodePool) {
+        upsert(
+            &mut self.pools,
+            &mut self.pool_index,
+            pool.name.clone(),
+            pool,
+            &mut self.duplicates,
+            "NodePool",
+        );
+    }
+
+    fn insert_priority_class(&mut self, name: String, value: i32, global_default: bool) {
+        if global_default {
+            self.global_defaults.insert(name.clone(), value);
+        } else {
+            self.global_defaults.remove(&name);
+        }
+        if self.priority_classes.insert(name, value).is_some() {
+            self.duplicates.add("PriorityClass");
+        }
+    }
+
+    fn insert_namespace(&mut self, name: String, labels: Labels) {
+        if self.namespace_labels.insert(name, labels).is_some() {
+            self.duplicates.add("Namespace");
+        }
+    }
+
+    /// Adds what `other` (the objects of one later input) holds, as if its
+    /// objects had been added to `self` one by one.
+    pub(crate) fn merge(&mut self, other: Builder) {
+        if self.is_empty() {
+            *self = other;
+            return;
+        }
+        let offset = self.specs.len();
+        self.specs.extend(other.specs);
+        for (what, n) in &other.skipped.0 {
+            self.skipped.add_n(what, *n);
+        }
+        for (what, n) in &other.duplicates.0 {
+            self.duplicates.add_n(what, *n);
+        }
+        for node in other.nodes {
+            let name = node.name.clone();
+            upsert(
+                &mut self.nodes,
+                &mut self.node_index,
+                name,
+                node,
+                &mut self.duplicates,
+                "Node",
+            );
+        }
+        for mut p in other.pods {
+            p.spec += offset;
+            // Share the spec of an earlier input's pod of the same owner.
+            if let Some(o) = &p.pod.owner {
+                if let Some(&j) = self.spec_by_owner.get(&owner_key(&p.pod.namespace, o)) {
+                    let (a, b) = (&self.specs[j], &self.specs[p.spec]);
+                    if j < offset && a.spec == b.spec && a.explicit_priority == b.explicit_priority
+                    {
+                        p.spec = j;
+                    }
+                }
+            }
+            self.insert_pod(p);
+        }
+        for (k, i) in other.spec_by_owner {
+            self.spec_by_owner.insert(k, i + offset);
+        }
+        for mut w in other.workloads {
+            w.spec += offset;
+            self.insert_workload(w);
+        }
+        for mut d in other.daemon_sets {
+            d.spec += offset;
+            self.insert_daemon_set(d);
+        }
+        for pdb in other.pdbs {
+            self.insert_pdb(pdb);
+        }
+        for pool in other.pools {
+            self.insert_pool(pool);
+        }
+        for (name, value) in other.priority_classes {
+            let global = other.global_defaults.contains_key(&name);
+            self.insert_priority_class(name, value, global);
+        }
+        for (name, labels) in other.namespace_labels {
+            self.insert_namespace(name, labels);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+            && self.pods.is_empty()
+            && self.specs.is_empty()
+            && self.workloads.is_empty()
+            && self.daemon_sets.is_empty()
+            && self.pdbs.is_empty()
+            && self.pools.is_empty()
+            && self.priority_classes.is_empty()
+            && self.namespace_labels.is_empty()
+            && self.skipped.0.is_empty()
+            && self.duplicates.0.is_empty()
+    }
+
+    fn push_spec(&mut self, s: StagedSpec) -> usize {
+        self.specs.push(s);
+        self.specs.len() - 1
+    }
+
+    fn add_namespace(&mut self, n: wire::NamespaceW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&n.metadata)?;
+        let mut labels = n.metadata.labels;
+        // The API server sets this label on every namespace.
+        labels
+            .entry(LABEL_NAMESPACE_NAME.to_string())
+            .or_insert_with(|| name.clone());
+        self.insert_namespace(name, labels);
+        Ok(())
+    }
+
+    fn add_workload(
+        &mut self,
+        kind: WorkloadKind,
+        w: wire::WorkloadW,
+    ) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&w.metadata)?;
+        let namespace = namespace_of(&w.metadata);
+        let owner = controller_of(&w.metadata);
+        let spec = w.spec;
+        let replicas = if kind == WorkloadKind::Job {
+            job_active(&spec, &w.status)?
+        } else {
+            let r = spec.replicas.unwrap_or(1);
+            check_replicas(r, "spec.replicas")?;
+            r
+        };
+        let template_labels = spec.template.metadata.labels;
+        let selector = match spec.selector {
+            Some(s) => label_selector(s, "spec.selector")?,
+            // A Job's selector is generated (controller-uid); ownership
+            // identifies its pods. Old API versions defaulted the selector
+            // to the template's labels.
+            None if kind == WorkloadKind::Job => LabelSelector::everything(),
+            None => LabelSelector::from_labels(&template_labels),
+        };
+        let node_name = spec
+            .template
+            .spec
+            .node_name
+            .clone()
+            .filter(|s| !s.is_empty());
+        let staged = convert_pod_spec(
+            spec.template.spec,
+            None,
+            &namespace,
+            &template_labels,
+            "spec.template.spec",
+        )?;
+        let spec = self.push_spec(staged);
+        let workload = Workload {
+            kind,
+            namespace,
+            name,
+            replicas,
+            selector,
+            template_labels,
+            spec: Arc::default(),
+            owner,
+        };
+        self.insert_workload(StagedWorkload {
+            workload,
+            spec,
+            node_name,
+        });
+        Ok(())
+    }
+
+    fn add_daemon_set(&mut self, w: wire::WorkloadW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&w.metadata)?;
+        let namespace = namespace_of(&w.metadata);
+        let template_labels = w.spec.template.metadata.labels;
+        let staged = convert_pod_spec(
+            w.spec.template.spec,
+            None,
+            &namespace,
+            &template_labels,
+            "spec.template.spec",
+        )?;
+        let spec = self.push_spec(staged);
+        self.insert_daemon_set(StagedDaemonSet {
+            daemon_set: DaemonSet {
+                namespace,
+                name,
+                template_labels,
+                spec: Arc::default(),
+            },
+            spec,
+        });
+        Ok(())
+    }
+
+    fn add_pdb(&mut self, p: wire::PdbW, v1beta1: bool) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&p.metadata)?;
+        let namespace = namespace_of(&p.metadata);
+        let spec = p.spec;
+        let (selector, selector_empty) = match spec.selector {
+            // A nil selector selects nothing in either version.
+            None => (LabelSelector::nothing(), true),
+            Some(s) => {
+                let empty = s.match_labels.is_empty() && s.match_expressions.is_empty();
+                if empty && v1beta1 {
+                    // policy/v1beta1: an empty selector selects nothing.
+                    (LabelSelector::nothing(), true)
+                } else {
+                    (label_selector(s, "spec.selector")?, empty)
+                }
+            }
+        };
+        let min_available = spec
+            .min_available
+            .map(|v| int_or_percent(v, "spec.minAvailable"))
+            .transpose()?;
+        let max_unavailable = spec
+            .max_unavailable
+            .map(|v| int_or_percent(v, "spec.maxUnavailable"))
+            .transpose()?;
+        if min_available.is_some() && max_unavailable.is_some() {
+            return Err(ferr(
+                "spec",
+                "minAvailable and maxUnavailable cannot be both set",
+            ));
+        }
+        let pdb = PodDisruptionBudget {
+            namespace,
+            name,
+            selector,
+            selector_empty,
+            min_available,
+            max_unavailable,
+            unhealthy_pod_eviction_policy: spec
+                .unhealthy_pod_eviction_policy
+                .map_or(UnhealthyPodEvictionPolicy::IfHealthyBudget, |u| u.0),
+        };
+        self.insert_pdb(pdb);
+        Ok(())
+    }
+
+    fn add_priority_class(&mut self, p: wire::PriorityClassW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&p.metadata)?;
+        self.insert_priority_class(name, p.value, p.global_default);
+        Ok(())
+    }
+
+    fn add_node_pool(
+        &mut self,
+        meta: ObjectMeta,
+        spec: Value,
+    ) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&meta)?;
+        let mut pool = super::pools::convert_node_pool(&name, &spec).map_err(|(field, msg)| {
+            let field = if field.is_empty() {
+                "spec".to_string()
+            } else if field.starts_with('[') {
+                format!("spec{field}")
+            } else {
+                format!("spec.{field}")
+            };
+            ferr(field, msg)
+        })?;
+        pool.name = name;
+        self.insert_pool(pool);
+        Ok(())
+    }
+
+    /// Resolves what depends on other objects and returns the cluster.
+    pub(crate) fn finish(self) -> Result<Cluster> {
+        let Builder {
+            mut nodes,
+            pods: staged_pods,
+            specs,
+            workloads: staged_workloads,
+            daemon_sets: staged_daemon_sets,
+            pdbs,
+            pools,
+            priority_classes: input_classes,
+            global_defaults,
+            namespace_labels,
+            skipped,
+            duplicates,
+            ..
+        } = self;
+        let mut warnings = Vec::new();
+        for (kind, n) in &skipped.0 {
+            let objects = if *n == 1 { "object" } else { "objects" };
+            warnings.push(if kind == NO_KIND {
+                format!("skipped {n} {objects} without a kind")
+            } else {
+                format!("skipped {n} {objects} of kind {kind}")
+            });
+        }
+        for (kind, n) in &duplicates.0 {
+            let objects = if *n == 1 { "object" } else { "objects" };
+            warnings.push(format!(
+                "{n} duplicate {kind} {objects} (same namespace and name): the later definition wins"
+            ));
+        }
+
+        // Priorities: spec.priority as written (set by admission on Pods),
+        // else the named PriorityClass, else the global default.
+        let mut priority_classes: BTreeMap<String, i32> = BUILTIN_PRIORITY_CLASSES
+            .iter()
+            .map(|(n, v)| (n.to_string(), *v))
+            .collect();
+        priority_classes.extend(input_classes);
+        // Several global defaults: admission picks the lowest value.
+        let global_default = global_defaults.values().copied().min();
+        let mut missing_classes = BTreeSet::new();
+        let arcs: Vec<Arc<PodSpec>> = specs
+            .into_iter()
+            .map(|s| {
+                let mut spec = s.spec;
+                spec.priority = match s.explicit_priority {
+                    Some(p) => p,
+                    None => match &spec.priority_class_name {
+                        Some(class) => match priority_classes.get(class) {
+                            Some(&v) => v,
+                            None => {
+                                missing_classes.insert(class.clone());
+                                0
+                            }
+                        },
+                        None => global_default.unwrap_or(0),
+                    },
+                };
+                Arc::new(spec)
+            })
+            .collect();
+        for class in missing_classes {
+            warnings.push(format!(
+                "PriorityClass {class:?} is not in the input: its pods get priority 0"
+            ));
+        }
+
+        let podless = nodes.iter().filter(|n| n.allocatable.pods <= 0).count();
+        if podless > 0 {
+            warnings.push(format!(
+                "{podless} node(s) without pods in status.allocatable (or capacity): kube-scheduler places no pod there"
+            ));
+        }
+
+        // Pools of existing nodes.
+        for node in &mut nodes {
+            node.pool = node
+                .labels
+                .get(LABEL_AGENTPOOL)
+                .and_then(|p| pools.iter().position(|pool| &pool.name == p))
+                .map(|i| PoolId(i as u32));
+        }
+        let node_ids: HashMap<&str, NodeId> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.as_str(), NodeId(i as u32)))
+            .collect();
+
+        let mut pods: Vec<Pod> = staged_pods
+            .into_iter()
+            .map(|s| {
+                let mut pod = s.pod;
+                pod.spec = arcs[s.spec].clone();
+                pod.node = pod
+                    .node_name
+                    .as_deref()
+                    .and_then(|n| node_ids.get(n).copied());
+                pod
+            })
+            .collect();
+
+        let mut workloads: Vec<Workload> = Vec::with_capacity(staged_workloads.len());
+        let mut template_node_names = Vec::with_capacity(staged_workloads.len());
+        for s in staged_workloads {
+            let mut w = s.workload;
+            w.spec = arcs[s.spec].clone();
+            workloads.push(w);
+            template_node_names.push(s.node_name);
+        }
+        let new_pods = expand_workloads(&workloads, &template_node_names, &pods, &node_ids);
+        drop(node_ids);
+        pods.extend(new_pods);
+        if pods.len() > u32::MAX as usize {
+            return Err(Error::Usage(format!("{} pods: too many", pods.len())));
+        }
+
+        let daemon_sets = staged_daemon_sets
+            .into_iter()
+            .map(|s| {
+                let mut d = s.daemon_set;
+                d.spec = arcs[s.spec].clone();
+                d
+            })
+            .collect();
+
+        Ok(Cluster {
+            nodes,
+            pods,
+            pools,
+            workloads,
+            daemon_sets,
+            pdbs,
+            priority_classes,
+            namespace_labels,
+            warnings,
+        })
+    }
+}
+
+/// The pending pods workloads still have to create: `replicas` minus the
+/// Pod objects of the input the workload's controller already has.
+///
+/// A pod counts for a workload when it is in the workload's namespace, the
+/// workload's selector matches it, it is active, and its controller is the
+/// workload — for a Deployment, a ReplicaSet that the Deployment owns (or,
+/// when that ReplicaSet is not in the input, any ReplicaSet; the Deployment
+/// named like the ReplicaSet minus its hash is preferred). "Active" is what
+/// the controllers count: not Succeeded/Failed, and, except for
+/// StatefulSets (which recreate an ordinal only once its pod is gone), not
+/// terminating. A ReplicaSet whose Deployment is in the input creates
+/// nothing itself.
+fn expand_workloads(
+    workloads: &[Workload],
+    template_node_names: &[Option<String>],
+    pods: &[Pod],
+    node_ids: &HashMap<&str, NodeId>,
+) -> Vec<Pod> {
+    if workloads.is_empty() {
+        return Vec::new();
+    }
+    let index: HashMap<(WorkloadKind, &str, &str), usize> = workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ((w.kind, w.namespace.as_str(), w.name.as_str()), i))
+        .collect();
+    // A ReplicaSet → the Deployment of the input that controls it.
+    let covered_by: Vec<Option<usize>> = workloads
+        .iter()
+        .map(|w| {
+            let o = w.owner.as_ref()?;
+            (w.kind == WorkloadKind::ReplicaSet && o.kind == "Deployment")
+                .then(|| {
+                    index
+                        .get(&(
+                            WorkloadKind::Deployment,
+                            w.namespace.as_str(),
+                            o.name.as_str(),
+                        ))
+                        .copied()
+                })
+                .flatten()
+        })
+        .collect();
+    let mut deployments_by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, w) in workloads.iter().enumerate() {
+        if w.kind == WorkloadKind::Deployment {
+            deployments_by_ns.entry(&w.namespace).or_default().push(i);
+        }
+    }
+    // ReplicaSets not in the input → the Deployment their pods count for.
+    let mut orphan_rs: HashMap<(&str, &str), Option<usize>> = HashMap::new();
+
+    let mut present = vec![0i64; workloads.len()];
+    for pod in pods {
+        let Some(owner) = &pod.owner else { continue };
+        if pod.is_terminal() {
+            continue;
+        }
+        let ns = pod.namespace.as_str();
+        let target = match owner.kind.as_str() {
+            "ReplicaSet" => match index.get(&(WorkloadKind::ReplicaSet, ns, owner.name.as_str())) {
+                Some(&rs) => Some(covered_by[rs].unwrap_or(rs)),
+                None => *orphan_rs.entry((ns, &owner.name)).or_insert_with(|| {
+                    let candidates = deployments_by_ns.get(ns)?;
+                    let stem = owner.name.rsplit_once('-').map(|(s, _)| s);
+                    candidates
+                        .iter()
+                        .copied()
+                        .filter(|&d| workloads[d].selector.matches(&pod.labels))
+                        .min_by_key(|&d| Some(workloads[d].name.as_str()) != stem)
+                }),
+            },
+            "Deployment" => index
+                .get(&(WorkloadKind::Deployment, ns, owner.name.as_str()))
+                .copied(),
+            "StatefulSet" => index
+                .get(&(WorkloadKind::StatefulSet, ns, owner.name.as_str()))
+                .copied(),
+            "Job" => index
+                .get(&(WorkloadKind::Job, ns, owner.name.as_str()))
+                .copied(),
+            _ => None,
+        };
+        let Some(t) = target else { continue };
+        let w = &workloads[t];
+        if pod.terminating && w.kind != WorkloadKind::StatefulSet {
+            continue;
+        }
+        if w.selector.matches(&pod.labels) {
+            present[t] += 1;
+        }
+    }
+
+    let missing: Vec<i64> = workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if covered_by[i].is_some() {
+                0
+            } else {
+                (i64::from(w.replicas) - present[i]).max(0)
+            }
+        })
+        .collect();
+    if missing.iter().all(|&m| m == 0) {
+        return Vec::new();
+    }
+    let mut taken: HashSet<(String, String)> = pods
+        .iter()
+        .map(|p| (p.namespace.clone(), p.name.clone()))
+        .collect();
+    let mut out = Vec::with_capacity(missing.iter().sum::<i64>().max(0) as usize);
+    for (i, w) in workloads.iter().enumerate() {
+        let node_name = template_node_names[i].clone();
+        let node = node_name.as_deref().and_then(|n| node_ids.get(n).copied());
+        let mut k = 0u64;
+        for _ in 0..missing[i] {
+            let name = loop {
+                let name = format!("{}-{k}", w.name);
+                k += 1;
+                if taken.insert((w.namespace.clone(), name.clone())) {
+                    break name;
+                }
+            };
+            out.push(Pod {
+                namespace: w.namespace.clone(),
+                name,
+                labels: w.template_labels.clone(),
+                spec: w.spec.clone(),
+                node_name: node_name.clone(),
+                node,
+                phase: PodPhase::Pending,
+                ready: false,
+                terminating: false,
+                owner: Some(OwnerRef {
+                    kind: w.kind.as_str().to_string(),
+                    name: w.name.clone(),
+                }),
+                origin: PodOrigin::Workload(WorkloadId(i as u32)),
+            });
+        }
+    }
+    out
+}
+
+fn check_replicas(r: i32, field: &str) -> std::result::Result<(), FieldErr> {
+    if r < 0 {
+        return Err(ferr(
+            field,
+            format!("{r}: must be greater than or equal to 0"),
+        ));
+    }
+    if r > MAX_WORKLOAD_REPLICAS {
+        return Err(ferr(
+            field,
+            format!("{r}: podplan expands at most {MAX_WORKLOAD_REPLICAS} replicas per workload"),
+        ));
+    }
+    Ok(())
+}
+
+/// The pods a Job's controller keeps running: `parallelism`, at most the
+/// completions still missing, none once it has finished or while suspended.
+fn job_active(
+    spec: &wire::WorkloadSpecW,
+    status: &wire::WorkloadStatusW,
+) -> std::result::Result<i32, FieldErr> {
+    let parallelism = spec.parallelism.unwrap_or(1);
+    check_replicas(parallelism, "spec.parallelism")?;
+    if let Some(c) = spec.completions {
+        if c < 0 {
+            return Err(ferr(
+                "spec.completions",
+                format!("{c}: must be greater than or equal to 0"),
+            ));
+        }
+    }
+    let succeeded = status.succeeded.max(0);
+    let finished = status
+        .conditions
+        .iter()
+        .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True");
+    if spec.suspend || finished {
+        return Ok(0);
+    }
+    Ok(match spec.completions {
+        Some(c) => parallelism.min(c.saturating_sub(succeeded).max(0)),
+        // Without completions the Job is done once any pod succeeded.
+        None if succeeded > 0 => 0,
+        None => parallelism,
+    })
+}
+
+fn int_or_percent(v: IntOrStr, field: &str) -> std::result::Result<IntOrPercent, FieldErr> {
+    match v {
+        IntOrStr::Int(n) => {
+            if n < 0 {
+                return Err(ferr(
+                    field,
+                    format!("{n}: must be greater than or equal to 0"),
+                ));
+            }
+            i32::try_from(n)
+                .map(IntOrPercent::Int)
+                .map_err(|_| ferr(field, format!("{n}: too large")))
+        }
+        IntOrStr::Str(s) => {
+            let p = s
+                .strip_suffix('%')
+                .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|d| d.parse::<i32>().ok())
+                .ok_or_else(|| {
+                    ferr(
+                        field,
+                        format!("invalid value {s:?}: must be an integer or a percentage such as \"50%\""),
+                    )
+                })?;
+            if p > 100 {
+                return Err(ferr(field, format!("{s:?}: must not be greater than 100%")));
+            }
+            Ok(IntOrPercent::Percent(p))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Pod specs
+// ---------------------------------------------------------------------------
+
+/// A resource's value in the model's unit: CPU in millicores, the rest in
+/// units (rounded up, as `MilliValue` / `Value`).
+fn resource_value(name: &str, q: &super::quantity::Quantity) -> i64 {
+    if name == CPU {
+        q.milli_value()
+    } else {
+        q.value()
+    }
+}
+
+fn to_resources(list: &ResourceList) -> Resources {
+    let mut r = Resources::default();
+    for (name, q) in &list.0 {
+        r.set(name, resource_value(name, q));
+    }
+    r
+}
+
+/// A container's requests after the API server's defaulting: a resource
+/// with a limit and no request requests its limit.
+fn container_requests(c: &wire::ContainerW) -> Resources {
+    let mut r = Resources::default();
+    for list in [&c.resources.limits, &c.resources.requests]
+        .into_iter()
+        .flatten()
+    {
+        for (name, q) in &list.0 {
+            r.set(name, resource_value(name, q));
+        }
+    }
+    r
+}
+
+/// `aggregateContainerResourcesByFn`: the sum of the app containers and
+/// the sidecars, max'ed with each plain init container plus the sidecars
+/// started before it. `get` gives a container's list (`None` = nil).
+fn aggregate(
+    containers: &[wire::ContainerW],
+    init_containers: &[wire::ContainerW],
+    get: impl Fn(&wire::ContainerW, bool) -> Option<Resources>,
+) -> Resources {
+    let mut result = Resources::default();
+    for c in containers {
+        if let Some(r) = get(c, false) {
+            result.add(&r);
+        }
+    }
+    let mut sidecars = Resources::default();
+    let mut init_max = Resources::default();
+    for c in init_containers {
+        let r = get(c, true).unwrap_or_default();
+        if is_sidecar(c) {
+            result.add(&r);
+            sidecars.add(&r);
+            init_max.max_with(&sidecars);
+        } else {
+            let mut combined = r;
+            combined.add(&sidecars);
+            init_max.max_with(&combined);
+        }
+    }
+    result.max_with(&init_max);
+    result
+}
+
+fn is_sidecar(c: &wire::ContainerW) -> bool {
+    c.restart_policy.as_deref() == Some("Always")
+}
+
+/// `resourcehelper.PodRequests` as kube-scheduler calls it: container
+/// requests (for bound pods, max'ed with what in-place resize allocated and
+/// actuated), pod-level requests for CPU, memory and hugepages when set,
+/// plus the overhead. Never `pods`.
+fn pod_requests(s: &PodSpecW, status: Option<&PodStatusW>) -> Resources {
+    let spec = aggregate(&s.containers, &s.init_containers, |c, _| {
+        Some(container_requests(c))
+    });
+    let mut result = match status {
+        Some(st)
+            if !(st.container_statuses.is_empty() && st.init_container_statuses.is_empty()) =>
+        {
+            let infeasible = st
+                .conditions
+                .iter()
+                .find(|c| c.type_ == "PodResizePending")
+                .is_some_and(|c| c.reason == "Infeasible");
+            let find = |c: &wire::ContainerW, init: bool| {
+                let list = if init {
+                    &st.init_container_statuses
+                } else {
+                    &st.container_statuses
+                };
+                list.iter().find(|cs| cs.name == c.name)
+            };
+            let fallback = |c: &wire::ContainerW| (!infeasible).then(|| container_requests(c));
+            let allocated = aggregate(&s.containers, &s.init_containers, |c, init| {
+                match find(c, init).and_then(|cs| cs.allocated_resources.as_ref()) {
+                    Some(a) => Some(to_resources(a)),
+                    None => fallback(c),
+                }
+            });
+            let actuated = aggregate(&s.containers, &s.init_containers, |c, init| {
+                let cs = find(c, init);
+                if let Some(r) = cs
+                    .and_then(|cs| cs.resources.as_ref())
+                    .and_then(|r| r.requests.as_ref())
+                {
+                    return Some(to_resources(r));
+                }
+                match cs.and_then(|cs| cs.allocated_resources.as_ref()) {
+                    Some(a) => Some(to_resources(a)),
+                    None => fallback(c),
+                }
+            });
+            let mut r = actuated;
+            r.max_with(&allocated);
+            if !infeasible {
+                r.max_with(&spec);
+            }
+            r
+        }
+        _ => spec.clone(),
+    };
+
+    if let Some(pod_level) = &s.resources {
+        let supported = |n: &str| n == CPU || n == MEMORY || n.starts_with("hugepages-");
+        let mut reqs: Vec<(String, i64)> = pod_level
+            .requests
+            .iter()
+            .flat_map(|l| l.0.iter())
+            .map(|(n, q)| (n.clone(), resource_value(n, q)))
+            .collect();
+        // API defaulting (`defaultPodRequests`) when pod-level limits exist.
+        if let Some(limits) = pod_level.limits.as_ref().filter(|l| !l.0.is_empty()) {
+            for (n, v) in &spec.scalars {
+                if n.starts_with("hugepages-") && !reqs.iter().any(|(k, _)| k == n) {
+                    reqs.push((n.clone(), *v));
+                }
+            }
+            for (n, q) in &limits.0 {
+                if supported(n) && !reqs.iter().any(|(k, _)| k == n) {
+                    reqs.push((n.clone(), resource_value(n, q)));
+                }
+            }
+        }
+        if reqs.iter().any(|(n, _)| supported(n)) {
+            for (n, v) in reqs {
+                if supported(&n) {
+                    result.set(&n, v);
+                }
+            }
+        }
+    }
+    if let Some(overhead) = &s.overhead {
+        result.add(&to_resources(overhead));
+    }
+    result.pods = 0;
+    result
+}
+
+fn convert_pod_spec(
+    s: PodSpecW,
+    status: Option<&PodStatusW>,
+    namespace: &str,
+    labels: &Labels,
+    prefix: &str,
+) -> std::result::Result<StagedSpec, FieldErr> {
+    let requests = pod_requests(&s, status);
+
+    // Host ports: sidecars and app containers (`schedutil.GetHostPorts`),
+    // with hostNetwork's defaulting of hostPort to containerPort.
+    let mut host_ports = Vec::new();
+    let running = s
+        .init_containers
+        .iter()
+        .filter(|c| is_sidecar(c))
+        .chain(s.containers.iter());
+    for c in running {
+        for p in &c.ports {
+            let port = if p.host_port == 0 && s.host_network {
+                p.container_port
+            } else {
+                p.host_port
+            };
+            if port > 0 {
+                host_ports.push(HostPort {
+                    host_ip: p.host_ip.clone(),
+                    protocol: if p.protocol.is_empty() {
+                        "TCP".to_string()
+                    } else {
+                        p.protocol.clone()
+                    },
+                    port,
+                });
+            }
+        }
+    }
+
+    let affinity = s.affinity;
+    let mut required_node_affinity = None;
+    let mut preferred_node_affinity = Vec::new();
+    if let Some(na) = affinity.node_affinity {
+        let base = format!("{prefix}.affinity.nodeAffinity");
+        if let Some(sel) = na.required {
+            let mut terms = Vec::with_capacity(sel.node_selector_terms.len());
+            for (i, t) in sel.node_selector_terms.into_iter().enumerate() {
+                terms.push(node_term(
+                    t,
+                    &format!(
+                        "{base}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}]"
+                    ),
+                )?);
+            }
+            required_node_affinity = Some(NodeSelector { terms });
+        }
+        for (i, p) in na.preferred.into_iter().enumerate() {
+            preferred_node_affinity.push(PreferredSchedulingTerm {
+                weight: p.weight,
+                term: node_term(
+                    p.preference,
+                    &format!(
+                        "{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}].preference"
+                    ),
+                )?,
+            });
+        }
+    }
+
+    let mut pod_affinity = Vec::new();
+    let mut preferred_pod_affinity = Vec::new();
+    let mut pod_anti_affinity = Vec::new();
+    let mut preferred_pod_anti_affinity = Vec::new();
+    for (field, source, required, preferred) in [
+        (
+            "podAffinity",
+            affinity.pod_affinity,
+            &mut pod_affinity,
+            &mut preferred_pod_affinity,
+        ),
+        (
+            "podAntiAffinity",
+            affinity.pod_anti_affinity,
+            &mut pod_anti_affinity,
+            &mut preferred_pod_anti_affinity,
+        ),
+    ] {
+        let Some(a) = source else { continue };
+        let base = format!("{prefix}.affinity.{field}");
+        for (i, t) in a.required.into_iter().enumerate() {
+            required.push(affinity_term(
+                t,
+                namespace,
+                labels,
+                &format!("{base}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"),
+            )?);
+        }
+        for (i, w) in a.preferred.into_iter().enumerate() {
+            preferred.push(WeightedPodAffinityTerm {
+                weight: w.weight,
+                term: affinity_term(
+                    w.pod_affinity_term,
+                    namespace,
+                    labels,
+                    &format!(
+                        "{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}].podAffinityTerm"
+                    ),
+                )?,
+            });
+        }
+    }
+
+    let tolerations = s
+        .tolerations
+        .into_iter()
+        .map(|t| Toleration {
+            key: t.key,
+            operator: t.operator.map_or(TolerationOperator::Equal, |o| o.0),
+            value: t.value,
+            effect: t.effect.and_then(|e| e.0),
+        })
+        .collect();
+
+    let mut topology_spread = Vec::with_capacity(s.topology_spread_constraints.len());
+    for (i, c) in s.topology_spread_constraints.into_iter().enumerate() {
+        let at = |f: &str| format!("{prefix}.topologySpreadConstraints[{i}].{f}");
+        let max_skew = c
+            .max_skew
+            .ok_or_else(|| ferr(at("maxSkew"), "is required"))?;
+        if max_skew <= 0 {
+            return Err(ferr(
+                at("maxSkew"),
+                format!("{max_skew}: must be greater than zero"),
+            ));
+        }
+        if c.topology_key.is_empty() {
+            return Err(ferr(at("topologyKey"), "is required"));
+        }
+        let when = c
+            .when_unsatisfiable
+            .ok_or_else(|| ferr(at("whenUnsatisfiable"), "is required"))?;
+        if let Some(m) = c.min_domains {
+            if m <= 0 {
+                return Err(ferr(
+                    at("minDomains"),
+                    format!("{m}: must be greater than zero"),
+                ));
+            }
+        }
+        let mut selector = match c.label_selector {
+            Some(sel) => label_selector(sel, &at("labelSelector"))?,
+            None => LabelSelector::nothing(),
+        };
+        // matchLabelKeys: the pod's own values, merged into the selector
+        // (a nil selector stays nil, as `mergeLabelSetWithSelector`).
+        if !selector.matches_nothing {
+            for key in &c.match_label_keys {
+                if let Some(v) = labels.get(key) {
+                    selector
+                        .requirements
+                        .push(Requirement::new(key, Operator::In, &[v]));
+                }
+            }
+        }
+        topology_spread.push(TopologySpreadConstraint {
+            max_skew,
+            topology_key: c.topology_key,
+            when_unsatisfiable: when.0,
+            selector,
+            min_domains: c.min_domains,
+            node_affinity_policy: c
+                .node_affinity_policy
+                .map_or(InclusionPolicy::Honor, |p| p.0),
+            node_taints_policy: c
+                .node_taints_policy
+                .map_or(InclusionPolicy::Ignore, |p| p.0),
+        });
+    }
+
+    let spec = PodSpec {
+        requests,
+        node_selector: s.node_selector,
+        required_node_affinity,
+        preferred_node_affinity,
+        tolerations,
+        pod_affinity,
+        preferred_pod_affinity,
+        pod_anti_affinity,
+        preferred_pod_anti_affinity,
+        topology_spread,
+        host_ports,
+        priority: 0,
+        priority_class_name: s.priority_class_name.filter(|n| !n.is_empty()),
+        has_local_storage: s.volumes.iter().any(|v| v.empty_dir.is_some()),
+    };
+    Ok(StagedSpec {
+        spec,
+        explicit_priority: s.priority,
+    })
+}
+
+fn node_term(
+    t: wire::NodeSelectorTermW,
+    path: &str,
+) -> std::result::Result<NodeSelectorTerm, FieldErr> {
+    let convert = |reqs: Vec<wire::NodeReqW>, field: &str| {
+        reqs.into_iter()
+            .enumerate()
+            .map(|(j, r)| {
+                let operator = r
+                    .operator
+                    .ok_or_else(|| ferr(format!("{path}.{field}[{j}].operator"), "is required"))?
+                    .0;
+                Ok(Requirement {
+                    key: r.key,
+                    operator,
+                    values: r.values,
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, FieldErr>>()
+    };
+    Ok(NodeSelectorTerm {
+        match_expressions: convert(t.match_expressions, "matchExpressions")?,
+        match_fields: convert(t.match_fields, "matchFields")?,
+    })
+}
+
+/// `metav1.LabelSelectorAsSelector` of a non-nil selector: `matchLabels`
+/// become `In` requirements; `{}` matches everything.
+fn label_selector(s: LabelSelectorW, path: &str) -> std::result::Result<LabelSelector, FieldErr> {
+    let mut requirements = Vec::with_capacity(s.match_labels.len() + s.match_expressions.len());
+    for (k, v) in s.match_labels {
+        requirements.push(Requirement {
+            key: k,
+            operator: Operator::In,
+            values: vec![v],
+        });
+    }
+    for (j, r) in s.match_expressions.into_iter().enumerate() {
+        let operator = r
+            .operator
+            .ok_or_else(|| {
+                ferr(
+                    format!("{path}.matchExpressions[{j}].operator"),
+                    "is required",
+                )
+            })?
+            .0;
+        requirements.push(Requirement {
+            key: r.key,
+            operator,
+            values: r.values,
+        });
+    }
+    Ok(LabelSelector {
+        requirements,
+        matches_nothing: false,
+    })
+}
+
+/// A pod affinity term as the API server stores it: `matchLabelKeys` /
+/// `mismatchLabelKeys` merged into the selector with the pod's own values,
+/// and the pod's namespace when neither `namespaces` nor
+/// `namespaceSelector` is given.
+fn affinity_term(
+    t: wire::PodAffinityTermW,
+    namespace: &str,
+    labels: &Labels,
+    path: &str,
+) -> std::result::Result<PodAffinityTerm, FieldErr> {
+    let mut selector = match t.label_selector {
+        Some(s) => {
+            let mut sel = label_selector(s, &format!("{path}.labelSelector"))?;
+            for key in &t.match_label_keys {
+                if let Some(v) = labels.get(key) {
+                    sel.requirements
+                        .push(Requirement::new(key, Operator::In, &[v]));
+                }
+            }
+            for key in &t.mismatch_label_keys {
+                if let Some(v) = labels.get(key) {
+                    sel.requirements
+                        .push(Requirement::new(key, Operator::NotIn, &[v]));
+                }
+            }
+            sel
+        }
+        // A nil selector matches nothing, and label keys do not change it.
+        None => LabelSelector::nothing(),
+    };
+    selector.requirements.shrink_to_fit();
+    let namespace_selector = t
+        .namespace_selector
+        .map(|s| label_selector(s, &format!("{path}.namespaceSelector")))
+        .transpose()?;
+    let namespaces = if t.namespaces.is_empty() && namespace_selector.is_none() {
+        vec![namespace.to_string()]
+    } else {
+        t.namespaces
+    };
+    Ok(PodAffinityTerm {
+        selector,
+        namespaces,
+        namespace_selector,
+        topology_key: t.topology_key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec_of(v: Value) -> PodSpec {
+        let s: PodSpecW = de(v).unwrap();
+        convert_pod_spec(s, None, "ns", &Labels::new(), "spec")
+            .unwrap()
+            .spec
+    }
+
+    #[test]
+    fn requests_follow_pod_requests() {
+        // Sidecar KEP example: init 333, sidecar 20, app 30 → max(333, 50).
+        let s = spec_of(json!({
+            "initContainers": [
+                {"name": "i", "resources": {"requests": {"cpu": "333m"}}},
+                {"name": "s", "restartPolicy": "Always", "resources": {"requests": {"cpu": "20m"}}},
+                {"name": "i2", "resources": {"requests": {"cpu": "100m"}}}
+            ],
+            "containers": [{"name": "a", "resources": {"requests": {"cpu": "30m"}, "limits": {"memory": "1Gi"}}}],
+            "overhead": {"cpu": "10m"}
+        }));
+        assert_eq!(s.requests.milli_cpu, 343);
+        assert_eq!(s.requests.memory, 1 << 30);
+        assert_eq!(s.requests.pods, 0);
+    }
+
+    #[test]
+    fn status_resources_for_bound_pods() {
+        let p: wire::PodW = de(json!({
+            "metadata": {"name": "p"},
+            "spec": {"nodeName": "n", "containers": [{"name": "a", "resources": {"requests": {"cpu": "100m"}}}]},
+            "status": {"containerStatuses": [{"name": "a", "allocatedResources": {"cpu": "300m"}}]}
+        }))
+        .unwrap();
+        let r = pod_requests(&p.spec, Some(&p.status));
+        assert_eq!(r.milli_cpu, 300);
+        assert_eq!(pod_requests(&p.spec, None).milli_cpu, 100);
+    }
+
+    #[test]
+    fn pod_level_requests_override() {
+        let s = spec_of(json!({
+            "resources": {"limits": {"cpu": "2"}},
+            "containers": [{"name": "a", "resources": {"requests": {"cpu": "100m", "memory": "1Mi"}}}]
+        }));
+        assert_eq!(s.requests.milli_cpu, 2000);
+        assert_eq!(s.requests.memory, 1 << 20);
+    }
+
+    #[test]
+    fn job_active_counts() {
+        let spec: wire::WorkloadSpecW = de(json!({"parallelism": 5, "completions": 7})).unwrap();
+        let status: wire::WorkloadStatusW = de(json!({"succeeded": 4})).unwrap();
+        assert_eq!(job_active(&spec, &status).unwrap(), 3);
+        let status: wire::WorkloadStatusW =
+            de(json!({"conditions": [{"type": "Complete", "status": "True"}]})).unwrap();
+        assert_eq!(job_active(&spec, &status).unwrap(), 0);
+    }
+
+    #[test]
+    fn int_or_percent_forms() {
+        assert_eq!(
+            int_or_percent(IntOrStr::Str("50%".into()), "f").unwrap(),
+            IntOrPercent::Percent(50)
+        );
+        assert_eq!(
+            int_or_percent(IntOrStr::Int(2), "f").unwrap(),
+            IntOrPercent::Int(2)
+        );
+        assert!(int_or_percent(IntOrStr::Str("2".into()), "f").is_err());
+        assert!(int_or_percent(IntOrStr::Str("150%".into()), "f").is_err());
+        assert!(int_or_percent(IntOrStr::Int(-1), "f").is_err());
+    }
+}

@@ -1,0 +1,188 @@
+//! The `place` / `simulate` report (SPEC.md §2) and its text table.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Options of `place` and `simulate`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PlaceOptions {
+    /// Wall-clock limit for the whole solve, in seconds.
+    pub time_limit: f64,
+    /// Let bound pods move too (consolidation).
+    pub repack: bool,
+}
+
+impl Default for PlaceOptions {
+    fn default() -> Self {
+        PlaceOptions {
+            time_limit: 10.0,
+            repack: false,
+        }
+    }
+}
+
+/// How good a plan is known to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PlanStatus {
+    /// Every placeable pod is placed and `cost == lowerBound`.
+    Optimal,
+    /// A valid plan whose optimality is not proven (gap, or time limit hit).
+    Feasible,
+    /// Some pod cannot be placed at all (see `unplaced`).
+    Infeasible,
+}
+
+/// One pod's destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// `ns/name`.
+    pub pod: String,
+    /// Node name (existing, or `<pool>-new-<k>`).
+    pub node: String,
+}
+
+/// A pod the plan leaves pending, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unplaced {
+    /// `ns/name`.
+    pub pod: String,
+    /// Why (the scheduler's summary over all candidate nodes).
+    pub message: String,
+}
+
+/// Utilisation of one pool in the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolUsage {
+    /// Nodes of the pool in the plan (existing and new).
+    pub nodes: u32,
+    /// New nodes.
+    pub new_nodes: u32,
+    /// Hourly cost of the new nodes.
+    pub cost: f64,
+    /// Requested / allocatable CPU over the pool's nodes, 0..1.
+    pub cpu_utilisation: f64,
+    /// Requested / allocatable memory over the pool's nodes, 0..1.
+    pub memory_utilisation: f64,
+}
+
+/// Solver statistics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanStats {
+    /// Wall-clock time of the solve, parsing excluded.
+    pub solve_millis: u64,
+    /// Pending pods considered (with `--repack`, bound pods too).
+    pub pods: usize,
+    /// Pod equivalence classes.
+    pub pod_classes: usize,
+    /// Which method produced the plan.
+    pub method: String,
+    /// Whether the time limit cut the search short.
+    pub time_limit_hit: bool,
+}
+
+/// The `place` / `simulate` report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaceReport {
+    /// optimal | feasible | infeasible.
+    pub status: PlanStatus,
+    /// Hourly cost of the added nodes (with `--repack`: of all nodes kept).
+    pub cost: f64,
+    /// A proven lower bound on `cost` over all valid plans that place the
+    /// same pods.
+    pub lower_bound: f64,
+    /// New nodes per pool.
+    pub new_nodes: BTreeMap<String, u32>,
+    /// Where each placed pod goes, in pod order.
+    pub assignments: Vec<Assignment>,
+    /// Pods left pending.
+    pub unplaced: Vec<Unplaced>,
+    /// With `--repack`: existing nodes left empty, which could be removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removable_nodes: Vec<String>,
+    /// Per pool: nodes, new nodes, cost, utilisation.
+    pub pools: BTreeMap<String, PoolUsage>,
+    /// Statistics.
+    pub stats: PlanStats,
+}
+
+impl PlaceReport {
+    /// `cost / lowerBound - 1` (0 when both are 0).
+    pub fn gap(&self) -> f64 {
+        if self.cost <= self.lower_bound + 1e-9 {
+            0.0
+        } else if self.lower_bound <= 0.0 {
+            f64::INFINITY
+        } else {
+            self.cost / self.lower_bound - 1.0
+        }
+    }
+
+    /// A readable summary: status, cost, bound and gap, new nodes and
+    /// utilisation per pool, unplaced pods.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let status = match self.status {
+            PlanStatus::Optimal => "optimal",
+            PlanStatus::Feasible => "feasible",
+            PlanStatus::Infeasible => "infeasible",
+        };
+        let _ = writeln!(
+            out,
+            "status {status}   cost {:.3}/h   lower bound {:.3}/h   gap {}",
+            self.cost,
+            self.lower_bound,
+            if self.gap().is_finite() {
+                format!("{:.2}%", self.gap() * 100.0)
+            } else {
+                "n/a".into()
+            }
+        );
+        let _ = writeln!(
+            out,
+            "{} pods placed, {} unplaced, {} ms ({})",
+            self.assignments.len(),
+            self.unplaced.len(),
+            self.stats.solve_millis,
+            self.stats.method
+        );
+        if !self.pools.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{:<16} {:>6} {:>6} {:>10} {:>6} {:>6}",
+                "POOL", "NODES", "NEW", "COST/H", "CPU", "MEM"
+            );
+            for (name, p) in &self.pools {
+                let _ = writeln!(
+                    out,
+                    "{:<16} {:>6} {:>6} {:>10.3} {:>5.0}% {:>5.0}%",
+                    name,
+                    p.nodes,
+                    p.new_nodes,
+                    p.cost,
+                    p.cpu_utilisation * 100.0,
+                    p.memory_utilisation * 100.0
+                );
+            }
+        }
+        if !self.removable_nodes.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nremovable nodes: {}",
+                self.removable_nodes.join(", ")
+            );
+        }
+        if !self.unplaced.is_empty() {
+            let _ = writeln!(out, "\nunplaced:");
+            for u in &self.unplaced {
+                let _ = writeln!(out, "  {}  {}", u.pod, u.message);
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,508 @@
+//! kube-scheduler's score phase with the default profile: one file per
+//! score plugin, named like upstream (`pkg/scheduler/framework/plugins/*`).
+//!
+//! For the feasible nodes of a pod, each plugin computes a raw score per
+//! node (after its PreScore), normalises it to 0..=100
+//! ([`MAX_NODE_SCORE`]) and is multiplied by its weight; the node's total
+//! is the sum (upstream `prioritizeNodes` / `RunScorePlugins`). A plugin
+//! whose PreScore returns Skip contributes 0 to every node.
+//!
+//! | plugin | weight |
+//! |---|---|
+//! | `NodeResourcesFit` (LeastAllocated, cpu 1, memory 1) | 1 |
+//! | `NodeResourcesBalancedAllocation` (cpu, memory) | 1 |
+//! | `TaintToleration` (PreferNoSchedule taints) | 3 |
+//! | `NodeAffinity` (preferred terms) | 2 |
+//! | `InterPodAffinity` (hardPodAffinityWeight 1) | 2 |
+//! | `PodTopologySpread` (ScheduleAnyway, system defaults) | 2 |
+//!
+//! Not modelled: `ImageLocality` (weight 1; podplan knows no images) and
+//! `VolumeBinding` scoring (no volumes). Every feasible node is scored:
+//! upstream's `percentageOfNodesToScore` (which, on large clusters, stops
+//! filtering after a share of the nodes is found feasible, starting from a
+//! rotating index) is taken as 100%.
+//!
+//! [`Scorer`] keeps, in step with a [`Snapshot`], what scoring needs beyond
+//! it: each node's non-zero requests, the placed pods whose terms score
+//! other pods, and per pod class the selector matches already made, so
+//! scoring one pod costs O(feasible nodes + nodes holding matching pods),
+//! not O(pods).
+
+pub mod inter_pod_affinity;
+pub mod node_affinity;
+pub mod node_resources_balanced_allocation;
+pub mod node_resources_fit;
+pub mod pod_topology_spread;
+pub mod taint_toleration;
+
+use crate::model::{
+    LabelSelector, Labels, NodeId, PodId, PodOrigin, PodSpec, WorkloadId, WorkloadKind,
+};
+use crate::predicates::Snapshot;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// `framework.MaxNodeScore`.
+pub const MAX_NODE_SCORE: i64 = 100;
+
+/// A score plugin of the default profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ScorePlugin {
+    /// `NodeResourcesFit` with the LeastAllocated strategy.
+    NodeResourcesFit,
+    /// `NodeResourcesBalancedAllocation`.
+    NodeResourcesBalancedAllocation,
+    /// `TaintToleration`.
+    TaintToleration,
+    /// `NodeAffinity`.
+    NodeAffinity,
+    /// `InterPodAffinity`.
+    InterPodAffinity,
+    /// `PodTopologySpread`.
+    PodTopologySpread,
+}
+
+impl ScorePlugin {
+    /// All score plugins, in the order [`NodeScores::plugins`] holds them.
+    pub const ALL: [ScorePlugin; 6] = [
+        ScorePlugin::NodeResourcesFit,
+        ScorePlugin::NodeResourcesBalancedAllocation,
+        ScorePlugin::TaintToleration,
+        ScorePlugin::NodeAffinity,
+        ScorePlugin::InterPodAffinity,
+        ScorePlugin::PodTopologySpread,
+    ];
+
+    /// The plugin's upstream name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScorePlugin::NodeResourcesFit => "NodeResourcesFit",
+            ScorePlugin::NodeResourcesBalancedAllocation => "NodeResourcesBalancedAllocation",
+            ScorePlugin::TaintToleration => "TaintToleration",
+            ScorePlugin::NodeAffinity => "NodeAffinity",
+            ScorePlugin::InterPodAffinity => "InterPodAffinity",
+            ScorePlugin::PodTopologySpread => "PodTopologySpread",
+        }
+    }
+
+    /// The plugin's weight in the default profile.
+    pub fn weight(self) -> i64 {
+        match self {
+            ScorePlugin::NodeResourcesFit => 1,
+            ScorePlugin::NodeResourcesBalancedAllocation => 1,
+            ScorePlugin::TaintToleration => 3,
+            ScorePlugin::NodeAffinity => 2,
+            ScorePlugin::InterPodAffinity => 2,
+            ScorePlugin::PodTopologySpread => 2,
+        }
+    }
+}
+
+/// Upstream `helper.DefaultNormalizeScore`: scales scores so the largest is
+/// `max_priority` (integer division); with `reverse`, subtracts from
+/// `max_priority`. When every score is 0 (or less), scores stay as they
+/// are, or become `max_priority` with `reverse`.
+pub fn default_normalize_score(max_priority: i64, reverse: bool, scores: &mut [i64]) {
+    let max = scores.iter().copied().fold(0, i64::max);
+    if max == 0 {
+        if reverse {
+            scores.iter_mut().for_each(|s| *s = max_priority);
+        }
+        return;
+    }
+    for s in scores.iter_mut() {
+        let scaled = match max_priority.checked_mul(*s) {
+            Some(product) => product / max,
+            None => (i128::from(max_priority) * i128::from(*s) / i128::from(max)) as i64,
+        };
+        *s = if reverse {
+            max_priority - scaled
+        } else {
+            scaled
+        };
+    }
+}
+
+/// The scores of one pod's feasible nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeScores {
+    /// The feasible nodes, in the order given.
+    pub nodes: Vec<NodeId>,
+    /// Per plugin (in [`ScorePlugin::ALL`] order), the normalised,
+    /// unweighted score of each node.
+    pub plugins: Vec<(ScorePlugin, Vec<i64>)>,
+    /// The weighted sum per node.
+    pub total: Vec<i64>,
+}
+
+impl NodeScores {
+    /// The normalised, unweighted scores of one plugin.
+    pub fn plugin(&self, plugin: ScorePlugin) -> &[i64] {
+        self.plugins
+            .iter()
+            .find(|(p, _)| *p == plugin)
+            .map_or(&[], |(_, s)| s.as_slice())
+    }
+
+    /// upstream `selectHost`: a node with the highest total. Upstream picks
+    /// one of the tied nodes at random (reservoir sampling); podplan picks
+    /// the one with the lowest node index, so that plans are reproducible.
+    pub fn best(&self) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .zip(&self.total)
+            .max_by(|(na, ta), (nb, tb)| ta.cmp(tb).then_with(|| nb.cmp(na)))
+            .map(|(n, _)| *n)
+    }
+}
+
+/// Marks a node without the topology key in [`KeyDomains::node`].
+pub(crate) const MISSING: u32 = u32::MAX;
+
+/// Each node's value of one topology key, interned.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyDomains {
+    /// Per node, the index of its value in `values`, or [`MISSING`].
+    pub(crate) node: Vec<u32>,
+    /// Distinct values.
+    pub(crate) values: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl KeyDomains {
+    /// The index standing for the value "" (what a missing key reads as):
+    /// that of a node labelled "", else one past the values.
+    pub(crate) fn empty_value(&self) -> u32 {
+        self.index
+            .get("")
+            .copied()
+            .unwrap_or(self.values.len() as u32)
+    }
+}
+
+/// Node domains per topology key, extended as nodes are added.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Topology {
+    keys: HashMap<String, KeyDomains>,
+}
+
+impl Topology {
+    /// Makes `key`'s domains cover every node of the snapshot.
+    pub(crate) fn ensure(&mut self, snapshot: &Snapshot, key: &str) {
+        if !self.keys.contains_key(key) {
+            self.keys.insert(key.to_string(), KeyDomains::default());
+        }
+        let Some(d) = self.keys.get_mut(key) else {
+            return;
+        };
+        for i in d.node.len()..snapshot.node_count() {
+            let node = snapshot.node(NodeId(i as u32));
+            let v = match node.labels.get(key) {
+                None => MISSING,
+                Some(value) => match d.index.get(value.as_str()) {
+                    Some(&v) => v,
+                    None => {
+                        let v = d.values.len() as u32;
+                        d.values.push(value.clone());
+                        d.index.insert(value.clone(), v);
+                        v
+                    }
+                },
+            };
+            d.node.push(v);
+        }
+    }
+
+    /// `key`'s domains (empty unless [`Topology::ensure`]d).
+    pub(crate) fn get(&self, key: &str) -> &KeyDomains {
+        static EMPTY: std::sync::OnceLock<KeyDomains> = std::sync::OnceLock::new();
+        self.keys
+            .get(key)
+            .unwrap_or_else(|| EMPTY.get_or_init(KeyDomains::default))
+    }
+
+    /// Forgets nodes from index `nodes` on (they were removed).
+    pub(crate) fn truncate(&mut self, nodes: usize) {
+        for d in self.keys.values_mut() {
+            d.node.truncate(nodes);
+        }
+    }
+}
+
+/// A pod class for scoring: pods alike in namespace, labels, spec and
+/// default spreading selector score every node alike.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClassKey {
+    namespace: String,
+    labels: Labels,
+    spec: usize,
+    workload: Option<WorkloadId>,
+}
+
+#[derive(Debug, Clone)]
+struct ClassCache {
+    /// Held so that the pointer key stays unique.
+    _spec: Arc<PodSpec>,
+    terms: inter_pod_affinity::ClassTerms,
+    spread: pod_topology_spread::ClassSpread,
+}
+
+/// Class caches kept at most (they are rebuilt when dropped).
+const MAX_CLASSES: usize = 4096;
+
+/// The score phase, kept in step with a snapshot: call
+/// [`Scorer::pod_added`] / [`Scorer::pod_removed`] after each
+/// `Snapshot::assign` / `unassign`, [`Scorer::node_added`] after
+/// `Snapshot::add_node` and [`Scorer::node_removing`] before
+/// `Snapshot::remove_last_node`.
+#[derive(Debug, Clone)]
+pub struct Scorer {
+    /// Per node, the non-zero (cpu, memory) requests of its pods
+    /// (upstream `NodeInfo.NonZeroRequested`).
+    non_zero: Vec<(i64, i64)>,
+    existing: inter_pod_affinity::ExistingTerms,
+    topology: Topology,
+    /// ReplicaSets and StatefulSets by (namespace, kind, name).
+    workloads: HashMap<(String, WorkloadKind, String), WorkloadId>,
+    classes: HashMap<ClassKey, ClassCache>,
+}
+
+impl Scorer {
+    /// Reads the snapshot's placed pods: O(pods), once.
+    pub fn new(snapshot: &Snapshot) -> Self {
+        let cluster = snapshot.cluster();
+        let workloads = cluster
+            .workloads
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| matches!(w.kind, WorkloadKind::ReplicaSet | WorkloadKind::StatefulSet))
+            .map(|(i, w)| {
+                (
+                    (w.namespace.clone(), w.kind, w.name.clone()),
+                    WorkloadId(i as u32),
+                )
+            })
+            .collect();
+        let mut scorer = Scorer {
+            non_zero: Vec::new(),
+            existing: Default::default(),
+            topology: Topology::default(),
+            workloads,
+            classes: HashMap::new(),
+        };
+        for node in snapshot.node_ids() {
+            scorer.node_added(snapshot, node);
+        }
+        scorer
+    }
+
+    /// `pod` was placed on `node`.
+    pub fn pod_added(&mut self, snapshot: &Snapshot, pod: PodId, node: NodeId) {
+        self.update(snapshot, pod, node, 1);
+    }
+
+    /// `pod` was removed from `node`.
+    pub fn pod_removed(&mut self, snapshot: &Snapshot, pod: PodId, node: NodeId) {
+        self.update(snapshot, pod, node, -1);
+    }
+
+    fn update(&mut self, snapshot: &Snapshot, pod: PodId, node: NodeId, delta: i32) {
+        let p = snapshot.pod(pod);
+        let (cpu, memory) = node_resources_fit::non_zero_requests(&p.spec.requests);
+        if let Some(slot) = self.non_zero.get_mut(node.index()) {
+            let d = i64::from(delta);
+            slot.0 = slot.0.saturating_add(d.saturating_mul(cpu));
+            slot.1 = slot.1.saturating_add(d.saturating_mul(memory));
+        }
+        self.existing.update(p, node, delta);
+    }
+
+    /// `node` was added to the snapshot (with its DaemonSet pods).
+    pub fn node_added(&mut self, snapshot: &Snapshot, node: NodeId) {
+        if self.non_zero.len() <= node.index() {
+            self.non_zero.resize(node.index() + 1, (0, 0));
+        }
+        for &pod in &snapshot.info(node).pods {
+            self.pod_added(snapshot, pod, node);
+        }
+    }
+
+    /// `node`, the snapshot's last, is about to be removed.
+    pub fn node_removing(&mut self, snapshot: &Snapshot, node: NodeId) {
+        for &pod in &snapshot.info(node).pods {
+            self.pod_removed(snapshot, pod, node);
+        }
+        self.non_zero.truncate(node.index());
+        self.topology.truncate(node.index());
+    }
+
+    /// The workload whose selector gives `pod` its default spreading
+    /// (see [`pod_topology_spread`]).
+    fn default_spread_workload(&self, snapshot: &Snapshot, pod: PodId) -> Option<WorkloadId> {
+        let cluster = snapshot.cluster();
+        let p = snapshot.pod(pod);
+        match p.origin {
+            PodOrigin::Workload(w) => {
+                let kind = cluster.workloads.get(w.0 as usize)?.kind;
+                (kind != WorkloadKind::Job).then_some(w)
+            }
+            _ => {
+                let owner = p.owner.as_ref()?;
+                let kind = match owner.kind.as_str() {
+                    "ReplicaSet" => WorkloadKind::ReplicaSet,
+                    "StatefulSet" => WorkloadKind::StatefulSet,
+                    _ => return None,
+                };
+                self.workloads
+                    .get(&(p.namespace.clone(), kind, owner.name.clone()))
+                    .copied()
+            }
+        }
+    }
+
+    /// Scores `feasible` nodes for `pod`: every plugin's normalised score
+    /// and the weighted total.
+    pub fn score(&mut self, snapshot: &Snapshot, pod: PodId, feasible: &[NodeId]) -> NodeScores {
+        let cluster = snapshot.cluster();
+        let p = snapshot.pod(pod);
+        let spec = &p.spec;
+        let workload = self.default_spread_workload(snapshot, pod);
+        let key = ClassKey {
+            namespace: p.namespace.clone(),
+            labels: p.labels.clone(),
+            spec: Arc::as_ptr(spec) as usize,
+            workload,
+        };
+        if self.classes.len() >= MAX_CLASSES && !self.classes.contains_key(&key) {
+            self.classes.clear();
+        }
+        let class = self.classes.entry(key).or_insert_with(|| {
+            let selector: Option<&LabelSelector> = workload
+                .and_then(|w| cluster.workloads.get(w.0 as usize))
+                .map(|w| &w.selector);
+            ClassCache {
+                _spec: Arc::clone(spec),
+                terms: Default::default(),
+                spread: pod_topology_spread::ClassSpread::new(spec, selector),
+            }
+        });
+        class.terms.refresh(snapshot, &self.existing, p);
+        class.spread.refresh(snapshot, &p.namespace);
+
+        let nodes = || feasible.iter().map(|&n| snapshot.node(n));
+        let mut plugins = Vec::with_capacity(ScorePlugin::ALL.len());
+
+        let pod_non_zero = node_resources_fit::non_zero_requests(&spec.requests);
+        let fit: Vec<i64> = feasible
+            .iter()
+            .map(|&n| {
+                let requested = self.non_zero.get(n.index()).copied().unwrap_or_default();
+                node_resources_fit::score(pod_non_zero, &snapshot.node(n).allocatable, requested)
+            })
+            .collect();
+        plugins.push((ScorePlugin::NodeResourcesFit, fit));
+
+        let balanced: Vec<i64> =
+            if node_resources_balanced_allocation::is_best_effort(&spec.requests) {
+                vec![0; feasible.len()]
+            } else {
+                feasible
+                    .iter()
+                    .map(|&n| {
+                        node_resources_balanced_allocation::score(
+                            &spec.requests,
+                            &snapshot.node(n).allocatable,
+                            &snapshot.info(n).requested,
+                        )
+                    })
+                    .collect()
+            };
+        plugins.push((ScorePlugin::NodeResourcesBalancedAllocation, balanced));
+
+        let tolerations = taint_toleration::prefer_no_schedule_tolerations(&spec.tolerations);
+        let mut taints: Vec<i64> = nodes()
+            .map(|node| taint_toleration::score(&node.taints, &tolerations))
+            .collect();
+        taint_toleration::normalize(&mut taints);
+        plugins.push((ScorePlugin::TaintToleration, taints));
+
+        let affinity = if node_affinity::has_preferences(spec) {
+            let mut s: Vec<i64> = nodes()
+                .map(|node| node_affinity::score(spec, node))
+                .collect();
+            node_affinity::normalize(&mut s);
+            s
+        } else {
+            vec![0; feasible.len()]
+        };
+        plugins.push((ScorePlugin::NodeAffinity, affinity));
+
+        let mut pod_affinity = inter_pod_affinity::raw_scores(
+            snapshot,
+            &self.existing,
+            &class.terms,
+            &mut self.topology,
+            feasible,
+        );
+        inter_pod_affinity::normalize(&mut pod_affinity);
+        plugins.push((ScorePlugin::InterPodAffinity, pod_affinity));
+
+        let spread = if class.spread.is_active() {
+            let (mut s, ignored) = pod_topology_spread::raw_scores(
+                snapshot,
+                &class.spread,
+                spec,
+                &mut self.topology,
+                feasible,
+            );
+            pod_topology_spread::normalize(&mut s, &ignored);
+            s
+        } else {
+            vec![0; feasible.len()]
+        };
+        plugins.push((ScorePlugin::PodTopologySpread, spread));
+
+        let mut total = vec![0i64; feasible.len()];
+        for (plugin, scores) in &plugins {
+            for (t, s) in total.iter_mut().zip(scores) {
+                *t = t.saturating_add(s.saturating_mul(plugin.weight()));
+            }
+        }
+        NodeScores {
+            nodes: feasible.to_vec(),
+            plugins,
+            total,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_normalize_score_follows_upstream() {
+        let mut s = [10, 5, 0];
+        default_normalize_score(100, false, &mut s);
+        assert_eq!(s, [100, 50, 0]);
+        let mut r = [10, 5, 0];
+        default_normalize_score(100, true, &mut r);
+        assert_eq!(r, [0, 50, 100]);
+        let mut z = [0, 0];
+        default_normalize_score(100, true, &mut z);
+        assert_eq!(z, [100, 100]);
+        let mut z = [0, 0];
+        default_normalize_score(100, false, &mut z);
+        assert_eq!(z, [0, 0]);
+    }
+
+    #[test]
+    fn best_prefers_lowest_index_on_ties() {
+        let scores = NodeScores {
+            nodes: vec![NodeId(3), NodeId(1), NodeId(2)],
+            plugins: vec![],
+            total: vec![5, 7, 7],
+        };
+        assert_eq!(scores.best(), Some(NodeId(1)));
+    }
+}

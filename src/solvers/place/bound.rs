@@ -1,0 +1,334 @@
+//! The MILP/LP encoding of the aggregated placement problem, used for the
+//! proven lower bound (and to size pools): pods of each class are split
+//! over existing nodes and new-node types, each bin's capacity holds per
+//! resource dimension, a type holds at most `cap` pods of a class per node
+//! (so big pods and one-per-node pods count whole nodes), and a pool with
+//! `n` new nodes has `ceil((n - z) / Z)` nodes in zone z.
+//!
+//! Every valid plan is a feasible point of this model (it ignores only
+//! how pods of different classes fragment one node, and the inter-pod
+//! constraints), so its optimum — of the LP relaxation, or of the MILP with
+//! integer node counts when proven — is a lower bound on any plan's cost.
+
+// Rows and columns of the model are indexed by class, bin and dimension.
+#![allow(clippy::needless_range_loop)]
+
+use super::problem::Problem;
+use good_lp::{
+    constraint, microlp, variable, Expression, ProblemVariables, ResolutionError, Solution,
+    SolutionStatus, SolverModel, Variable, WithInitialSolution, WithTimeLimit,
+};
+use std::collections::HashMap;
+
+/// Existing nodes beyond which nodes with the same compatible classes are
+/// merged into one bin (a relaxation: the bound stays valid, the model small).
+const MERGE_EXISTING_ABOVE: usize = 300;
+
+/// Safety margin for floating-point error in the solver's objective.
+fn shave(v: f64) -> f64 {
+    (v - 1e-6 * (1.0 + v.abs())).max(0.0)
+}
+
+/// A solved bound model.
+#[derive(Debug, Clone)]
+pub(crate) struct Bound {
+    /// The proven lower bound on the cost of placing the demanded pods.
+    pub value: f64,
+    /// The model's optimal new nodes per pool (fractional for the LP).
+    pub pool_nodes: Vec<f64>,
+    /// True when the MILP (integer node counts) was solved to optimality.
+    pub integral: bool,
+    /// Per class: pods the model puts on each type (index into `types`).
+    pub on_types: Vec<HashMap<usize, f64>>,
+}
+
+/// A known plan, as a starting point for the MILP.
+pub(crate) struct Warm<'a> {
+    /// New nodes per pool.
+    pub pool_nodes: &'a [u32],
+    /// Per class: pods on each existing node (by index into `existing`).
+    pub on_existing: &'a [HashMap<usize, u32>],
+    /// Per class: pods on each type.
+    pub on_types: &'a [HashMap<usize, u32>],
+}
+
+/// Existing nodes, merged where there are many: (member indices, summed free).
+fn existing_bins(p: &Problem) -> Vec<Vec<usize>> {
+    if p.existing.len() <= MERGE_EXISTING_ABOVE {
+        return (0..p.existing.len()).map(|i| vec![i]).collect();
+    }
+    let mut signature: Vec<Vec<usize>> = vec![Vec::new(); p.existing.len()];
+    for (c, list) in p.compat_existing.iter().enumerate() {
+        for (i, _) in list {
+            signature[*i].push(c);
+        }
+    }
+    let mut groups: HashMap<Vec<usize>, Vec<usize>> = HashMap::new();
+    for (i, sig) in signature.into_iter().enumerate() {
+        if !sig.is_empty() {
+            groups.entry(sig).or_default().push(i);
+        }
+    }
+    let mut bins: Vec<Vec<usize>> = groups.into_values().collect();
+    bins.sort();
+    bins
+}
+
+/// Solves the bound model for `demand` pods per class. With `penalty`,
+/// pods may stay unplaced at that cost per pod (per class); without, all
+/// must be placed. `integer` makes node counts integral (a MILP, given
+/// `time_limit` seconds and an optional warm start).
+pub(crate) fn solve(
+    p: &Problem,
+    demand: &[u32],
+    penalty: Option<&[f64]>,
+    integer: bool,
+    time_limit: f64,
+    warm: Option<&Warm>,
+) -> Option<Bound> {
+    let pools = &p.cluster.pools;
+    let bins = existing_bins(p);
+    let mut bin_of = vec![usize::MAX; p.existing.len()];
+    for (b, members) in bins.iter().enumerate() {
+        for &i in members {
+            bin_of[i] = b;
+        }
+    }
+    // Scale every dimension to O(1) for the simplex.
+    let ndims = p.dims.len();
+    let mut scale = vec![1.0f64; ndims];
+    for free in p.existing_free.iter().chain(&p.type_free) {
+        for d in 0..ndims {
+            scale[d] = scale[d].max(free[d]);
+        }
+    }
+    let mut vars = ProblemVariables::new();
+    let pool_used: Vec<bool> = (0..pools.len())
+        .map(|pi| (0..p.classes.len()).any(|c| demand[c] > 0 && p.pools_for_class(c).contains(&pi)))
+        .collect();
+    let n: Vec<Option<Variable>> = (0..pools.len())
+        .map(|pi| {
+            pool_used[pi].then(|| {
+                let v = variable().min(0).max(p.pool_room[pi] as f64);
+                vars.add(if integer { v.integer() } else { v })
+            })
+        })
+        .collect();
+    let y: Vec<Option<Variable>> = p
+        .types
+        .iter()
+        .map(|t| {
+            n[t.pool.index()].map(|_| {
+                let v = variable().min(0);
+                vars.add(if integer { v.integer() } else { v })
+            })
+        })
+        .collect();
+    // x[c]: (bin kind, index, var)
+    let mut x_existing: Vec<HashMap<usize, Variable>> = vec![HashMap::new(); p.classes.len()];
+    let mut x_types: Vec<Vec<(usize, f64, Variable)>> = vec![Vec::new(); p.classes.len()];
+    let mut u: Vec<Option<Variable>> = vec![None; p.classes.len()];
+    for c in 0..p.classes.len() {
+        if demand[c] == 0 {
+            continue;
+        }
+        let mut cap_per_bin: HashMap<usize, f64> = HashMap::new();
+        for (i, cap) in &p.compat_existing[c] {
+            *cap_per_bin.entry(bin_of[*i]).or_insert(0.0) += cap;
+        }
+        for (b, cap) in cap_per_bin {
+            x_existing[c].insert(b, vars.add(variable().min(0).max(cap)));
+        }
+        for (t, cap) in &p.compat_types[c] {
+            if y[*t].is_some() {
+                x_types[c].push((*t, *cap, vars.add(variable().min(0))));
+            }
+        }
+        if let Some(pen) = penalty {
+            u[c] = Some(vars.add(variable().min(0).max(demand[c] as f64)));
+            let _ = pen;
+        }
+    }
+    let mut objective = Expression::from(0.0);
+    for (pi, v) in n.iter().enumerate() {
+        if let Some(v) = v {
+            objective += pools[pi].cost_per_hour * *v;
+        }
+    }
+    if let Some(pen) = penalty {
+        for (c, v) in u.iter().enumerate() {
+            if let Some(v) = v {
+                objective += pen[c] * *v;
+            }
+        }
+    }
+    let mut warm_values: Vec<(Variable, f64)> = Vec::new();
+    if let Some(w) = warm {
+        for (pi, v) in n.iter().enumerate() {
+            if let Some(v) = v {
+                warm_values.push((*v, f64::from(w.pool_nodes[pi])));
+            }
+        }
+        for (ti, v) in y.iter().enumerate() {
+            if let Some(v) = v {
+                let t = &p.types[ti];
+                let zones = pools[t.pool.index()].zones.len();
+                let count = crate::solvers::classes::nodes_in_zone(
+                    w.pool_nodes[t.pool.index()],
+                    zones,
+                    t.zone,
+                );
+                warm_values.push((*v, f64::from(count)));
+            }
+        }
+        for c in 0..p.classes.len() {
+            let mut per_bin: HashMap<usize, u32> = HashMap::new();
+            for (i, k) in &w.on_existing[c] {
+                *per_bin.entry(bin_of[*i]).or_insert(0) += k;
+            }
+            for (b, v) in &x_existing[c] {
+                warm_values.push((*v, f64::from(per_bin.get(b).copied().unwrap_or(0))));
+            }
+            for (t, _, v) in &x_types[c] {
+                warm_values.push((*v, f64::from(w.on_types[c].get(t).copied().unwrap_or(0))));
+            }
+            if let Some(v) = u[c] {
+                let placed: u32 =
+                    w.on_existing[c].values().sum::<u32>() + w.on_types[c].values().sum::<u32>();
+                warm_values.push((v, f64::from(demand[c].saturating_sub(placed))));
+            }
+        }
+    }
+    let mut model = vars.minimise(objective.clone()).using(microlp);
+    if !warm_values.is_empty() {
+        model = model.with_initial_solution(warm_values);
+    }
+    model = model.with_time_limit(time_limit.max(0.01));
+    // Every pod of the demand is placed (or unplaced at a penalty).
+    for c in 0..p.classes.len() {
+        if demand[c] == 0 {
+            continue;
+        }
+        let mut placed = Expression::from(0.0);
+        for v in x_existing[c].values() {
+            placed += *v;
+        }
+        for (_, _, v) in &x_types[c] {
+            placed += *v;
+        }
+        if let Some(v) = u[c] {
+            placed += v;
+        }
+        model.add_constraint(constraint!(placed == demand[c] as f64));
+    }
+    // Capacity of merged existing bins.
+    for (b, members) in bins.iter().enumerate() {
+        for d in 0..ndims {
+            let mut load = Expression::from(0.0);
+            let mut any = false;
+            for c in 0..p.classes.len() {
+                if let Some(v) = x_existing[c].get(&b) {
+                    let r = p.class_req[c][d] / scale[d];
+                    if r > 0.0 {
+                        load += r * *v;
+                        any = true;
+                    }
+                }
+            }
+            if any {
+                let free: f64 =
+                    members.iter().map(|i| p.existing_free[*i][d]).sum::<f64>() / scale[d];
+                model.add_constraint(constraint!(load <= free));
+            }
+        }
+    }
+    // Capacity of each type, per node and per class.
+    for (ti, yv) in y.iter().enumerate() {
+        let Some(yv) = yv else { continue };
+        for d in 0..ndims {
+            let mut load = Expression::from(0.0);
+            let mut any = false;
+            for c in 0..p.classes.len() {
+                for (t, _, v) in &x_types[c] {
+                    if *t == ti {
+                        let r = p.class_req[c][d] / scale[d];
+                        if r > 0.0 {
+                            load += r * *v;
+                            any = true;
+                        }
+                    }
+                }
+            }
+            if any {
+                let free = p.type_free[ti][d] / scale[d];
+                model.add_constraint(constraint!(load <= free * *yv));
+            }
+        }
+    }
+    for list in &x_types {
+        for (t, cap, v) in list {
+            if let Some(yv) = y[*t] {
+                model.add_constraint(constraint!(*v <= *cap * yv));
+            }
+        }
+    }
+    // Round-robin zones: Z*y_z <= n + Z - 1 - z and Z*y_z >= n - z.
+    for (ti, yv) in y.iter().enumerate() {
+        let (Some(yv), t) = (yv, &p.types[ti]) else {
+            continue;
+        };
+        let Some(nv) = n[t.pool.index()] else {
+            continue;
+        };
+        let zones = pools[t.pool.index()].zones.len().max(1) as f64;
+        let z = t.zone as f64;
+        model.add_constraint(constraint!(zones * *yv <= nv + zones - 1.0 - z));
+        model.add_constraint(constraint!(zones * *yv >= nv - z));
+    }
+    let solution = match model.solve() {
+        Ok(s) => s,
+        Err(ResolutionError::Infeasible) => return None,
+        Err(_) => return None,
+    };
+    let status = solution.status();
+    let objective_value = solution.eval(&objective);
+    let pool_nodes: Vec<f64> = n
+        .iter()
+        .map(|v| v.map_or(0.0, |v| solution.value(v)))
+        .collect();
+    let unplaced: Vec<f64> = u
+        .iter()
+        .map(|v| v.map_or(0.0, |v| solution.value(v)))
+        .collect();
+    let on_types: Vec<HashMap<usize, f64>> = x_types
+        .iter()
+        .map(|list| {
+            list.iter()
+                .map(|(t, _, v)| (*t, solution.value(*v)))
+                .filter(|(_, x)| *x > 1e-9)
+                .collect()
+        })
+        .collect();
+    let penalty_paid: f64 = match penalty {
+        Some(pen) => unplaced.iter().zip(pen).map(|(k, w)| k * w).sum(),
+        None => 0.0,
+    };
+    let (value, integral) = match (integer, status) {
+        (false, _) => (objective_value - penalty_paid, false),
+        (true, SolutionStatus::Optimal) => (objective_value - penalty_paid, true),
+        (true, _) => {
+            // Interrupted MILP: only the solver's proven bound counts.
+            let best = solution.into_inner().stats().best_bound;
+            match (best, penalty) {
+                (Some(b), None) => (b, false),
+                _ => return None,
+            }
+        }
+    };
+    Some(Bound {
+        value: shave(value),
+        pool_nodes,
+        integral,
+        on_types,
+    })
+}

@@ -1,0 +1,288 @@
+//! `place`: the cheapest set of new nodes and a placement of every pending
+//! pod on them, with a proven lower bound on the cost.
+//!
+//! 1. Aggregate: pod classes, node types, what fits where ([`problem`]).
+//! 2. Size the pools with the LP relaxation of the bound model ([`bound`]).
+//! 3. Pack with exactly those nodes; grow the pools of leftover classes and
+//!    pack again until everything placeable is placed ([`pack`]).
+//! 4. Shrink: drop nodes pool by pool (most expensive first) while
+//!    everything still packs.
+//! 5. Prove: the LP bound for the pods placed, then the MILP with integer
+//!    node counts, warm-started from the plan, in the remaining time.
+
+mod bound;
+mod pack;
+mod problem;
+
+use super::explain::unschedulable_message;
+use super::plan::{self, Plan};
+use crate::error::Result;
+use crate::model::{Cluster, PodId};
+use crate::predicates::PodState;
+use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
+use bound::Warm;
+use pack::{class_order, pack, type_preference, Packing};
+use problem::Problem;
+use std::collections::HashMap;
+use web_time::{Duration, Instant};
+
+/// Plans the pending pods at least cost (see the module docs).
+pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+    let start = Instant::now();
+    let limit = options.time_limit.max(0.05);
+    // Keep a tenth of the budget for the final bound and the report.
+    let deadline = start + Duration::from_secs_f64(limit * 0.7);
+    let hard_deadline = start + Duration::from_secs_f64(limit * 0.9);
+    let pods: Vec<PodId> = cluster.pending_pods().collect();
+    let p = Problem::new(cluster, pods);
+    let order = class_order(&p);
+    let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
+
+    // 2. Size the pools: the LP with a penalty per unplaced pod larger than
+    // any node, so it places whatever it can.
+    let max_cost = cluster
+        .pools
+        .iter()
+        .map(|p| p.cost_per_hour)
+        .fold(0.0, f64::max);
+    let penalty: Vec<f64> = p
+        .classes
+        .iter()
+        .map(|c| (max_cost + 1.0) * 10.0 * (1.0 + f64::from(c.priority.max(0)) / 1e9))
+        .collect();
+    let sizing = bound::solve(
+        &p,
+        &demand,
+        Some(&penalty),
+        false,
+        remaining(deadline),
+        None,
+    );
+    let mut counts: Vec<u32> = match &sizing {
+        Some(b) => b
+            .pool_nodes
+            .iter()
+            .zip(&p.pool_room)
+            .map(|(n, room)| ((n - 1e-6).ceil().max(0.0) as u32).min(*room))
+            .collect(),
+        None => vec![0; cluster.pools.len()],
+    };
+
+    let preference = type_preference(&p, sizing.as_ref().map(|b| b.on_types.as_slice()));
+    let debug = std::env::var_os("PODPLAN_DEBUG").is_some();
+    if debug {
+        eprintln!(
+            "sizing: {:?} -> {counts:?}",
+            sizing.as_ref().map(|b| &b.pool_nodes)
+        );
+        for (c, class) in p.classes.iter().enumerate() {
+            let pod = cluster.pod(class.representative());
+            eprintln!(
+                "class {c} {} x{} one_per_node={} req={:?} types={:?} lp={:?}",
+                pod.key(),
+                class.pods.len(),
+                class.one_per_node,
+                p.class_req[c],
+                p.compat_types[c],
+                sizing.as_ref().map(|b| &b.on_types[c])
+            );
+        }
+    }
+    // 3. Pack; grow pools for leftovers until nothing more can be placed.
+    let mut best = pack(&p, &counts, &order, &preference, hard_deadline);
+    if debug {
+        eprintln!("first packing leftovers: {}", best.leftover.len());
+    }
+    let mut iterations = 1;
+    while !best.leftover.is_empty() && Instant::now() < deadline {
+        let grown = grow(&p, &best, &counts);
+        if grown == counts {
+            break;
+        }
+        counts = grown;
+        let next = pack(&p, &counts, &order, &preference, hard_deadline);
+        iterations += 1;
+        if next.placed.len() >= best.placed.len() {
+            best = next;
+        } else {
+            break;
+        }
+    }
+    counts = best.pool_nodes.clone();
+    if debug {
+        eprintln!(
+            "after growing: {counts:?} leftovers {}",
+            best.leftover.len()
+        );
+    }
+
+    // 4. Shrink: fewer nodes of a pool, most expensive first, as long as
+    // the same number of pods is placed.
+    let mut pools_by_cost: Vec<usize> = (0..cluster.pools.len()).collect();
+    pools_by_cost.sort_by(|a, b| {
+        cluster.pools[*b]
+            .cost_per_hour
+            .total_cmp(&cluster.pools[*a].cost_per_hour)
+    });
+    let mut time_limit_hit = false;
+    'shrink: for &pi in &pools_by_cost {
+        while counts[pi] > 0 {
+            if Instant::now() >= deadline {
+                time_limit_hit = true;
+                break 'shrink;
+            }
+            let mut fewer = counts.clone();
+            fewer[pi] -= 1;
+            let trial = pack(&p, &fewer, &order, &preference, hard_deadline);
+            iterations += 1;
+            if trial.placed.len() >= best.placed.len() {
+                counts = fewer;
+                best = trial;
+            } else {
+                break;
+            }
+        }
+    }
+
+    // 5. Prove a bound for the pods placed.
+    let placed = best.placed_per_class(&p);
+    let cost = best.cost(&p);
+    let lp = bound::solve(&p, &placed, None, false, remaining(hard_deadline), None);
+    if debug {
+        eprintln!(
+            "after shrinking: {counts:?}; lp {:?}",
+            lp.as_ref().map(|b| (b.value, &b.pool_nodes))
+        );
+    }
+    let mut lower = lp.as_ref().map_or(0.0, |b| b.value);
+    let mut integral = false;
+    if cost > lower + 1e-6 && Instant::now() < hard_deadline {
+        let warm = Warm {
+            pool_nodes: &best.pool_nodes,
+            on_existing: &best.on_existing,
+            on_types: &best.on_types,
+        };
+        if let Some(milp) = bound::solve(
+            &p,
+            &placed,
+            None,
+            true,
+            remaining(hard_deadline),
+            Some(&warm),
+        ) {
+            integral = milp.integral;
+            lower = lower.max(milp.value);
+        }
+    }
+    // The solver's objective carries floating-point error (the bound was
+    // shaved by 1e-6 relative for it): within that, the plan meets its bound.
+    let lower = if cost <= lower + 2e-6 * (1.0 + cost) {
+        cost
+    } else {
+        lower
+    };
+    let status = if !best.leftover.is_empty() {
+        PlanStatus::Infeasible
+    } else if cost <= lower {
+        PlanStatus::Optimal
+    } else {
+        PlanStatus::Feasible
+    };
+    if Instant::now() >= hard_deadline {
+        time_limit_hit = true;
+    }
+    let method = format!(
+        "lp-sized packing ({iterations} packings){}",
+        if integral {
+            ", milp bound"
+        } else {
+            ", lp bound"
+        }
+    );
+    let unplaced = unplaced_with_reasons(&p, &best);
+    let stats = PlanStats {
+        solve_millis: start.elapsed().as_millis() as u64,
+        pods: p.pods.len(),
+        pod_classes: p.classes.len(),
+        method,
+        time_limit_hit,
+    };
+    let plan = Plan {
+        placed: best.placed.clone(),
+        unplaced,
+        lower_bound: lower,
+        proven: status == PlanStatus::Optimal,
+    };
+    Ok(plan::report(&best.snapshot, plan, stats))
+}
+
+/// The scheduler's message for each leftover pod, computed once per class
+/// on the final state.
+fn unplaced_with_reasons(p: &Problem, packing: &Packing) -> Vec<(PodId, String)> {
+    let mut messages: HashMap<usize, String> = HashMap::new();
+    let class_of: HashMap<PodId, usize> = class_index(p);
+    packing
+        .leftover
+        .iter()
+        .map(|pod| {
+            let c = class_of[pod];
+            let message = messages
+                .entry(c)
+                .or_insert_with(|| {
+                    let state = PodState::new(&packing.snapshot, *pod);
+                    unschedulable_message(&packing.snapshot, &state)
+                })
+                .clone();
+            (*pod, message)
+        })
+        .collect()
+}
+
+/// Class of every pod of the problem.
+fn class_index(p: &Problem) -> HashMap<PodId, usize> {
+    p.classes
+        .iter()
+        .enumerate()
+        .flat_map(|(c, class)| class.pods.iter().map(move |pod| (*pod, c)))
+        .collect()
+}
+
+fn remaining(deadline: Instant) -> f64 {
+    deadline
+        .saturating_duration_since(Instant::now())
+        .as_secs_f64()
+        .max(0.01)
+}
+
+/// More nodes for the pools of leftover classes: per class, the cheapest
+/// pool (per pod of the class) with room, enough nodes for its leftovers.
+fn grow(p: &Problem, packing: &Packing, counts: &[u32]) -> Vec<u32> {
+    let mut next = counts.to_vec();
+    let mut left_per_class = vec![0u32; p.classes.len()];
+    let class_of = class_index(p);
+    for pod in &packing.leftover {
+        left_per_class[class_of[pod]] += 1;
+    }
+    for (c, left) in left_per_class.iter().enumerate() {
+        if *left == 0 {
+            continue;
+        }
+        // (cost per pod, pool, pods per node)
+        let mut best: Option<(f64, usize, f64)> = None;
+        for (t, cap) in &p.compat_types[c] {
+            let pi = p.types[*t].pool.index();
+            if next[pi] >= p.pool_room[pi] {
+                continue;
+            }
+            let per_pod = p.cluster.pools[pi].cost_per_hour / cap;
+            if best.is_none_or(|(b, _, _)| per_pod < b) {
+                best = Some((per_pod, pi, *cap));
+            }
+        }
+        if let Some((_, pi, cap)) = best {
+            let more = ((f64::from(*left) / cap).ceil() as u32).max(1);
+            next[pi] = (next[pi] + more).min(p.pool_room[pi]);
+        }
+    }
+    next
+}

@@ -1,0 +1,206 @@
+//! The placement problem in aggregated form: pod classes, candidate bins
+//! (existing nodes, new-node types) and which class may go where, with how
+//! many pods of a class one bin holds on its own.
+
+use crate::model::{Cluster, NodeId, PodId, Resources};
+use crate::predicates::{self, node_affinity, NodeInfo, Snapshot};
+use crate::solvers::classes::{node_types, pod_classes, NodeType, PodClass};
+
+/// A resource dimension of the packing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dim {
+    Cpu,
+    Memory,
+    EphemeralStorage,
+    Pods,
+    Scalar(String),
+}
+
+impl Dim {
+    fn of(&self, r: &Resources) -> i64 {
+        match self {
+            Dim::Cpu => r.milli_cpu,
+            Dim::Memory => r.memory,
+            Dim::EphemeralStorage => r.ephemeral_storage,
+            Dim::Pods => r.pods,
+            Dim::Scalar(name) => r.scalar(name),
+        }
+    }
+}
+
+/// What one bin (an existing node, or a node of a new type) can still take.
+fn free_of(dims: &[Dim], node_alloc: &Resources, info: &NodeInfo) -> Vec<f64> {
+    dims.iter()
+        .map(|d| match d {
+            Dim::Pods => (node_alloc.pods - info.pods.len() as i64).max(0) as f64,
+            _ => (d.of(node_alloc) - d.of(&info.requested)).max(0) as f64,
+        })
+        .collect()
+}
+
+/// Pods of one class that fit in `free` alone (resources only).
+fn capacity(req: &[f64], free: &[f64], one_per_node: bool) -> f64 {
+    let mut cap = f64::INFINITY;
+    for (r, f) in req.iter().zip(free) {
+        if *r > 0.0 {
+            cap = cap.min((f / r).floor());
+        }
+    }
+    if one_per_node {
+        cap = cap.min(1.0);
+    }
+    cap
+}
+
+/// The aggregated placement problem.
+pub(crate) struct Problem<'c> {
+    pub cluster: &'c Cluster,
+    /// The cluster with the pods that stay put (and DaemonSet pods).
+    pub base: Snapshot<'c>,
+    /// Pods to place.
+    pub pods: Vec<PodId>,
+    /// Their classes.
+    pub classes: Vec<PodClass>,
+    /// New-node types (pool × zone).
+    pub types: Vec<NodeType>,
+    /// Resource dimensions.
+    pub dims: Vec<Dim>,
+    /// Per class, its request per dimension (pods = 1).
+    pub class_req: Vec<Vec<f64>>,
+    /// Existing nodes that may take pods.
+    pub existing: Vec<NodeId>,
+    /// Free capacity per existing node and dimension.
+    pub existing_free: Vec<Vec<f64>>,
+    /// Free capacity per type (allocatable minus its DaemonSet pods).
+    pub type_free: Vec<Vec<f64>>,
+    /// Per class: (index into `existing`, pods of the class it holds alone).
+    pub compat_existing: Vec<Vec<(usize, f64)>>,
+    /// Per class: (index into `types`, pods of the class one node holds alone).
+    pub compat_types: Vec<Vec<(usize, f64)>>,
+    /// Per pool: how many new nodes it may add (maxCount minus existing).
+    pub pool_room: Vec<u32>,
+}
+
+/// Cap on new nodes of a pool without maxCount: Kubernetes' 5,000-node limit.
+pub(crate) const MAX_NODES: u32 = 5000;
+
+impl<'c> Problem<'c> {
+    /// Builds the problem for `pods` (pending, plus bound ones that may
+    /// move with `--repack`, which the base snapshot leaves unplaced).
+    pub fn new(cluster: &'c Cluster, pods: Vec<PodId>) -> Self {
+        let mut base = Snapshot::new(cluster);
+        for &p in &pods {
+            base.unassign(p);
+        }
+        let classes = pod_classes(cluster, &pods);
+        let types = node_types(cluster);
+        let mut dims = vec![Dim::Cpu, Dim::Memory, Dim::EphemeralStorage, Dim::Pods];
+        for c in &classes {
+            for (name, v) in &c.requests.scalars {
+                let d = Dim::Scalar(name.clone());
+                if *v > 0 && !dims.contains(&d) {
+                    dims.push(d);
+                }
+            }
+        }
+        let class_req: Vec<Vec<f64>> = classes
+            .iter()
+            .map(|c| {
+                dims.iter()
+                    .map(|d| match d {
+                        Dim::Pods => 1.0,
+                        _ => d.of(&c.requests).max(0) as f64,
+                    })
+                    .collect()
+            })
+            .collect();
+        // One scratch node per type, with its DaemonSet pods.
+        let mut probe = base.clone();
+        let type_nodes: Vec<NodeId> = types
+            .iter()
+            .map(|t| probe.add_node(t.template.clone()))
+            .collect();
+        let existing: Vec<NodeId> = (0..cluster.nodes.len() as u32).map(NodeId).collect();
+        let existing_free: Vec<Vec<f64>> = existing
+            .iter()
+            .map(|&n| free_of(&dims, &base.node(n).allocatable, base.info(n)))
+            .collect();
+        let type_free: Vec<Vec<f64>> = type_nodes
+            .iter()
+            .map(|&n| free_of(&dims, &probe.node(n).allocatable, probe.info(n)))
+            .collect();
+        let mut compat_existing = Vec::with_capacity(classes.len());
+        let mut compat_types = Vec::with_capacity(classes.len());
+        for (ci, class) in classes.iter().enumerate() {
+            let pod = cluster.pod(class.representative());
+            let pre = node_affinity::pre_filter(&pod.spec);
+            let fits = |snap: &Snapshot, n: NodeId| {
+                predicates::filter_node_local(pod, snap.node(n), snap.info(n), &pre).is_ok()
+            };
+            let req = &class_req[ci];
+            compat_existing.push(
+                existing
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &n)| fits(&base, n))
+                    .map(|(i, _)| (i, capacity(req, &existing_free[i], class.one_per_node)))
+                    .filter(|(_, cap)| *cap >= 1.0)
+                    .collect(),
+            );
+            compat_types.push(
+                type_nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &n)| fits(&probe, n))
+                    .map(|(i, _)| (i, capacity(req, &type_free[i], class.one_per_node)))
+                    .filter(|(_, cap)| *cap >= 1.0)
+                    .collect(),
+            );
+        }
+        let pool_existing: Vec<u32> = (0..cluster.pools.len())
+            .map(|p| {
+                cluster
+                    .nodes
+                    .iter()
+                    .filter(|n| n.pool.is_some_and(|id| id.index() == p))
+                    .count() as u32
+            })
+            .collect();
+        let pool_room = cluster
+            .pools
+            .iter()
+            .zip(&pool_existing)
+            .map(|(pool, existing)| {
+                pool.max_count
+                    .unwrap_or(MAX_NODES)
+                    .saturating_sub(*existing)
+            })
+            .collect();
+        Problem {
+            cluster,
+            base,
+            pods,
+            classes,
+            types,
+            dims,
+            class_req,
+            existing,
+            existing_free,
+            type_free,
+            compat_existing,
+            compat_types,
+            pool_room,
+        }
+    }
+
+    /// Pools that offer at least one compatible type to class `c`.
+    pub fn pools_for_class(&self, c: usize) -> Vec<usize> {
+        let mut pools: Vec<usize> = self.compat_types[c]
+            .iter()
+            .map(|(t, _)| self.types[*t].pool.index())
+            .collect();
+        pools.sort_unstable();
+        pools.dedup();
+        pools
+    }
+}

@@ -1,0 +1,439 @@
+//! `simulate`: what kube-scheduler (default profile) and cluster-autoscaler
+//! would do with the pending pods (SPEC.md §2). It is the baseline against
+//! which `place`'s savings are shown, and proves nothing about cost.
+
+use super::plan::{self, Plan};
+use crate::error::Result;
+use crate::model::{Cluster, Labels, NodeId, PodId, PoolId, UnsatisfiableAction};
+use crate::predicates::{
+    self, node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
+    taint_toleration, PodState, Snapshot,
+};
+use crate::report::place::{PlaceOptions, PlaceReport, PlanStats};
+use crate::scoring::pod_topology_spread::LABEL_HOSTNAME as HOSTNAME;
+use crate::scoring::{KeyDomains, Scorer, Topology};
+use std::cmp::Reverse;
+use std::collections::HashMap;
+use std::sync::Arc;
+use web_time::{Duration, Instant};
+
+/// The message of the pods left pending because the time limit was reached.
+pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
+
+/// Places the pending pods one at a time, as kube-scheduler's default
+/// profile would, adding pool nodes as cluster-autoscaler would.
+///
+/// - **Queue order**: priority descending, then input order (a stable
+///   sort; upstream breaks priority ties by queue arrival time).
+/// - **Scheduling cycle** for each pod, on the current state (the pods
+///   placed so far included): the filter plugins on every node (exactly
+///   [`predicates::filter`]), then the default score plugins on the
+///   feasible ones ([`crate::scoring`]); the pod is bound to the node with
+///   the highest total. A single feasible node is taken unscored, as
+///   upstream does. **Ties**: upstream picks one of the best nodes at
+///   random; podplan picks the one with the lowest node index (existing
+///   nodes in input order, then new nodes in the order they were added), so
+///   that runs are reproducible.
+/// - **Scale-up**, when the pod fits no node: pools whose `maxCount`
+///   allows another node (existing nodes of the pool included) are tried
+///   cheapest `costPerHour` first, then in pool order; the pool's next new
+///   node (`<pool>-new-<k>`, with its DaemonSet pods) is added if the pod
+///   passes every filter on it, and the scheduling cycle reruns (the pod
+///   may then also fit elsewhere). A node on which the pod does not pass is
+///   not kept. This is cluster-autoscaler with a cheapest-first expander,
+///   one pod at a time; `minCount` is not enforced (nodes are never added
+///   just to reach it).
+/// - A pod that no node and no pool takes stays pending with the
+///   scheduler's message for the nodes of the moment (`0/N nodes are
+///   available: ...`).
+/// - **Time limit**: once `options.time_limit` seconds have passed (a limit
+///   that is not positive has passed at once), the remaining pods stay
+///   pending with [`TIME_LIMIT_MESSAGE`] and `stats.timeLimitHit` is set.
+///
+/// The report is `infeasible` when a pod stays pending, else `feasible`;
+/// `lowerBound` is 0 (simulate proves nothing). `options.repack` is
+/// ignored: the scheduler never moves bound pods.
+pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+    let started = Instant::now();
+    let deadline = deadline(started, options.time_limit);
+    let mut queue: Vec<PodId> = cluster.pending_pods().collect();
+    queue.sort_by_key(|&id| Reverse(cluster.pod(id).spec.priority));
+    let classes = filter_classes(cluster, &queue);
+
+    let mut sim = Simulator::new(cluster);
+    let mut placed = Vec::with_capacity(queue.len());
+    let mut unplaced = Vec::new();
+    let mut time_limit_hit = false;
+    for (&pod, &class) in queue.iter().zip(&classes) {
+        if !time_limit_hit && deadline.is_some_and(|d| Instant::now() >= d) {
+            time_limit_hit = true;
+        }
+        if time_limit_hit {
+            unplaced.push((pod, TIME_LIMIT_MESSAGE.to_string()));
+            continue;
+        }
+        match sim.place(pod, class) {
+            Ok(node) => placed.push((pod, node)),
+            Err(message) => unplaced.push((pod, message)),
+        }
+    }
+    let stats = PlanStats {
+        solve_millis: started.elapsed().as_millis() as u64,
+        pods: queue.len(),
+        pod_classes: plan::pod_class_count(cluster, &queue),
+        method: "simulate".to_string(),
+        time_limit_hit,
+    };
+    let plan = Plan {
+        placed,
+        unplaced,
+        lower_bound: 0.0,
+        proven: false,
+    };
+    Ok(plan::report(&sim.snapshot, plan, stats))
+}
+
+/// When the time limit ends: at once when it is not positive (or NaN),
+/// never when it does not fit an `Instant`.
+fn deadline(started: Instant, seconds: f64) -> Option<Instant> {
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Some(started);
+    }
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .and_then(|d| started.checked_add(d))
+}
+
+/// Per queued pod, its filter class: pods with the same namespace, labels,
+/// spec and `nodeName` get the same filter verdicts and the same PreFilter
+/// state.
+fn filter_classes(cluster: &Cluster, queue: &[PodId]) -> Vec<u32> {
+    let mut index: HashMap<(&str, &Labels, usize, Option<&str>), u32> = HashMap::new();
+    queue
+        .iter()
+        .map(|&id| {
+            let pod = cluster.pod(id);
+            let key = (
+                pod.namespace.as_str(),
+                &pod.labels,
+                Arc::as_ptr(&pod.spec) as usize,
+                pod.node_name.as_deref(),
+            );
+            let next = index.len() as u32;
+            *index.entry(key).or_insert(next)
+        })
+        .collect()
+}
+
+/// Static verdicts kept at most (one byte each), over all classes.
+const MAX_STATIC_VERDICTS: usize = 32 << 20;
+
+/// The verdicts of the filters that read only the pod's spec and the node
+/// (NodeAffinity's PreFilter, NodeUnschedulable, NodeName, TaintToleration,
+/// NodeAffinity), per filter class and node. They never change in a
+/// simulation: nodes are not cordoned, and only added or removed at the end.
+#[derive(Debug, Default)]
+struct StaticFilters {
+    by_class: HashMap<u32, (node_affinity::PreFilter, Vec<bool>)>,
+}
+
+impl StaticFilters {
+    /// The class's verdicts on every node of the snapshot.
+    fn verdicts(&mut self, snapshot: &Snapshot, class: u32, pod: PodId) -> &[bool] {
+        let p = snapshot.pod(pod);
+        // Bounded memory: one bool per node and class.
+        let max_classes = (MAX_STATIC_VERDICTS / snapshot.node_count().max(1)).max(16);
+        if self.by_class.len() >= max_classes && !self.by_class.contains_key(&class) {
+            self.by_class.clear();
+        }
+        let (pre, ok) = self
+            .by_class
+            .entry(class)
+            .or_insert_with(|| (node_affinity::pre_filter(&p.spec), Vec::new()));
+        for i in ok.len()..snapshot.node_count() {
+            let node = snapshot.node(NodeId(i as u32));
+            // The plugins' own tests, without building reason strings.
+            ok.push(
+                pre.admits(node).is_ok()
+                    && node_unschedulable::filter(p, node).is_ok()
+                    && node_name::filter(p, node).is_ok()
+                    && taint_toleration::find_untolerated(
+                        &node.taints,
+                        &p.spec.tolerations,
+                        taint_toleration::is_hard,
+                    )
+                    .is_none()
+                    && node_affinity::required_matches(&p.spec, node),
+            );
+        }
+        ok
+    }
+
+    /// Forgets nodes from index `nodes` on.
+    fn truncate(&mut self, nodes: usize) {
+        for (_, ok) in self.by_class.values_mut() {
+            ok.truncate(nodes);
+        }
+    }
+}
+
+/// The scheduler and autoscaler at work on one snapshot.
+struct Simulator<'c> {
+    cluster: &'c Cluster,
+    snapshot: Snapshot<'c>,
+    scorer: Scorer,
+    filters: StaticFilters,
+    /// Node domains of the topology keys of hard spread constraints.
+    topology: Topology,
+    /// The PreFilter state of the last class scheduled, kept up to date
+    /// with every bind (upstream's AddPod) until a node is added or removed.
+    state: Option<(u32, PodState)>,
+    /// Pools by `costPerHour`, then pool order.
+    pool_order: Vec<PoolId>,
+    /// Nodes per pool in the snapshot (existing and new).
+    pool_nodes: Vec<u32>,
+    /// New nodes per pool.
+    new_nodes: Vec<u32>,
+    /// Bumped whenever a pod is bound or a node kept: a class that failed
+    /// at the same generation fails again.
+    generation: u64,
+    /// Per class, the generation it last failed at and its message.
+    failures: HashMap<u32, (u64, String)>,
+}
+
+impl<'c> Simulator<'c> {
+    fn new(cluster: &'c Cluster) -> Self {
+        let snapshot = Snapshot::new(cluster);
+        let scorer = Scorer::new(&snapshot);
+        let mut pool_order: Vec<PoolId> = (0..cluster.pools.len() as u32).map(PoolId).collect();
+        pool_order.sort_by(|a, b| {
+            let cost = |p: &PoolId| cluster.pools[p.index()].cost_per_hour;
+            cost(a).total_cmp(&cost(b)).then(a.cmp(b))
+        });
+        let mut pool_nodes = vec![0u32; cluster.pools.len()];
+        for node in &cluster.nodes {
+            if let Some(slot) = node.pool.and_then(|p| pool_nodes.get_mut(p.index())) {
+                *slot += 1;
+            }
+        }
+        Simulator {
+            cluster,
+            snapshot,
+            scorer,
+            filters: StaticFilters::default(),
+            topology: Topology::default(),
+            state: None,
+            pool_order,
+            pool_nodes,
+            new_nodes: vec![0; cluster.pools.len()],
+            generation: 0,
+            failures: HashMap::new(),
+        }
+    }
+
+    /// Schedules one pod, scaling up if needed: its node, or why it stays
+    /// pending.
+    fn place(&mut self, pod: PodId, class: u32) -> Result<NodeId, String> {
+        if let Some(node) = self.schedule(pod, class) {
+            self.bind(pod, node);
+            return Ok(node);
+        }
+        if let Some((generation, message)) = self.failures.get(&class) {
+            if *generation == self.generation {
+                return Err(message.clone());
+            }
+        }
+        if self.scale_up(pod) {
+            if let Some(node) = self.schedule(pod, class) {
+                self.bind(pod, node);
+                return Ok(node);
+            }
+        }
+        let state = PodState::new(&self.snapshot, pod);
+        let message = super::explain::unschedulable_message(&self.snapshot, &state);
+        self.failures
+            .insert(class, (self.generation, message.clone()));
+        Err(message)
+    }
+
+    /// One scheduling cycle: filter, score, select.
+    fn schedule(&mut self, pod: PodId, class: u32) -> Option<NodeId> {
+        match &mut self.state {
+            Some((c, state)) if *c == class => state.pod = pod,
+            _ => self.state = Some((class, PodState::new(&self.snapshot, pod))),
+        }
+        let state = &self.state.as_ref()?.1;
+        let feasible = feasible_nodes(
+            &self.snapshot,
+            &mut self.filters,
+            &mut self.topology,
+            class,
+            state,
+        );
+        match feasible.len() {
+            0 => None,
+            1 => Some(feasible[0]),
+            _ => self.scorer.score(&self.snapshot, pod, &feasible).best(),
+        }
+    }
+
+    /// Binds a pod and keeps the caches in step.
+    fn bind(&mut self, pod: PodId, node: NodeId) {
+        self.snapshot.assign(pod, node);
+        self.scorer.pod_added(&self.snapshot, pod, node);
+        if let Some((_, state)) = &mut self.state {
+            state.add_pod(&self.snapshot, pod, node);
+        }
+        self.generation += 1;
+    }
+
+    /// Adds the first pool node, cheapest pool first, on which the pod
+    /// passes every filter; false when there is none.
+    fn scale_up(&mut self, pod: PodId) -> bool {
+        for i in 0..self.pool_order.len() {
+            let p = self.pool_order[i];
+            let pool = &self.cluster.pools[p.index()];
+            if pool
+                .max_count
+                .is_some_and(|max| self.pool_nodes[p.index()] >= max)
+            {
+                continue;
+            }
+            let node = pool.new_node(p, self.new_nodes[p.index()] as usize);
+            let id = self.snapshot.add_node(node);
+            self.scorer.node_added(&self.snapshot, id);
+            // PreFilter states do not see nodes added after them.
+            self.state = None;
+            let state = PodState::new(&self.snapshot, pod);
+            if predicates::filter(&self.snapshot, &state, id).is_ok() {
+                self.pool_nodes[p.index()] += 1;
+                self.new_nodes[p.index()] += 1;
+                self.generation += 1;
+                return true;
+            }
+            self.scorer.node_removing(&self.snapshot, id);
+            self.snapshot.remove_last_node();
+            self.filters.truncate(id.index());
+            self.topology.truncate(id.index());
+        }
+        false
+    }
+}
+
+/// The nodes on which every filter plugin passes. The static plugins come
+/// from the class's cache; the others are run per node. Equivalent to
+/// `predicates::filter(..).is_ok()` on every node (checked in debug
+/// builds): all plugins must pass, so their order does not matter here.
+fn feasible_nodes(
+    snapshot: &Snapshot,
+    filters: &mut StaticFilters,
+    topology: &mut Topology,
+    class: u32,
+    state: &PodState,
+) -> Vec<NodeId> {
+    let pod = snapshot.pod(state.pod);
+    let spec = &pod.spec;
+    let spread = state.pod_topology_spread.constraint_count() > 0;
+    // Without terms of its own and with no placed pod's anti-affinity
+    // against it, InterPodAffinity passes every node.
+    let inter_pod = !spec.pod_affinity.is_empty()
+        || !spec.pod_anti_affinity.is_empty()
+        || !state
+            .inter_pod_affinity
+            .existing_anti_affinity_counts()
+            .is_empty();
+    // PodTopologySpread's verdict depends only on the node's values of the
+    // constraints' keys: with at most two keys, none of them the hostname,
+    // run it once per pair of domains.
+    let spread_keys: Vec<&str> = spec
+        .topology_spread
+        .iter()
+        .filter(|c| c.when_unsatisfiable == UnsatisfiableAction::DoNotSchedule)
+        .map(|c| c.topology_key.as_str())
+        .collect();
+    let memo_spread = spread && spread_keys.len() <= 2 && !spread_keys.contains(&HOSTNAME);
+    if memo_spread {
+        for key in &spread_keys {
+            topology.ensure(snapshot, key);
+        }
+    }
+    let domains: Vec<&KeyDomains> = if memo_spread {
+        spread_keys.iter().map(|k| topology.get(k)).collect()
+    } else {
+        Vec::new()
+    };
+    // Per pair of domains (a missing key is one more), 0 unknown, 1 pass,
+    // 2 fail.
+    let width = domains.first().map_or(1, |d| d.values.len() + 1);
+    let height = domains.get(1).map_or(1, |d| d.values.len() + 1);
+    let mut spread_memo: Vec<u8> = if memo_spread {
+        vec![0; width * height]
+    } else {
+        Vec::new()
+    };
+    let verdicts = filters.verdicts(snapshot, class, state.pod);
+    let mut feasible = Vec::new();
+    for (i, _) in verdicts.iter().enumerate().filter(|(_, ok)| **ok) {
+        let id = NodeId(i as u32);
+        let info = snapshot.info(id);
+        if !spec.host_ports.is_empty() && node_ports::filter(pod, info).is_err() {
+            continue;
+        }
+        let node = snapshot.node(id);
+        if lacks_pods_cpu_or_memory(spec, node, info)
+            || !node_resources_fit::insufficient_resources(&spec.requests, &node.allocatable, info)
+                .is_empty()
+        {
+            continue;
+        }
+        if spread {
+            let passes = || state.pod_topology_spread.filter(snapshot, pod, id).is_ok();
+            let ok = if memo_spread {
+                // MISSING (u32::MAX) maps to the last index of its axis.
+                let domain = |k: usize| {
+                    domains
+                        .get(k)
+                        .map_or(0, |d| (d.node[i] as usize).min(d.values.len()))
+                };
+                let slot = &mut spread_memo[domain(0) + width * domain(1)];
+                if *slot == 0 {
+                    *slot = if passes() { 1 } else { 2 };
+                }
+                *slot == 1
+            } else {
+                passes()
+            };
+            if !ok {
+                continue;
+            }
+        }
+        if inter_pod && state.inter_pod_affinity.filter(snapshot, pod, id).is_err() {
+            continue;
+        }
+        feasible.push(id);
+    }
+    #[cfg(debug_assertions)]
+    {
+        let fresh = PodState::new(snapshot, state.pod);
+        let expected: Vec<NodeId> = snapshot
+            .node_ids()
+            .filter(|&n| predicates::filter(snapshot, &fresh, n).is_ok())
+            .collect();
+        debug_assert_eq!(feasible, expected, "feasible nodes of {}", pod.key());
+    }
+    feasible
+}
+
+/// A quick, allocation-free subset of NodeResourcesFit: the node has no
+/// room for one more pod, or lacks requested cpu or memory (the same
+/// comparisons as `insufficient_resources`, which decides the rest).
+fn lacks_pods_cpu_or_memory(
+    spec: &crate::model::PodSpec,
+    node: &crate::model::Node,
+    info: &predicates::NodeInfo,
+) -> bool {
+    let (r, a, used) = (&spec.requests, &node.allocatable, &info.requested);
+    info.pods.len() as i64 + 1 > a.pods
+        || (r.milli_cpu > 0 && r.milli_cpu > a.milli_cpu.saturating_sub(used.milli_cpu))
+        || (r.memory > 0 && r.memory > a.memory.saturating_sub(used.memory))
+}

@@ -1,0 +1,155 @@
+//! An independent replay of a placement plan through the filter plugins:
+//! every placed pod must pass every filter on its node with all the other
+//! pods of the plan in place (SPEC.md: "checked on the final state").
+
+use crate::model::{Cluster, NodeId, PodId, PoolId};
+use crate::predicates::{self, PodState, Snapshot};
+use crate::report::place::PlaceReport;
+use std::collections::HashMap;
+
+/// One thing wrong with a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The pod concerned (or `-` for plan-level problems).
+    pub pod: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.pod, self.message)
+    }
+}
+
+fn violation(pod: &str, message: impl Into<String>) -> Violation {
+    Violation {
+        pod: pod.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Replays `report` on `cluster`: new nodes exist as named, every pending
+/// pod is placed or reported unplaced exactly once, pool maxCounts hold,
+/// the cost adds up, `lowerBound <= cost`, and every placed pod passes
+/// every filter plugin on its node in the final state.
+pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<Violation>> {
+    let mut problems = Vec::new();
+    let mut snapshot = Snapshot::new(cluster);
+    let mut node_ids: HashMap<String, NodeId> = snapshot
+        .node_ids()
+        .map(|id| (snapshot.node(id).name.clone(), id))
+        .collect();
+    let mut cost = 0.0;
+    for (pool_name, count) in &report.new_nodes {
+        let Some(pool_id) = cluster.pool_by_name(pool_name) else {
+            problems.push(violation(
+                "-",
+                format!("new nodes of unknown pool {pool_name}"),
+            ));
+            continue;
+        };
+        let pool = &cluster.pools[pool_id.index()];
+        let existing = cluster
+            .nodes
+            .iter()
+            .filter(|n| n.pool == Some(pool_id))
+            .count() as u32;
+        if let Some(max) = pool.max_count {
+            if existing + count > max {
+                problems.push(violation(
+                    "-",
+                    format!("pool {pool_name}: {existing} existing + {count} new nodes exceed maxCount {max}"),
+                ));
+            }
+        }
+        cost += pool.cost_per_hour * f64::from(*count);
+        for k in 0..*count as usize {
+            let node = pool.new_node(PoolId(pool_id.0), k);
+            let name = node.name.clone();
+            let id = snapshot.add_node(node);
+            node_ids.insert(name, id);
+        }
+    }
+    if !report.removable_nodes.is_empty() || cost_mismatch(cost, report.cost) {
+        // With --repack the cost also counts kept existing nodes; without
+        // it, it is exactly the new nodes' cost.
+        if report.removable_nodes.is_empty() {
+            problems.push(violation(
+                "-",
+                format!("cost {} but the new nodes cost {}", report.cost, cost),
+            ));
+        }
+    }
+    if report.lower_bound > report.cost + 1e-6 {
+        problems.push(violation(
+            "-",
+            format!(
+                "lowerBound {} exceeds cost {}",
+                report.lower_bound, report.cost
+            ),
+        ));
+    }
+    // Pods by key: pending pods must all be accounted for; bound pods may
+    // appear (moved, with --repack).
+    let pod_ids: HashMap<String, PodId> = (0..cluster.pods.len())
+        .map(|i| PodId(i as u32))
+        .filter(|id| !cluster.pod(*id).is_terminal())
+        .map(|id| (cluster.pod(id).key(), id))
+        .collect();
+    let mut seen: HashMap<PodId, usize> = HashMap::new();
+    let mut placed = Vec::new();
+    for a in &report.assignments {
+        let (Some(&pod), Some(&node)) = (pod_ids.get(&a.pod), node_ids.get(&a.node)) else {
+            problems.push(violation(&a.pod, format!("unknown pod or node {}", a.node)));
+            continue;
+        };
+        *seen.entry(pod).or_insert(0) += 1;
+        snapshot.assign(pod, node);
+        placed.push((pod, node));
+    }
+    for u in &report.unplaced {
+        match pod_ids.get(&u.pod) {
+            Some(&pod) => *seen.entry(pod).or_insert(0) += 1,
+            None => problems.push(violation(&u.pod, "unknown unplaced pod")),
+        }
+    }
+    for id in cluster.pending_pods() {
+        match seen.get(&id).copied().unwrap_or(0) {
+            1 => {}
+            0 => problems.push(violation(
+                &cluster.pod(id).key(),
+                "neither placed nor unplaced",
+            )),
+            n => problems.push(violation(
+                &cluster.pod(id).key(),
+                format!("appears {n} times"),
+            )),
+        }
+    }
+    for (pod, node) in placed {
+        snapshot.unassign(pod);
+        let state = PodState::new(&snapshot, pod);
+        if let Err(rejection) = predicates::filter(&snapshot, &state, node) {
+            problems.push(violation(
+                &snapshot.pod(pod).key(),
+                format!(
+                    "on {}: {}: {}",
+                    snapshot.node(node).name,
+                    rejection.plugin.name(),
+                    rejection.reasons.join(", ")
+                ),
+            ));
+        }
+        snapshot.assign(pod, node);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn cost_mismatch(a: f64, b: f64) -> bool {
+    (a - b).abs() > 1e-6 * (1.0 + a.abs())
+}

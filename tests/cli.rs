@@ -1,0 +1,136 @@
+//! The CLI: exit codes (0 all fit, 1 some pod fits nowhere, 2 bad input),
+//! output formats, stdin, and error messages naming file, object and field.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn podplan(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podplan"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("podplan runs");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn explain_example_exits_1_because_some_pods_fit_nowhere() {
+    let (code, out, _) = podplan(&["explain", "examples/aks-multitenant.yaml"], None);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("analytics/reports-0  [UNSCHEDULABLE]"),
+        "{out}"
+    );
+    assert!(out.contains("Insufficient memory"));
+}
+
+#[test]
+fn explain_json_is_the_spec_report() {
+    let (code, out, _) = podplan(
+        &[
+            "explain",
+            "examples/aks-multitenant.yaml",
+            "--output",
+            "json",
+            "--pod",
+            "shop/web-0",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "web-0 fits");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["pods"][0]["pod"], "shop/web-0");
+    assert_eq!(v["pods"][0]["feasibleNodes"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        v["pods"][0]["filtered"]["aks-gpu-0"][0]["plugin"],
+        "TaintToleration"
+    );
+}
+
+#[test]
+fn json_list_example_matches_yaml_example() {
+    let (_, yaml, _) = podplan(
+        &["explain", "examples/aks-multitenant.yaml", "-o", "json"],
+        None,
+    );
+    let (_, json, _) = podplan(
+        &["explain", "examples/aks-multitenant.json", "-o", "json"],
+        None,
+    );
+    assert_eq!(yaml, json);
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/aks-multitenant.yaml"),
+    )
+    .unwrap();
+    let (code, out, _) = podplan(&["explain", "-", "--summary"], Some(&text));
+    assert_eq!(code, 1);
+    assert!(out.contains("node(s)"));
+}
+
+#[test]
+fn bad_inputs_exit_2_naming_file_object_and_field() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-1","namespace":"default"},"spec":{"containers":[{"name":"c","resources":{"requests":{"cpu":"12x"}}}]}}"#,
+            &[
+                "<stdin>",
+                "Pod default/web-1",
+                "spec.containers[0].resources.requests.cpu",
+                "12x",
+            ],
+        ),
+        (
+            r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"#,
+            &["<stdin>"],
+        ),
+        ("", &["<stdin>"]),
+        (
+            r#"{"kind":"Deployment","apiVersion":"apps/v1","metadata":{"name":"d"},"spec":{"replicas":"three"}}"#,
+            &["Deployment default/d", "spec.replicas"],
+        ),
+        (
+            r#"{"kind":"Pod","apiVersion":"v1","metadata":{"namespace":"x"},"spec":{"containers":[]}}"#,
+            &["Pod", "metadata.name"],
+        ),
+    ];
+    for (input, needles) in cases {
+        let (code, _, err) = podplan(&["explain", "-"], Some(input));
+        assert_eq!(code, 2, "input {input:?} -> {err}");
+        for n in *needles {
+            assert!(
+                err.contains(n),
+                "error for {input:?} should mention {n:?}: {err}"
+            );
+        }
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn missing_file_exits_2() {
+    let (code, _, err) = podplan(&["explain", "does-not-exist.yaml"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("does-not-exist.yaml"));
+}
