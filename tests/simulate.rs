@@ -696,17 +696,524 @@ fn generated_scenarios_replay_cleanly() {
         let text = generate(&GenerateOptions {
             nodes: 30,
             bound_pods: 300,
-            pending_pods: 120,
+            pending_pods: 400,
             pending_workloads: workloads,
             seed,
         })
         .to_string();
-        let cluster = podplan::read_scenario(&[podplan::Input::new("generated.json", &text)])
+        let mut cluster = podplan::read_scenario(&[podplan::Input::new("generated.json", &text)])
             .expect("generated scenario reads");
         let report = run(&cluster);
         assert_eq!(
             report.assignments.len() + report.unplaced.len(),
             cluster.pending_pods().count()
         );
+        // The same with a pool per node shape, capped, so that pods scale
+        // out, some pools run out and pods stay pending.
+        attach_pools(&mut cluster);
+        let with_pools = run(&cluster);
+        assert!(with_pools.assignments.len() >= report.assignments.len());
+        assert!(!with_pools.new_nodes.is_empty());
     }
+}
+
+/// One pool per `agentpool` label of the nodes, shaped like its first node
+/// (labels, taints, allocatable), three zones, at most 4 more nodes.
+fn attach_pools(cluster: &mut Cluster) {
+    const AGENTPOOL: &str = "kubernetes.azure.com/agentpool";
+    let mut shapes: Vec<(String, Node)> = Vec::new();
+    for n in &cluster.nodes {
+        if let Some(p) = n.labels.get(AGENTPOOL) {
+            if !shapes.iter().any(|(name, _)| name == p) {
+                shapes.push((p.clone(), n.clone()));
+            }
+        }
+    }
+    for (i, (name, shape)) in shapes.iter().enumerate() {
+        let mut labels = shape.labels.clone();
+        labels.remove(HOSTNAME);
+        labels.remove(ZONE);
+        let existing = cluster
+            .nodes
+            .iter()
+            .filter(|n| n.labels.get(AGENTPOOL) == Some(name))
+            .count() as u32;
+        cluster.pools.push(NodePool {
+            name: name.clone(),
+            labels,
+            taints: shape.taints.clone(),
+            zones: vec!["1".into(), "2".into(), "3".into()],
+            max_count: Some(existing + 4),
+            cost_per_hour: 1.0 + i as f64,
+            ..pool(name, 0, 0, 0.0, None)
+        });
+        let last = cluster.pools.len() - 1;
+        cluster.pools[last].allocatable = shape.allocatable.clone();
+        for n in cluster.nodes.iter_mut() {
+            if n.labels.get(AGENTPOOL) == Some(name) {
+                n.pool = Some(PoolId(last as u32));
+            }
+        }
+    }
+}
+
+/// `Snapshot::remove_last_node` undoes `add_node`, DaemonSet pods included.
+#[test]
+fn remove_last_node_undoes_add_node() {
+    let daemon = spec(req(500, 256 * MI), |_| {});
+    let s = spec(req(100, MI), |_| {});
+    let cluster = Cluster {
+        nodes: vec![node("a", 4000, 8 * GI)],
+        pods: vec![pending("p", Labels::new(), &s)],
+        pools: vec![pool("small", 2000, 8 * GI, 1.0, None)],
+        daemon_sets: vec![DaemonSet {
+            namespace: "kube-system".into(),
+            name: "agent".into(),
+            template_labels: labels([("app", "agent")]),
+            spec: daemon,
+        }],
+        ..Default::default()
+    };
+    let mut snapshot = Snapshot::new(&cluster);
+    let (nodes, pods) = (snapshot.node_count(), snapshot.pod_count());
+    let id = snapshot.add_node(cluster.pools[0].new_node(PoolId(0), 0));
+    assert_eq!(snapshot.info(id).pods.len(), 1);
+    assert_eq!(snapshot.pod_count(), pods + 1);
+    snapshot.assign(PodId(0), id);
+    let removed = snapshot.remove_last_node().expect("a node");
+    assert_eq!(removed.name, "small-new-0");
+    assert_eq!((snapshot.node_count(), snapshot.pod_count()), (nodes, pods));
+    assert_eq!(snapshot.placement(PodId(0)), None);
+    assert_eq!(snapshot.info(NodeId(0)).requested.milli_cpu, 500);
+}
+
+// ---------------------------------------------------------------------------
+// The incremental Scorer against a literal, O(pods) reading of upstream
+// ---------------------------------------------------------------------------
+
+mod reference {
+    use super::*;
+    use podplan::predicates::inter_pod_affinity::term_matches;
+    use podplan::predicates::node_affinity::required_matches;
+    use podplan::predicates::taint_toleration::{find_untolerated, is_hard};
+    use podplan::scoring::pod_topology_spread::soft_constraints;
+    use podplan::scoring::{node_resources_fit as fit, MAX_NODE_SCORE};
+    use std::collections::HashMap;
+
+    fn placed<'a>(s: &'a Snapshot, node: NodeId) -> impl Iterator<Item = &'a Pod> + 'a {
+        s.info(node).pods.iter().map(move |p| s.pod(*p))
+    }
+
+    /// NodeResourcesFit, with the node's non-zero requests summed afresh.
+    pub fn least_allocated(s: &Snapshot, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+        nodes
+            .iter()
+            .map(|&n| {
+                let used = placed(s, n)
+                    .map(|q| fit::non_zero_requests(&q.spec.requests))
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+                fit::score(
+                    fit::non_zero_requests(&pod.spec.requests),
+                    &s.node(n).allocatable,
+                    used,
+                )
+            })
+            .collect()
+    }
+
+    /// InterPodAffinity as `processExistingPod` over every placed pod.
+    pub fn inter_pod_affinity(s: &Snapshot, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+        let cluster = s.cluster();
+        let mut map: HashMap<(String, String), i64> = HashMap::new();
+        let mut add = |node: &Node, key: &str, w: i64| {
+            if let Some(v) = node.labels.get(key) {
+                *map.entry((key.to_string(), v.clone())).or_insert(0) += w;
+            }
+        };
+        for n in s.node_ids() {
+            let node = s.node(n);
+            for q in placed(s, n) {
+                for t in &pod.spec.preferred_pod_affinity {
+                    if term_matches(&t.term, cluster, &q.namespace, &q.labels) {
+                        add(node, &t.term.topology_key, t.weight.into());
+                    }
+                }
+                for t in &pod.spec.preferred_pod_anti_affinity {
+                    if term_matches(&t.term, cluster, &q.namespace, &q.labels) {
+                        add(node, &t.term.topology_key, -i64::from(t.weight));
+                    }
+                }
+                for t in &q.spec.pod_affinity {
+                    if term_matches(t, cluster, &pod.namespace, &pod.labels) {
+                        add(node, &t.topology_key, 1);
+                    }
+                }
+                for t in &q.spec.preferred_pod_affinity {
+                    if term_matches(&t.term, cluster, &pod.namespace, &pod.labels) {
+                        add(node, &t.term.topology_key, t.weight.into());
+                    }
+                }
+                for t in &q.spec.preferred_pod_anti_affinity {
+                    if term_matches(&t.term, cluster, &pod.namespace, &pod.labels) {
+                        add(node, &t.term.topology_key, -i64::from(t.weight));
+                    }
+                }
+            }
+        }
+        let raw: Vec<i64> = nodes
+            .iter()
+            .map(|&n| {
+                map.iter()
+                    .filter(|((k, v), _)| s.node(n).labels.get(k) == Some(v))
+                    .map(|(_, w)| *w)
+                    .sum()
+            })
+            .collect();
+        let (min, max) = (
+            raw.iter().copied().min().unwrap_or(0),
+            raw.iter().copied().max().unwrap_or(0),
+        );
+        raw.iter()
+            .map(|r| {
+                if max > min {
+                    (MAX_NODE_SCORE as f64 * ((r - min) as f64 / (max - min) as f64)) as i64
+                } else {
+                    0
+                }
+            })
+            .collect()
+    }
+
+    /// PodTopologySpread as `initPreScoreState` / `PreScore` / `Score` /
+    /// `NormalizeScore`, counting pods node by node.
+    pub fn pod_topology_spread(s: &Snapshot, pod: &Pod, nodes: &[NodeId]) -> Vec<i64> {
+        let cluster = s.cluster();
+        let default_selector = match pod.origin {
+            PodOrigin::Workload(w) => {
+                let w = &cluster.workloads[w.0 as usize];
+                (w.kind != WorkloadKind::Job).then_some(&w.selector)
+            }
+            _ => None,
+        };
+        let cs = soft_constraints(&pod.spec, default_selector);
+        if cs.is_empty() {
+            return vec![0; nodes.len()];
+        }
+        let require_all = !pod.spec.topology_spread.is_empty();
+        let has_all = |n: &Node| cs.iter().all(|c| n.labels.contains_key(&c.topology_key));
+        let ignored: Vec<bool> = nodes
+            .iter()
+            .map(|&n| require_all && !has_all(s.node(n)))
+            .collect();
+        let value = |n: &Node, key: &str| n.labels.get(key).cloned().unwrap_or_default();
+        let mut counts: Vec<HashMap<String, i64>> = vec![HashMap::new(); cs.len()];
+        for (&n, ign) in nodes.iter().zip(&ignored) {
+            if *ign {
+                continue;
+            }
+            for (i, c) in cs.iter().enumerate() {
+                if c.topology_key != HOSTNAME {
+                    counts[i]
+                        .entry(value(s.node(n), &c.topology_key))
+                        .or_insert(0);
+                }
+            }
+        }
+        let scored = ignored.iter().filter(|i| !**i).count();
+        let weights: Vec<f64> = cs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let size = if c.topology_key == HOSTNAME {
+                    scored
+                } else {
+                    counts[i].len()
+                };
+                ((size + 2) as f64).ln()
+            })
+            .collect();
+        let matching = |n: NodeId, sel: &LabelSelector| -> i64 {
+            placed(s, n)
+                .filter(|q| {
+                    !q.terminating
+                        && q.namespace == pod.namespace
+                        && !sel.is_empty()
+                        && sel.matches(&q.labels)
+                })
+                .count() as i64
+        };
+        for n in s.node_ids() {
+            let node = s.node(n);
+            if require_all && !has_all(node) {
+                continue;
+            }
+            for (i, c) in cs.iter().enumerate() {
+                let included = (c.node_affinity_policy == InclusionPolicy::Ignore
+                    || required_matches(&pod.spec, node))
+                    && (c.node_taints_policy == InclusionPolicy::Ignore
+                        || find_untolerated(&node.taints, &pod.spec.tolerations, is_hard)
+                            .is_none());
+                if !included {
+                    continue;
+                }
+                if let Some(count) = counts[i].get_mut(&value(node, &c.topology_key)) {
+                    *count += matching(n, &c.selector);
+                }
+            }
+        }
+        let mut raw: Vec<i64> = nodes
+            .iter()
+            .zip(&ignored)
+            .map(|(&n, ign)| {
+                if *ign {
+                    return 0;
+                }
+                let node = s.node(n);
+                let mut score = 0.0;
+                for (i, c) in cs.iter().enumerate() {
+                    if let Some(v) = node.labels.get(&c.topology_key) {
+                        let count = if c.topology_key == HOSTNAME {
+                            matching(n, &c.selector)
+                        } else {
+                            counts[i][v]
+                        };
+                        score += count as f64 * weights[i] + f64::from(c.max_skew - 1);
+                    }
+                }
+                score.round() as i64
+            })
+            .collect();
+        let (mut min, mut max) = (i64::MAX, 0);
+        for (r, ign) in raw.iter().zip(&ignored) {
+            if !ign {
+                min = min.min(*r);
+                max = max.max(*r);
+            }
+        }
+        for (r, ign) in raw.iter_mut().zip(&ignored) {
+            *r = if *ign {
+                0
+            } else if max == 0 {
+                MAX_NODE_SCORE
+            } else {
+                MAX_NODE_SCORE * (max + min - *r) / max
+            };
+        }
+        raw
+    }
+}
+
+/// A small deterministic generator of clusters that exercise every score
+/// plugin: zones (some nodes without), PreferNoSchedule taints, preferred
+/// node affinity, preferred and required pod (anti-)affinity on bound and
+/// pending pods, ScheduleAnyway spread, workload replicas with default
+/// spreading.
+fn random_cluster(seed: u64) -> Cluster {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut rnd = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let apps = ["web", "api", "db"];
+    let mut nodes = Vec::new();
+    for i in 0..12 {
+        let mut n = node(
+            &format!("n{i}"),
+            2000 + 1000 * rnd(4) as i64,
+            (4 + 2 * rnd(4) as i64) * GI,
+        );
+        if rnd(5) != 0 {
+            n = with_label(n, ZONE, ["1", "2", "3"][rnd(3) as usize]);
+        }
+        if rnd(4) == 0 {
+            n = with_label(n, "disk", "ssd");
+        }
+        if rnd(5) == 0 {
+            n.taints.push(Taint {
+                key: "soft".into(),
+                value: "x".into(),
+                effect: TaintEffect::PreferNoSchedule,
+            });
+        }
+        nodes.push(n);
+    }
+    let mut specs = Vec::new();
+    for k in 0..8 {
+        let app = apps[k % apps.len()];
+        let key = if rnd(2) == 0 { HOSTNAME } else { ZONE };
+        let s = spec(
+            req(100 * (1 + rnd(5) as i64), (128 + 128 * rnd(4) as i64) * MI),
+            |s| {
+                match rnd(6) {
+                    0 => {
+                        s.preferred_pod_anti_affinity = vec![WeightedPodAffinityTerm {
+                            weight: 1 + rnd(100) as i32,
+                            term: anti_affinity_term(app, key),
+                        }]
+                    }
+                    1 => {
+                        s.preferred_pod_affinity = vec![WeightedPodAffinityTerm {
+                            weight: 1 + rnd(100) as i32,
+                            term: anti_affinity_term(apps[rnd(3) as usize], key),
+                        }]
+                    }
+                    2 => s.pod_affinity = vec![anti_affinity_term(apps[rnd(3) as usize], key)],
+                    3 => {
+                        s.topology_spread = vec![TopologySpreadConstraint {
+                            max_skew: 1 + rnd(3) as i32,
+                            topology_key: key.into(),
+                            when_unsatisfiable: UnsatisfiableAction::ScheduleAnyway,
+                            selector: LabelSelector::from_labels(&labels([("app", app)])),
+                            min_domains: None,
+                            node_affinity_policy: InclusionPolicy::Honor,
+                            node_taints_policy: if rnd(2) == 0 {
+                                InclusionPolicy::Honor
+                            } else {
+                                InclusionPolicy::Ignore
+                            },
+                        }]
+                    }
+                    _ => {}
+                }
+                if rnd(3) == 0 {
+                    s.preferred_node_affinity = vec![PreferredSchedulingTerm {
+                        weight: 1 + rnd(50) as i32,
+                        term: NodeSelectorTerm {
+                            match_expressions: vec![Requirement::new(
+                                "disk",
+                                Operator::In,
+                                &["ssd"],
+                            )],
+                            match_fields: vec![],
+                        },
+                    }];
+                }
+                if rnd(3) == 0 {
+                    s.tolerations.push(Toleration {
+                        key: "soft".into(),
+                        operator: TolerationOperator::Exists,
+                        ..Default::default()
+                    });
+                }
+            },
+        );
+        specs.push((app, s));
+    }
+    let workloads: Vec<Workload> = apps
+        .iter()
+        .map(|app| Workload {
+            kind: WorkloadKind::Deployment,
+            namespace: "default".into(),
+            name: app.to_string(),
+            replicas: 0,
+            selector: LabelSelector::from_labels(&labels([("app", app)])),
+            template_labels: labels([("app", app)]),
+            spec: Arc::clone(&specs[0].1),
+            owner: None,
+        })
+        .collect();
+    let mut pods = Vec::new();
+    for i in 0..20 {
+        let (app, s) = &specs[rnd(specs.len() as u64) as usize];
+        let n = rnd(nodes.len() as u64) as u32;
+        let name = nodes[n as usize].name.clone();
+        pods.push(bound(&format!("b{i}"), labels([("app", app)]), s, n, &name));
+    }
+    for i in 0..30 {
+        let (app, s) = &specs[rnd(specs.len() as u64) as usize];
+        let mut p = pending(&format!("p{i}"), labels([("app", app)]), s);
+        if rnd(2) == 0 {
+            p.origin = PodOrigin::Workload(WorkloadId(
+                apps.iter().position(|a| a == app).unwrap() as u32
+            ));
+        }
+        pods.push(p);
+    }
+    Cluster {
+        nodes,
+        pods,
+        workloads,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn scorer_matches_a_literal_reading_of_upstream() {
+    use podplan::predicates::{self, PodState};
+    // How many comparisons had scores that differ between nodes.
+    let mut varied = [0usize; 3];
+    for seed in 1..40 {
+        let cluster = random_cluster(seed);
+        let mut snapshot = Snapshot::new(&cluster);
+        let mut scorer = Scorer::new(&snapshot);
+        let pending: Vec<PodId> = cluster.pending_pods().collect();
+        for id in pending {
+            let state = PodState::new(&snapshot, id);
+            let feasible: Vec<NodeId> = snapshot
+                .node_ids()
+                .filter(|&n| predicates::filter(&snapshot, &state, n).is_ok())
+                .collect();
+            if feasible.is_empty() {
+                continue;
+            }
+            let pod = snapshot.pod(id).clone();
+            let scores = scorer.score(&snapshot, id, &feasible);
+            let what = format!("seed {seed} pod {}", pod.name);
+            assert_eq!(
+                scores.plugin(ScorePlugin::NodeResourcesFit),
+                reference::least_allocated(&snapshot, &pod, &feasible),
+                "{what}"
+            );
+            assert_eq!(
+                scores.plugin(ScorePlugin::InterPodAffinity),
+                reference::inter_pod_affinity(&snapshot, &pod, &feasible),
+                "{what}"
+            );
+            assert_eq!(
+                scores.plugin(ScorePlugin::PodTopologySpread),
+                reference::pod_topology_spread(&snapshot, &pod, &feasible),
+                "{what}"
+            );
+            for (count, plugin) in varied.iter_mut().zip([
+                ScorePlugin::NodeResourcesFit,
+                ScorePlugin::InterPodAffinity,
+                ScorePlugin::PodTopologySpread,
+            ]) {
+                let s = scores.plugin(plugin);
+                *count += usize::from(s.iter().any(|x| *x != s[0]));
+            }
+            let best = scores.best().expect("a node");
+            snapshot.assign(id, best);
+            scorer.pod_added(&snapshot, id, best);
+        }
+        // And simulate's plan on the same cluster replays.
+        run(&cluster);
+    }
+    assert!(varied.iter().all(|v| *v > 100), "{varied:?}");
+}
+
+/// A pod whose required affinity names pods that come later in the queue
+/// fails at first and is retried once they are bound, as upstream requeues
+/// unschedulable pods on cluster events.
+#[test]
+fn unschedulable_pods_are_retried_after_later_binds() {
+    let follower = spec(req(100, MI), |s| {
+        s.pod_affinity = vec![anti_affinity_term("db", HOSTNAME)];
+        s.priority = 10;
+    });
+    let db = spec(req(100, MI), |_| {});
+    let cluster = Cluster {
+        nodes: vec![node("a", 4000, 8 * GI), node("b", 8000, 16 * GI)],
+        pods: vec![
+            pending("cache", labels([("app", "cache")]), &follower),
+            pending("db", labels([("app", "db")]), &db),
+        ],
+        ..Default::default()
+    };
+    let report = run(&cluster);
+    assert!(report.unplaced.is_empty(), "{:?}", report.unplaced);
+    assert_eq!(node_of(&report, "db").as_deref(), Some("b"));
+    assert_eq!(node_of(&report, "cache").as_deref(), Some("b"));
 }

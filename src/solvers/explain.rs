@@ -35,8 +35,9 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
         }
     };
     // Pods with the same namespace, labels, spec and nodeName get the same
-    // verdict on every node: filter each equivalence class once.
-    let mut verdicts: HashMap<ClassKey, Arc<Vec<Result<(), Rejection>>>> = HashMap::new();
+    // verdict on every node: filter and explain each equivalence class once.
+    // (explanation, the nodes' operating systems when they differ)
+    let mut classes: HashMap<ClassKey, (PodExplanation, Option<String>)> = HashMap::new();
     let mut report = ExplainReport::default();
     for id in pods {
         let pod = cluster.pod(id);
@@ -46,21 +47,23 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
             spec: Arc::as_ptr(&pod.spec) as usize,
             node_name: pod.node_name.clone(),
         };
-        let per_node = verdicts
-            .entry(key)
-            .or_insert_with(|| {
-                let state = PodState::new(&snapshot, id);
-                Arc::new(
-                    snapshot
-                        .node_ids()
-                        .map(|n| predicates::filter(&snapshot, &state, n))
-                        .collect(),
-                )
-            })
-            .clone();
-        let explanation = explain_one(&snapshot, &pod.key(), &per_node, options.summary);
-        if let Some(warning) = mixed_os_warning(&snapshot, &explanation, &per_node) {
-            report.warnings.push(warning);
+        let (template, systems) = classes.entry(key).or_insert_with(|| {
+            let state = PodState::new(&snapshot, id);
+            let per_node: Vec<Result<(), Rejection>> = snapshot
+                .node_ids()
+                .map(|n| predicates::filter(&snapshot, &state, n))
+                .collect();
+            let explanation = explain_one(&snapshot, "", &per_node, options.summary);
+            let systems = feasible_systems(&snapshot, &per_node);
+            (explanation, systems)
+        });
+        let mut explanation = template.clone();
+        explanation.pod = pod.key();
+        if let Some(systems) = systems {
+            report.warnings.push(format!(
+                "{} could land on nodes of either OS ({systems}): give it a {OS_LABEL} node selector, or taint the Windows pool",
+                explanation.pod
+            ));
         }
         report.pods.push(explanation);
     }
@@ -71,12 +74,8 @@ const OS_LABEL: &str = "kubernetes.io/os";
 
 /// SPEC.md §1: AKS does not taint Windows pools, so a pod without an OS
 /// selector may be scheduled onto a node of the wrong OS; kube-scheduler
-/// allows it, podplan says so.
-fn mixed_os_warning(
-    snapshot: &Snapshot,
-    explanation: &PodExplanation,
-    per_node: &[Result<(), Rejection>],
-) -> Option<String> {
+/// allows it, podplan warns. The OSes of the feasible nodes, when several.
+fn feasible_systems(snapshot: &Snapshot, per_node: &[Result<(), Rejection>]) -> Option<String> {
     let mut systems: Vec<&str> = per_node
         .iter()
         .enumerate()
@@ -88,13 +87,7 @@ fn mixed_os_warning(
         .collect();
     systems.sort_unstable();
     systems.dedup();
-    (systems.len() > 1).then(|| {
-        format!(
-            "{} could land on nodes of either OS ({}): give it a {OS_LABEL} node selector, or taint the Windows pool",
-            explanation.pod,
-            systems.join(", ")
-        )
-    })
+    (systems.len() > 1).then(|| systems.join(", "))
 }
 
 #[derive(Hash, PartialEq, Eq)]

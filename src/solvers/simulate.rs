@@ -43,9 +43,14 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 ///   not kept. This is cluster-autoscaler with a cheapest-first expander,
 ///   one pod at a time; `minCount` is not enforced (nodes are never added
 ///   just to reach it).
-/// - A pod that no node and no pool takes stays pending with the
-///   scheduler's message for the nodes of the moment (`0/N nodes are
-///   available: ...`).
+/// - A pod that no node and no pool takes is **retried** after the pass
+///   (upstream requeues unschedulable pods when a pod is bound or a node
+///   added): the failed pods are tried again, in queue order, as long as
+///   the previous pass placed a pod (a simplification: upstream also
+///   backs off, and a requeued pod may overtake lower-priority pods still
+///   waiting). One that still fails stays pending
+///   with the scheduler's message for the nodes of its last attempt
+///   (`0/N nodes are available: ...`).
 /// - **Time limit**: once `options.time_limit` seconds have passed (a limit
 ///   that is not positive has passed at once), the remaining pods stay
 ///   pending with [`TIME_LIMIT_MESSAGE`] and `stats.timeLimitHit` is set.
@@ -62,21 +67,47 @@ pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport
 
     let mut sim = Simulator::new(cluster);
     let mut placed = Vec::with_capacity(queue.len());
-    let mut unplaced = Vec::new();
     let mut time_limit_hit = false;
+    let mut time_is_up = || {
+        time_limit_hit = time_limit_hit || deadline.is_some_and(|d| Instant::now() >= d);
+        time_limit_hit
+    };
+    // (pod, class, why it is pending), in queue order.
+    let mut failed: Vec<(PodId, u32, String)> = Vec::new();
     for (&pod, &class) in queue.iter().zip(&classes) {
-        if !time_limit_hit && deadline.is_some_and(|d| Instant::now() >= d) {
-            time_limit_hit = true;
-        }
-        if time_limit_hit {
-            unplaced.push((pod, TIME_LIMIT_MESSAGE.to_string()));
+        if time_is_up() {
+            failed.push((pod, class, TIME_LIMIT_MESSAGE.to_string()));
             continue;
         }
         match sim.place(pod, class) {
             Ok(node) => placed.push((pod, node)),
-            Err(message) => unplaced.push((pod, message)),
+            Err(message) => failed.push((pod, class, message)),
         }
     }
+    // Upstream moves unschedulable pods back to the active queue when the
+    // cluster changes (a pod bound, a node added): retry them, in queue
+    // order, while a pass places something.
+    let mut progress = !placed.is_empty();
+    while progress && !failed.is_empty() && !time_is_up() {
+        progress = false;
+        for (pod, class, message) in std::mem::take(&mut failed) {
+            if time_is_up() {
+                failed.push((pod, class, message));
+                continue;
+            }
+            match sim.place(pod, class) {
+                Ok(node) => {
+                    placed.push((pod, node));
+                    progress = true;
+                }
+                Err(message) => failed.push((pod, class, message)),
+            }
+        }
+    }
+    let unplaced = failed
+        .into_iter()
+        .map(|(pod, _, message)| (pod, message))
+        .collect();
     let stats = PlanStats {
         solve_millis: started.elapsed().as_millis() as u64,
         pods: queue.len(),
@@ -131,7 +162,8 @@ const MAX_STATIC_VERDICTS: usize = 32 << 20;
 /// The verdicts of the filters that read only the pod's spec and the node
 /// (NodeAffinity's PreFilter, NodeUnschedulable, NodeName, TaintToleration,
 /// NodeAffinity), per filter class and node. They never change in a
-/// simulation: nodes are not cordoned, and only added or removed at the end.
+/// simulation: no node is cordoned, and nodes are only appended to, or
+/// removed from the end of, the node list.
 #[derive(Debug, Default)]
 struct StaticFilters {
     by_class: HashMap<u32, (node_affinity::PreFilter, Vec<bool>)>,
@@ -234,14 +266,16 @@ impl<'c> Simulator<'c> {
     /// Schedules one pod, scaling up if needed: its node, or why it stays
     /// pending.
     fn place(&mut self, pod: PodId, class: u32) -> Result<NodeId, String> {
-        if let Some(node) = self.schedule(pod, class) {
-            self.bind(pod, node);
-            return Ok(node);
-        }
+        // Nothing changed since a pod of this class failed: this one fails
+        // the same way.
         if let Some((generation, message)) = self.failures.get(&class) {
             if *generation == self.generation {
                 return Err(message.clone());
             }
+        }
+        if let Some(node) = self.schedule(pod, class) {
+            self.bind(pod, node);
+            return Ok(node);
         }
         if self.scale_up(pod) {
             if let Some(node) = self.schedule(pod, class) {

@@ -38,8 +38,31 @@ pub(crate) struct Bound {
     pub pool_nodes: Vec<f64>,
     /// True when the MILP (integer node counts) was solved to optimality.
     pub integral: bool,
+    /// Pods the model leaves unplaced (with a penalty only).
+    pub unplaced_pods: f64,
     /// Per class: pods the model puts on each type (index into `types`).
     pub on_types: Vec<HashMap<usize, f64>>,
+    /// Existing nodes as the model sees them: bins of indices into `existing`.
+    pub bins: Vec<Vec<usize>>,
+    /// Per class: pods the model puts in each existing bin.
+    pub on_bins: Vec<HashMap<usize, f64>>,
+}
+
+/// What to solve.
+#[derive(Clone, Copy)]
+pub(crate) struct Query<'a> {
+    /// Pods per class to place.
+    pub demand: &'a [u32],
+    /// With a penalty per class, pods may stay unplaced at that cost each.
+    pub penalty: Option<&'a [f64]>,
+    /// Integer node counts (a MILP).
+    pub integer: bool,
+    /// New nodes per pool fixed to these counts.
+    pub fixed_pool_nodes: Option<&'a [u32]>,
+    /// Seconds.
+    pub time_limit: f64,
+    /// A known plan to start from (MILP).
+    pub warm: Option<&'a Warm<'a>>,
 }
 
 /// A known plan, as a starting point for the MILP.
@@ -50,6 +73,130 @@ pub(crate) struct Warm<'a> {
     pub on_existing: &'a [HashMap<usize, u32>],
     /// Per class: pods on each type.
     pub on_types: &'a [HashMap<usize, u32>],
+}
+
+/// One spread row: pods of `class` in domain A (+1) minus domain B (-1).
+struct SpreadRow {
+    class: usize,
+    existing_bins: Vec<(usize, f64)>,
+    types: HashMap<usize, f64>,
+    max_skew: f64,
+}
+
+/// Rows `N_a - N_b <= maxSkew` that every valid plan satisfies, for each
+/// DoNotSchedule constraint of a class whose selector matches only pods of
+/// that class (none placed yet, no other class) and has no minDomains:
+/// between two domains that already exist on eligible existing nodes, a
+/// pod in `a` passes the filter in the final state only if `N_a - N_b` is
+/// at most maxSkew (and with no pod in `a` the row holds trivially).
+fn spread_rows(p: &Problem, bins: &[Vec<usize>]) -> Vec<SpreadRow> {
+    use crate::model::InclusionPolicy;
+    use crate::predicates::{node_affinity, taint_toleration};
+    let mut rows = Vec::new();
+    for (c, class) in p.classes.iter().enumerate() {
+        let pod = p.cluster.pod(class.representative());
+        for constraint in &pod.spec.topology_spread {
+            if constraint.when_unsatisfiable != crate::model::UnsatisfiableAction::DoNotSchedule
+                || constraint.min_domains.is_some()
+            {
+                continue;
+            }
+            let selects = |namespace: &str, labels: &crate::model::Labels| {
+                namespace == pod.namespace && constraint.selector.matches(labels)
+            };
+            let other_class = p.classes.iter().enumerate().any(|(o, other)| {
+                let rep = p.cluster.pod(other.representative());
+                o != c && selects(&rep.namespace, &rep.labels)
+            });
+            let placed = p
+                .base
+                .groups()
+                .iter()
+                .any(|g| !g.per_node.is_empty() && selects(&g.namespace, &g.labels));
+            if other_class || placed || !selects(&pod.namespace, &pod.labels) {
+                continue;
+            }
+            let key = &constraint.topology_key;
+            let eligible = |node: &crate::model::Node| {
+                node.labels.contains_key(key)
+                    && (constraint.node_affinity_policy == InclusionPolicy::Ignore
+                        || node_affinity::required_matches(&pod.spec, node))
+                    && (constraint.node_taints_policy == InclusionPolicy::Ignore
+                        || taint_toleration::find_untolerated(
+                            &node.taints,
+                            &pod.spec.tolerations,
+                            taint_toleration::is_hard,
+                        )
+                        .is_none())
+            };
+            let mut domains: Vec<&str> = p
+                .existing
+                .iter()
+                .map(|n| p.base.node(*n))
+                .filter(|n| eligible(n))
+                .filter_map(|n| n.labels.get(key).map(String::as_str))
+                .collect();
+            domains.sort_unstable();
+            domains.dedup();
+            if domains.len() < 2 || domains.len() > 16 {
+                continue;
+            }
+            // Domain of each bin; a merged bin spanning domains voids the rows.
+            let mut bin_domain: Vec<Option<&str>> = Vec::with_capacity(bins.len());
+            let mut mixed = false;
+            for members in bins {
+                let mut values = members.iter().map(|i| {
+                    p.base
+                        .node(p.existing[*i])
+                        .labels
+                        .get(key)
+                        .map(String::as_str)
+                });
+                let first = values.next().flatten();
+                if values.any(|v| v != first) {
+                    mixed = true;
+                }
+                bin_domain.push(first);
+            }
+            if mixed {
+                continue;
+            }
+            let type_domain: Vec<Option<&str>> = p
+                .types
+                .iter()
+                .map(|t| t.template.labels.get(key).map(String::as_str))
+                .collect();
+            for a in &domains {
+                for b in &domains {
+                    if a == b {
+                        continue;
+                    }
+                    let sign = |d: Option<&str>| match d {
+                        Some(d) if d == *a => 1.0,
+                        Some(d) if d == *b => -1.0,
+                        _ => 0.0,
+                    };
+                    rows.push(SpreadRow {
+                        class: c,
+                        existing_bins: bin_domain
+                            .iter()
+                            .enumerate()
+                            .map(|(i, d)| (i, sign(*d)))
+                            .filter(|(_, s)| *s != 0.0)
+                            .collect(),
+                        types: type_domain
+                            .iter()
+                            .enumerate()
+                            .map(|(i, d)| (i, sign(*d)))
+                            .filter(|(_, s)| *s != 0.0)
+                            .collect(),
+                        max_skew: f64::from(constraint.max_skew),
+                    });
+                }
+            }
+        }
+    }
+    rows
 }
 
 /// Existing nodes, merged where there are many: (member indices, summed free).
@@ -78,14 +225,15 @@ fn existing_bins(p: &Problem) -> Vec<Vec<usize>> {
 /// pods may stay unplaced at that cost per pod (per class); without, all
 /// must be placed. `integer` makes node counts integral (a MILP, given
 /// `time_limit` seconds and an optional warm start).
-pub(crate) fn solve(
-    p: &Problem,
-    demand: &[u32],
-    penalty: Option<&[f64]>,
-    integer: bool,
-    time_limit: f64,
-    warm: Option<&Warm>,
-) -> Option<Bound> {
+pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
+    let Query {
+        demand,
+        penalty,
+        integer,
+        fixed_pool_nodes,
+        time_limit,
+        warm,
+    } = *q;
     let pools = &p.cluster.pools;
     let bins = existing_bins(p);
     let mut bin_of = vec![usize::MAX; p.existing.len()];
@@ -109,7 +257,10 @@ pub(crate) fn solve(
     let n: Vec<Option<Variable>> = (0..pools.len())
         .map(|pi| {
             pool_used[pi].then(|| {
-                let v = variable().min(0).max(p.pool_room[pi] as f64);
+                let v = match fixed_pool_nodes {
+                    Some(fixed) => variable().min(fixed[pi]).max(fixed[pi]),
+                    None => variable().min(0).max(p.pool_room[pi] as f64),
+                };
                 vars.add(if integer { v.integer() } else { v })
             })
         })
@@ -272,6 +423,34 @@ pub(crate) fn solve(
             }
         }
     }
+    // Topology spread: N_z - N_z' <= maxSkew between domains that exist
+    // whatever the plan (see `spread_rows`).
+    for row in spread_rows(p, &bins) {
+        let c = row.class;
+        let mut diff = Expression::from(0.0);
+        for (b, sign) in &row.existing_bins {
+            if let Some(v) = x_existing[c].get(b) {
+                diff += *sign * *v;
+            }
+        }
+        for (t, _, v) in &x_types[c] {
+            if let Some(sign) = row.types.get(t) {
+                diff += *sign * *v;
+            }
+        }
+        model.add_constraint(constraint!(diff <= row.max_skew));
+    }
+    // A pool's new nodes are its nodes over all zones.
+    for (pi, nv) in n.iter().enumerate() {
+        let Some(nv) = nv else { continue };
+        let mut total = Expression::from(0.0);
+        for (ti, yv) in y.iter().enumerate() {
+            if let (Some(yv), true) = (yv, p.types[ti].pool.index() == pi) {
+                total += *yv;
+            }
+        }
+        model.add_constraint(constraint!(total == *nv));
+    }
     // Round-robin zones: Z*y_z <= n + Z - 1 - z and Z*y_z >= n - z.
     for (ti, yv) in y.iter().enumerate() {
         let (Some(yv), t) = (yv, &p.types[ti]) else {
@@ -309,6 +488,15 @@ pub(crate) fn solve(
                 .collect()
         })
         .collect();
+    let on_bins: Vec<HashMap<usize, f64>> = x_existing
+        .iter()
+        .map(|m| {
+            m.iter()
+                .map(|(b, v)| (*b, solution.value(*v)))
+                .filter(|(_, x)| *x > 1e-9)
+                .collect()
+        })
+        .collect();
     let penalty_paid: f64 = match penalty {
         Some(pen) => unplaced.iter().zip(pen).map(|(k, w)| k * w).sum(),
         None => 0.0,
@@ -329,6 +517,9 @@ pub(crate) fn solve(
         value: shave(value),
         pool_nodes,
         integral,
+        unplaced_pods: unplaced.iter().sum(),
         on_types,
+        bins,
+        on_bins,
     })
 }

@@ -20,8 +20,8 @@ use crate::error::Result;
 use crate::model::{Cluster, PodId};
 use crate::predicates::PodState;
 use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
-use bound::Warm;
-use pack::{class_order, pack, type_preference, Packing};
+use bound::{Query, Warm};
+use pack::{class_order, pack, type_preference, Guide, Packing};
 use problem::Problem;
 use std::collections::HashMap;
 use web_time::{Duration, Instant};
@@ -50,14 +50,20 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         .iter()
         .map(|c| (max_cost + 1.0) * 10.0 * (1.0 + f64::from(c.priority.max(0)) / 1e9))
         .collect();
-    let sizing = bound::solve(
-        &p,
-        &demand,
-        Some(&penalty),
-        false,
-        remaining(deadline),
-        None,
-    );
+    let lp = |counts: Option<&[u32]>, demand: &[u32], penalty: Option<&[f64]>, until: Instant| {
+        bound::solve(
+            &p,
+            &Query {
+                demand,
+                penalty,
+                integer: false,
+                fixed_pool_nodes: counts,
+                time_limit: remaining(until),
+                warm: None,
+            },
+        )
+    };
+    let sizing = lp(None, &demand, Some(&penalty), deadline);
     let mut counts: Vec<u32> = match &sizing {
         Some(b) => b
             .pool_nodes
@@ -67,54 +73,94 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             .collect(),
         None => vec![0; cluster.pools.len()],
     };
-
-    let preference = type_preference(&p, sizing.as_ref().map(|b| b.on_types.as_slice()));
     let debug = std::env::var_os("PODPLAN_DEBUG").is_some();
-    if debug {
-        eprintln!(
-            "sizing: {:?} -> {counts:?}",
-            sizing.as_ref().map(|b| &b.pool_nodes)
-        );
-        for (c, class) in p.classes.iter().enumerate() {
-            let pod = cluster.pod(class.representative());
+    // A packing guided by the LP's distribution of the classes over exactly
+    // these nodes; None when the LP says these nodes cannot take the pods
+    // the best packing so far placed (no valid plan can, then).
+    let mut iterations = 0;
+    let mut guided = |counts: &[u32], must_place: usize| -> Option<Packing> {
+        let dist = lp(Some(counts), &demand, Some(&penalty), hard_deadline);
+        if debug {
             eprintln!(
-                "class {c} {} x{} one_per_node={} req={:?} types={:?} lp={:?}",
-                pod.key(),
-                class.pods.len(),
-                class.one_per_node,
-                p.class_req[c],
-                p.compat_types[c],
-                sizing.as_ref().map(|b| &b.on_types[c])
+                "  lp with {counts:?}: unplaced {:?}",
+                dist.as_ref().map(|d| d.unplaced_pods)
+            );
+            if let Some(d) = &dist {
+                for t in 0..p.types.len() {
+                    let load: f64 = (0..p.classes.len())
+                        .map(|c| d.on_types[c].get(&t).copied().unwrap_or(0.0) * p.class_req[c][0])
+                        .sum();
+                    let pods: f64 = (0..p.classes.len())
+                        .map(|c| d.on_types[c].get(&t).copied().unwrap_or(0.0))
+                        .sum();
+                    if pods > 0.0 {
+                        eprintln!(
+                            "    type {t} ({}): cpu load {load:.0} pods {pods:.1} free/node {:?}",
+                            p.types[t].template.name, p.type_free[t]
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(d) = &dist {
+            let total: usize = demand.iter().map(|d| *d as usize).sum();
+            if (total as f64 - d.unplaced_pods) < must_place as f64 - 1e-6 {
+                return None;
+            }
+        }
+        let guide = dist.as_ref().map(|b| Guide {
+            bins: &b.bins,
+            on_bins: &b.on_bins,
+            on_types: &b.on_types,
+        });
+        let preference = type_preference(&p, dist.as_ref().map(|b| b.on_types.as_slice()));
+        iterations += 1;
+        Some(pack(
+            &p,
+            counts,
+            &order,
+            &preference,
+            guide.as_ref(),
+            hard_deadline,
+        ))
+    };
+
+    // 3. Pack; grow pools for leftovers until nothing more can be placed.
+    let mut best = match guided(&counts, 0) {
+        Some(packing) => packing,
+        None => unreachable_packing(&p, &counts, &order, hard_deadline),
+    };
+    if debug {
+        eprintln!("sizing {counts:?}: leftovers {}", best.leftover.len());
+        let class_of = class_index(&p);
+        let mut per: std::collections::BTreeMap<usize, Vec<PodId>> = Default::default();
+        for pod in &best.leftover {
+            per.entry(class_of[pod]).or_default().push(*pod);
+        }
+        for (c, pods) in per {
+            let state = PodState::new(&best.snapshot, pods[0]);
+            eprintln!(
+                "  class {c}: {} left; {}",
+                pods.len(),
+                unschedulable_message(&best.snapshot, &state)
             );
         }
     }
-    // 3. Pack; grow pools for leftovers until nothing more can be placed.
-    let mut best = pack(&p, &counts, &order, &preference, hard_deadline);
-    if debug {
-        eprintln!("first packing leftovers: {}", best.leftover.len());
-    }
-    let mut iterations = 1;
     while !best.leftover.is_empty() && Instant::now() < deadline {
         let grown = grow(&p, &best, &counts);
         if grown == counts {
             break;
         }
         counts = grown;
-        let next = pack(&p, &counts, &order, &preference, hard_deadline);
-        iterations += 1;
-        if next.placed.len() >= best.placed.len() {
-            best = next;
-        } else {
-            break;
+        match guided(&counts, 0) {
+            Some(next) if next.placed.len() > best.placed.len() => best = next,
+            _ => break,
+        }
+        if debug {
+            eprintln!("grown {counts:?}: leftovers {}", best.leftover.len());
         }
     }
     counts = best.pool_nodes.clone();
-    if debug {
-        eprintln!(
-            "after growing: {counts:?} leftovers {}",
-            best.leftover.len()
-        );
-    }
 
     // 4. Shrink: fewer nodes of a pool, most expensive first, as long as
     // the same number of pods is placed.
@@ -133,21 +179,23 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             }
             let mut fewer = counts.clone();
             fewer[pi] -= 1;
-            let trial = pack(&p, &fewer, &order, &preference, hard_deadline);
-            iterations += 1;
-            if trial.placed.len() >= best.placed.len() {
-                counts = fewer;
-                best = trial;
-            } else {
-                break;
+            match guided(&fewer, best.placed.len()) {
+                Some(trial) if trial.placed.len() >= best.placed.len() => {
+                    counts = fewer;
+                    best = trial;
+                }
+                _ => break,
             }
         }
+    }
+    if debug {
+        eprintln!("shrunk {counts:?}");
     }
 
     // 5. Prove a bound for the pods placed.
     let placed = best.placed_per_class(&p);
     let cost = best.cost(&p);
-    let lp = bound::solve(&p, &placed, None, false, remaining(hard_deadline), None);
+    let lp = lp(None, &placed, None, hard_deadline);
     if debug {
         eprintln!(
             "after shrinking: {counts:?}; lp {:?}",
@@ -162,14 +210,15 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             on_existing: &best.on_existing,
             on_types: &best.on_types,
         };
-        if let Some(milp) = bound::solve(
-            &p,
-            &placed,
-            None,
-            true,
-            remaining(hard_deadline),
-            Some(&warm),
-        ) {
+        let query = Query {
+            demand: &placed,
+            penalty: None,
+            integer: true,
+            fixed_pool_nodes: None,
+            time_limit: remaining(hard_deadline),
+            warm: Some(&warm),
+        };
+        if let Some(milp) = bound::solve(&p, &query) {
             integral = milp.integral;
             lower = lower.max(milp.value);
         }
@@ -245,6 +294,17 @@ fn class_index(p: &Problem) -> HashMap<PodId, usize> {
         .enumerate()
         .flat_map(|(c, class)| class.pods.iter().map(move |pod| (*pod, c)))
         .collect()
+}
+
+/// A plain packing, for when the LP found no distribution at all.
+fn unreachable_packing<'c>(
+    p: &Problem<'c>,
+    counts: &[u32],
+    order: &[usize],
+    deadline: Instant,
+) -> Packing<'c> {
+    let preference = type_preference(p, None);
+    pack(p, counts, order, &preference, None, deadline)
 }
 
 fn remaining(deadline: Instant) -> f64 {

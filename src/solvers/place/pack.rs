@@ -109,19 +109,95 @@ pub(crate) fn type_preference(
         .collect()
 }
 
-/// Packs every pod of the problem with `pool_nodes` new nodes per pool,
-/// trying for each class existing nodes first, then new nodes by type in
-/// `preference` order. Stops placing (the rest are leftovers) at `deadline`.
+/// Where an LP puts each class: pods per existing bin and per type. The
+/// packer spreads a class's share of a type round-robin over that type's
+/// nodes, so every node gets the LP's mix of classes (which fits, on
+/// average, by the LP's capacity rows) instead of filling up with one class.
+pub(crate) struct Guide<'a> {
+    /// Existing bins (indices into `existing`).
+    pub bins: &'a [Vec<usize>],
+    /// Per class: pods per existing bin.
+    pub on_bins: &'a [HashMap<usize, f64>],
+    /// Per class: pods per type.
+    pub on_types: &'a [HashMap<usize, f64>],
+}
+
+/// The mutable side of a packing: the snapshot and the tallies.
+struct Packer<'c> {
+    snapshot: Snapshot<'c>,
+    placed: Vec<(PodId, NodeId)>,
+    on_existing: Vec<HashMap<usize, u32>>,
+    on_types: Vec<HashMap<usize, u32>>,
+    existing_index: HashMap<NodeId, usize>,
+    node_type: HashMap<NodeId, usize>,
+}
+
+impl Packer<'_> {
+    /// Places `pod` (of class `c`) on `node` if every filter accepts it.
+    fn try_place(&mut self, state: &mut PodState, c: usize, pod: PodId, node: NodeId) -> bool {
+        state.pod = pod;
+        if predicates::filter(&self.snapshot, state, node).is_err() {
+            return false;
+        }
+        self.snapshot.assign(pod, node);
+        state.add_pod(&self.snapshot, pod, node);
+        self.placed.push((pod, node));
+        if let Some(e) = self.existing_index.get(&node) {
+            *self.on_existing[c].entry(*e).or_insert(0) += 1;
+        }
+        if let Some(t) = self.node_type.get(&node) {
+            *self.on_types[c].entry(*t).or_insert(0) += 1;
+        }
+        true
+    }
+
+    /// Places up to `quota` pods from `pods[*next..]` round-robin over
+    /// `nodes`, from `*cursor` on (shared by all classes, so that the load
+    /// spreads evenly); stops early after a full round without success.
+    #[allow(clippy::too_many_arguments)]
+    fn round_robin(
+        &mut self,
+        state: &mut PodState,
+        c: usize,
+        pods: &[PodId],
+        next: &mut usize,
+        nodes: &[NodeId],
+        cursor: &mut usize,
+        quota: usize,
+    ) {
+        if nodes.is_empty() {
+            return;
+        }
+        let (mut i, mut placed, mut misses) = (*cursor, 0usize, 0usize);
+        while placed < quota && *next < pods.len() && misses < nodes.len() {
+            let node = nodes[i % nodes.len()];
+            i += 1;
+            if self.try_place(state, c, pods[*next], node) {
+                *next += 1;
+                placed += 1;
+                misses = 0;
+            } else {
+                misses += 1;
+            }
+        }
+        *cursor = i % nodes.len();
+    }
+}
+
+/// Packs every pod of the problem with `pool_nodes` new nodes per pool:
+/// per class, first its `guide` shares round-robin, then the rest first-fit
+/// over existing nodes and new nodes by type in `preference` order. Stops
+/// placing (the rest are leftovers) at `deadline`.
 pub(crate) fn pack<'c>(
     p: &Problem<'c>,
     pool_nodes: &[u32],
     order: &[usize],
     preference: &[Vec<usize>],
+    guide: Option<&Guide>,
     deadline: Instant,
 ) -> Packing<'c> {
     let mut snapshot = p.base.clone();
     let mut node_type: HashMap<NodeId, usize> = HashMap::new();
-    // Type index of (pool, zone).
     let type_index: HashMap<(usize, usize), usize> = p
         .types
         .iter()
@@ -137,73 +213,151 @@ pub(crate) fn pack<'c>(
             }
         }
     }
-    // New nodes by type, in creation order.
     let mut nodes_of_type: Vec<Vec<NodeId>> = vec![Vec::new(); p.types.len()];
     let mut new_nodes: Vec<NodeId> = node_type.keys().copied().collect();
     new_nodes.sort();
     for n in &new_nodes {
         nodes_of_type[node_type[n]].push(*n);
     }
-    let mut placed = Vec::new();
-    let mut leftover = Vec::new();
-    let mut on_existing = vec![HashMap::new(); p.classes.len()];
-    let mut on_types = vec![HashMap::new(); p.classes.len()];
-    for &c in order {
-        let class = &p.classes[c];
-        if Instant::now() >= deadline {
-            leftover.extend(class.pods.iter().copied());
-            continue;
-        }
-        // Candidates: compatible existing nodes (free), then new nodes in
-        // the class's type preference.
-        let mut candidates: Vec<(NodeId, Option<usize>, Option<usize>)> = p.compat_existing[c]
+    let mut packer = Packer {
+        snapshot,
+        placed: Vec::new(),
+        on_existing: vec![HashMap::new(); p.classes.len()],
+        on_types: vec![HashMap::new(); p.classes.len()],
+        existing_index: p
+            .existing
             .iter()
-            .map(|(i, _)| (p.existing[*i], Some(*i), None))
-            .collect();
-        for &t in &preference[c] {
-            candidates.extend(nodes_of_type[t].iter().map(|n| (*n, None, Some(t))));
-        }
-        if candidates.is_empty() {
-            leftover.extend(class.pods.iter().copied());
-            continue;
-        }
-        let mut state = PodState::new(&snapshot, class.representative());
-        let mut cursor = 0;
-        for (k, &pod) in class.pods.iter().enumerate() {
-            state.pod = pod;
-            let mut found = None;
-            for step in 0..candidates.len() {
-                let i = (cursor + step) % candidates.len();
-                if predicates::filter(&snapshot, &state, candidates[i].0).is_ok() {
-                    found = Some(i);
-                    break;
-                }
-            }
-            let Some(i) = found else {
-                // Nothing else changes while this class is placed: the
-                // remaining pods of the class cannot fit either.
-                leftover.extend(class.pods[k..].iter().copied());
+            .enumerate()
+            .map(|(i, n)| (*n, i))
+            .collect(),
+        node_type,
+    };
+    // Phase 1: every class's LP shares, round-robin over the nodes of each
+    // bin or type (cursors shared across classes so the load spreads).
+    let mut next = vec![0usize; p.classes.len()];
+    if let Some(g) = guide {
+        let mut bin_cursor: HashMap<usize, usize> = HashMap::new();
+        let mut type_cursor: HashMap<usize, usize> = HashMap::new();
+        for &c in order {
+            if Instant::now() >= deadline {
                 break;
-            };
-            cursor = i;
-            let (node, existing, typ) = candidates[i];
-            snapshot.assign(pod, node);
-            state.add_pod(&snapshot, pod, node);
-            placed.push((pod, node));
-            if let Some(e) = existing {
-                *on_existing[c].entry(e).or_insert(0) += 1;
             }
-            if let Some(t) = typ {
-                *on_types[c].entry(t).or_insert(0) += 1;
+            let class = &p.classes[c];
+            let mut state = PodState::new(&packer.snapshot, class.representative());
+            // (share, existing bin or type)
+            let mut shares: Vec<(f64, Result<usize, usize>)> = Vec::new();
+            for (b, x) in &g.on_bins[c] {
+                shares.push((*x, Ok(*b)));
+            }
+            for (t, x) in &g.on_types[c] {
+                shares.push((*x, Err(*t)));
+            }
+            shares.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            // One pod per share in turn, so that spread over zones stays
+            // balanced while the shares fill.
+            let mut open: Vec<(Vec<NodeId>, Result<usize, usize>, usize)> = shares
+                .into_iter()
+                .map(|(x, target)| {
+                    let nodes = match target {
+                        Ok(b) => g.bins[b].iter().map(|i| p.existing[*i]).collect(),
+                        Err(t) => nodes_of_type[t].clone(),
+                    };
+                    (nodes, target, (x + 1e-6).floor() as usize)
+                })
+                .filter(|(nodes, _, quota)| *quota > 0 && !nodes.is_empty())
+                .collect();
+            while !open.is_empty() && next[c] < class.pods.len() {
+                open.retain_mut(|(nodes, target, quota)| {
+                    if next[c] >= class.pods.len() {
+                        return false;
+                    }
+                    let cursor = match target {
+                        Ok(b) => bin_cursor.entry(*b).or_insert(0),
+                        Err(t) => type_cursor.entry(*t).or_insert(0),
+                    };
+                    let before = next[c];
+                    packer.round_robin(&mut state, c, &class.pods, &mut next[c], nodes, cursor, 1);
+                    if next[c] == before {
+                        return false;
+                    }
+                    *quota -= 1;
+                    *quota > 0
+                });
             }
         }
     }
+    if std::env::var_os("PODPLAN_DEBUG").is_some() {
+        let quota: f64 = guide.map_or(0.0, |g| {
+            g.on_types
+                .iter()
+                .chain(g.on_bins)
+                .flat_map(|m| m.values())
+                .map(|x| (x + 1e-6).floor())
+                .sum()
+        });
+        let mut cpu_used = vec![0i64; p.types.len()];
+        let mut cpu_cap = vec![0i64; p.types.len()];
+        for (t, nodes) in nodes_of_type.iter().enumerate() {
+            for n in nodes {
+                cpu_used[t] += packer.snapshot.info(*n).requested.milli_cpu;
+                cpu_cap[t] += packer.snapshot.node(*n).allocatable.milli_cpu;
+            }
+        }
+        eprintln!(
+            "  phase 1 placed {} of quota {quota}; cpu used/cap per type {:?}",
+            packer.placed.len(),
+            cpu_used
+                .iter()
+                .zip(&cpu_cap)
+                .map(|(u, c)| format!("{u}/{c}"))
+                .collect::<Vec<_>>()
+        );
+    }
+    // Phase 2: the rest first-fit, largest classes first: existing nodes
+    // (free), then new nodes in the class's type preference.
+    let mut leftover = Vec::new();
+    for &c in order {
+        let class = &p.classes[c];
+        let pods = &class.pods;
+        if next[c] >= pods.len() {
+            continue;
+        }
+        if Instant::now() >= deadline {
+            leftover.extend(pods[next[c]..].iter().copied());
+            continue;
+        }
+        let mut state = PodState::new(&packer.snapshot, class.representative());
+        let mut candidates: Vec<NodeId> = p.compat_existing[c]
+            .iter()
+            .map(|(i, _)| p.existing[*i])
+            .collect();
+        for &t in &preference[c] {
+            candidates.extend(nodes_of_type[t].iter().copied());
+        }
+        let mut cursor = 0;
+        while next[c] < pods.len() {
+            let pod = pods[next[c]];
+            let found = (0..candidates.len())
+                .map(|step| (cursor + step) % candidates.len())
+                .find(|&i| packer.try_place(&mut state, c, pod, candidates[i]));
+            match found {
+                Some(i) => {
+                    cursor = i;
+                    next[c] += 1;
+                }
+                // Nothing else changes while this class is placed: the
+                // remaining pods of the class cannot fit either.
+                None => break,
+            }
+        }
+        leftover.extend(pods[next[c]..].iter().copied());
+    }
     Packing {
-        snapshot,
+        snapshot: packer.snapshot,
         pool_nodes: pool_nodes.to_vec(),
-        placed,
+        placed: packer.placed,
         leftover,
-        on_existing,
-        on_types,
+        on_existing: packer.on_existing,
+        on_types: packer.on_types,
     }
 }
