@@ -322,35 +322,65 @@ impl<'c> Simulator<'c> {
     }
 
     /// Adds the first pool node, cheapest pool first, on which the pod
-    /// passes every filter; false when there is none.
+    /// passes every filter; false when there is none. As cluster-autoscaler
+    /// on a zone-balanced AKS pool, which cannot pick the new node's zone,
+    /// a pool may add up to one node per zone until one takes the pod (a
+    /// zone-spread pod needs a node in a lagging zone); the nodes added on
+    /// the way stay (they were paid for), unless none takes the pod.
     fn scale_up(&mut self, pod: PodId) -> bool {
         for i in 0..self.pool_order.len() {
             let p = self.pool_order[i];
             let pool = &self.cluster.pools[p.index()];
-            if pool
-                .max_count
-                .is_some_and(|max| self.pool_nodes[p.index()] >= max)
-            {
-                continue;
+            let attempts = pool.zones.len().max(1);
+            let mut added = 0;
+            let mut fits = false;
+            while added < attempts {
+                if pool
+                    .max_count
+                    .is_some_and(|max| self.pool_nodes[p.index()] + added as u32 >= max)
+                {
+                    break;
+                }
+                let node = pool.new_node(p, self.new_nodes[p.index()] as usize + added);
+                let id = self.snapshot.add_node(node);
+                self.scorer.node_added(&self.snapshot, id);
+                added += 1;
+                // PreFilter states do not see nodes added after them.
+                self.state = None;
+                let state = PodState::new(&self.snapshot, pod);
+                if predicates::filter(&self.snapshot, &state, id).is_ok() {
+                    fits = true;
+                    break;
+                }
+                // A node of the pool that cannot take the pod even when empty
+                // (taints, affinity, size) will not take it in another zone.
+                if added == 1 && !self.fits_empty_template(pod, id) {
+                    break;
+                }
             }
-            let node = pool.new_node(p, self.new_nodes[p.index()] as usize);
-            let id = self.snapshot.add_node(node);
-            self.scorer.node_added(&self.snapshot, id);
-            // PreFilter states do not see nodes added after them.
-            self.state = None;
-            let state = PodState::new(&self.snapshot, pod);
-            if predicates::filter(&self.snapshot, &state, id).is_ok() {
-                self.pool_nodes[p.index()] += 1;
-                self.new_nodes[p.index()] += 1;
+            if fits {
+                self.pool_nodes[p.index()] += added as u32;
+                self.new_nodes[p.index()] += added as u32;
                 self.generation += 1;
                 return true;
             }
-            self.scorer.node_removing(&self.snapshot, id);
-            self.snapshot.remove_last_node();
-            self.filters.truncate(id.index());
-            self.topology.truncate(id.index());
+            for _ in 0..added {
+                let id = NodeId(self.snapshot.node_count() as u32 - 1);
+                self.scorer.node_removing(&self.snapshot, id);
+                self.snapshot.remove_last_node();
+                self.filters.truncate(id.index());
+                self.topology.truncate(id.index());
+            }
         }
         false
+    }
+
+    /// Whether the pod passes the node-local filters on this (new) node.
+    fn fits_empty_template(&self, pod: PodId, node: NodeId) -> bool {
+        let p = self.snapshot.pod(pod);
+        let pre = crate::predicates::node_affinity::pre_filter(&p.spec);
+        predicates::filter_node_local(p, self.snapshot.node(node), self.snapshot.info(node), &pre)
+            .is_ok()
     }
 }
 

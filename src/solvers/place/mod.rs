@@ -21,7 +21,7 @@ use crate::model::{Cluster, PodId};
 use crate::predicates::PodState;
 use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
 use bound::{Query, Warm};
-use pack::{class_order, pack, type_preference, Guide, Packing};
+use pack::{class_order, complete, pack, type_preference, Guide, Packing};
 use problem::Problem;
 use std::collections::HashMap;
 use web_time::{Duration, Instant};
@@ -125,42 +125,20 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         ))
     };
 
-    // 3. Pack; grow pools for leftovers until nothing more can be placed.
-    let mut best = match guided(&counts, 0) {
+    // 3. Pack, and place the leftovers on added nodes.
+    let first = match guided(&counts, 0) {
         Some(packing) => packing,
         None => unreachable_packing(&p, &counts, &order, hard_deadline),
     };
     if debug {
-        eprintln!("sizing {counts:?}: leftovers {}", best.leftover.len());
-        let class_of = class_index(&p);
-        let mut per: std::collections::BTreeMap<usize, Vec<PodId>> = Default::default();
-        for pod in &best.leftover {
-            per.entry(class_of[pod]).or_default().push(*pod);
-        }
-        for (c, pods) in per {
-            let state = PodState::new(&best.snapshot, pods[0]);
-            eprintln!(
-                "  class {c}: {} left; {}",
-                pods.len(),
-                unschedulable_message(&best.snapshot, &state)
-            );
-        }
+        eprintln!("sizing {counts:?}: leftovers {}", first.leftover.len());
     }
-    while !best.leftover.is_empty() && Instant::now() < deadline {
-        let grown = grow(&p, &best, &counts);
-        if grown == counts {
-            break;
-        }
-        counts = grown;
-        match guided(&counts, 0) {
-            Some(next) if next.placed.len() > best.placed.len() => best = next,
-            _ => break,
-        }
-        if debug {
-            eprintln!("grown {counts:?}: leftovers {}", best.leftover.len());
-        }
-    }
+    let fallback_preference = type_preference(&p, sizing.as_ref().map(|b| b.on_types.as_slice()));
+    let mut best = complete(&p, first, &order, &fallback_preference, hard_deadline);
     counts = best.pool_nodes.clone();
+    if debug {
+        eprintln!("completed {counts:?}: leftovers {}", best.leftover.len());
+    }
 
     // 4. Shrink: fewer nodes of a pool, most expensive first, as long as
     // the same number of pods is placed.
@@ -179,12 +157,15 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             }
             let mut fewer = counts.clone();
             fewer[pi] -= 1;
-            match guided(&fewer, best.placed.len()) {
-                Some(trial) if trial.placed.len() >= best.placed.len() => {
-                    counts = fewer;
-                    best = trial;
-                }
-                _ => break,
+            let Some(trial) = guided(&fewer, best.placed.len()) else {
+                break;
+            };
+            let trial = complete(&p, trial, &order, &fallback_preference, hard_deadline);
+            if trial.placed.len() >= best.placed.len() && trial.cost(&p) < best.cost(&p) - 1e-9 {
+                counts = trial.pool_nodes.clone();
+                best = trial;
+            } else {
+                break;
             }
         }
     }
@@ -312,37 +293,4 @@ fn remaining(deadline: Instant) -> f64 {
         .saturating_duration_since(Instant::now())
         .as_secs_f64()
         .max(0.01)
-}
-
-/// More nodes for the pools of leftover classes: per class, the cheapest
-/// pool (per pod of the class) with room, enough nodes for its leftovers.
-fn grow(p: &Problem, packing: &Packing, counts: &[u32]) -> Vec<u32> {
-    let mut next = counts.to_vec();
-    let mut left_per_class = vec![0u32; p.classes.len()];
-    let class_of = class_index(p);
-    for pod in &packing.leftover {
-        left_per_class[class_of[pod]] += 1;
-    }
-    for (c, left) in left_per_class.iter().enumerate() {
-        if *left == 0 {
-            continue;
-        }
-        // (cost per pod, pool, pods per node)
-        let mut best: Option<(f64, usize, f64)> = None;
-        for (t, cap) in &p.compat_types[c] {
-            let pi = p.types[*t].pool.index();
-            if next[pi] >= p.pool_room[pi] {
-                continue;
-            }
-            let per_pod = p.cluster.pools[pi].cost_per_hour / cap;
-            if best.is_none_or(|(b, _, _)| per_pod < b) {
-                best = Some((per_pod, pi, *cap));
-            }
-        }
-        if let Some((_, pi, cap)) = best {
-            let more = ((f64::from(*left) / cap).ceil() as u32).max(1);
-            next[pi] = (next[pi] + more).min(p.pool_room[pi]);
-        }
-    }
-    next
 }

@@ -25,6 +25,10 @@ pub(crate) struct Packing<'c> {
     pub on_existing: Vec<HashMap<usize, u32>>,
     /// Per class: pods placed per node type.
     pub on_types: Vec<HashMap<usize, u32>>,
+    /// New nodes of each type, in creation order.
+    pub nodes_of_type: Vec<Vec<NodeId>>,
+    /// Type of each new node.
+    pub node_type: HashMap<NodeId, usize>,
 }
 
 impl Packing<'_> {
@@ -359,5 +363,144 @@ pub(crate) fn pack<'c>(
         leftover,
         on_existing: packer.on_existing,
         on_types: packer.on_types,
+        nodes_of_type,
+        node_type: packer.node_type,
+    }
+}
+
+/// Places a packing's leftovers by adding nodes, as cluster-autoscaler
+/// would but cheapest-per-pod first: each leftover pod goes first-fit on
+/// any node; failing that, its preferred pools add nodes (up to one per
+/// zone, for zone-spread pods) until one takes it; pods that no pool can
+/// take stay leftovers. Nodes added for a pod that still does not fit are
+/// removed again.
+pub(crate) fn complete<'c>(
+    p: &Problem<'c>,
+    packing: Packing<'c>,
+    order: &[usize],
+    preference: &[Vec<usize>],
+    deadline: Instant,
+) -> Packing<'c> {
+    if packing.leftover.is_empty() {
+        return packing;
+    }
+    let Packing {
+        snapshot,
+        mut pool_nodes,
+        placed,
+        leftover,
+        on_existing,
+        on_types,
+        mut nodes_of_type,
+        node_type,
+    } = packing;
+    let mut packer = Packer {
+        snapshot,
+        placed,
+        on_existing,
+        on_types,
+        existing_index: p
+            .existing
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (*n, i))
+            .collect(),
+        node_type,
+    };
+    let type_index: HashMap<(usize, usize), usize> = p
+        .types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.pool.index(), t.zone), i))
+        .collect();
+    let left: std::collections::HashSet<PodId> = leftover.into_iter().collect();
+    let mut still = Vec::new();
+    for &c in order {
+        let class = &p.classes[c];
+        let pods: Vec<PodId> = class
+            .pods
+            .iter()
+            .filter(|x| left.contains(x))
+            .copied()
+            .collect();
+        let mut next = 0;
+        let mut state = None;
+        while next < pods.len() {
+            if Instant::now() >= deadline {
+                break;
+            }
+            let pod = pods[next];
+            let st = state.get_or_insert_with(|| PodState::new(&packer.snapshot, pod));
+            let mut candidates: Vec<NodeId> = p.compat_existing[c]
+                .iter()
+                .map(|(i, _)| p.existing[*i])
+                .collect();
+            for &t in &preference[c] {
+                candidates.extend(nodes_of_type[t].iter().copied());
+            }
+            if candidates.iter().any(|n| packer.try_place(st, c, pod, *n)) {
+                next += 1;
+                continue;
+            }
+            // Scale up: the class's preferred pools in order.
+            let mut pools: Vec<usize> = preference[c]
+                .iter()
+                .map(|t| p.types[*t].pool.index())
+                .collect();
+            pools.dedup();
+            let mut done = false;
+            'pools: for pi in pools {
+                let pool = &p.cluster.pools[pi];
+                let zones = pool.zones.len().max(1);
+                let mut added = Vec::new();
+                for _ in 0..zones {
+                    if pool_nodes[pi] >= p.pool_room[pi] {
+                        break;
+                    }
+                    let k = pool_nodes[pi] as usize;
+                    let id = packer
+                        .snapshot
+                        .add_node(pool.new_node(PoolId(pi as u32), k));
+                    pool_nodes[pi] += 1;
+                    let t = type_index.get(&(pi, k % zones)).copied();
+                    if let Some(t) = t {
+                        packer.node_type.insert(id, t);
+                        nodes_of_type[t].push(id);
+                    }
+                    added.push((id, t));
+                    // A new node is a new topology domain: state anew.
+                    let mut fresh = PodState::new(&packer.snapshot, pod);
+                    if packer.try_place(&mut fresh, c, pod, id) {
+                        state = Some(fresh);
+                        done = true;
+                        break 'pools;
+                    }
+                }
+                for (id, t) in added.into_iter().rev() {
+                    packer.snapshot.remove_last_node();
+                    pool_nodes[pi] -= 1;
+                    packer.node_type.remove(&id);
+                    if let Some(t) = t {
+                        nodes_of_type[t].pop();
+                    }
+                }
+                state = None;
+            }
+            if !done {
+                break;
+            }
+            next += 1;
+        }
+        still.extend(pods[next..].iter().copied());
+    }
+    Packing {
+        snapshot: packer.snapshot,
+        pool_nodes,
+        placed: packer.placed,
+        leftover: still,
+        on_existing: packer.on_existing,
+        on_types: packer.on_types,
+        nodes_of_type,
+        node_type: packer.node_type,
     }
 }
