@@ -71,8 +71,9 @@ impl ExplainReport {
         self.pods.iter().any(|p| p.feasible_nodes.is_empty())
     }
 
-    /// A readable table: one block per pod with its summary line, its
-    /// feasible nodes and, per filtered node or per reason, why not.
+    /// A readable table: one block per run of pods with the same verdict
+    /// (replicas of one workload usually), with the scheduler's summary
+    /// line, the feasible nodes and, per filtered node or per reason, why not.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         if self.pods.is_empty() {
@@ -81,13 +82,27 @@ impl ExplainReport {
         for w in &self.warnings {
             let _ = writeln!(out, "warning: {w}");
         }
-        for p in &self.pods {
+        let mut i = 0;
+        while i < self.pods.len() {
+            let p = &self.pods[i];
+            let same = |q: &PodExplanation| {
+                q.feasible_nodes == p.feasible_nodes
+                    && q.filtered == p.filtered
+                    && q.reasons == p.reasons
+                    && q.message == p.message
+            };
+            let run = self.pods[i..].iter().take_while(|q| same(q)).count();
             let verdict = if p.feasible_nodes.is_empty() {
                 "UNSCHEDULABLE"
             } else {
                 "schedulable"
             };
-            let _ = writeln!(out, "{}  [{}]", p.pod, verdict);
+            let names = match run {
+                1 => p.pod.clone(),
+                2 => format!("{}, {}", p.pod, self.pods[i + 1].pod),
+                n => format!("{} … {} ({n} pods)", p.pod, self.pods[i + n - 1].pod),
+            };
+            let _ = writeln!(out, "{names}  [{verdict}]");
             let _ = writeln!(out, "  {}", p.message);
             if !p.feasible_nodes.is_empty() {
                 let shown: Vec<&str> = p
@@ -120,6 +135,7 @@ impl ExplainReport {
                     );
                 }
             }
+            i += run;
         }
         out
     }

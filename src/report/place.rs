@@ -170,6 +170,12 @@ impl PlaceReport {
                 );
             }
         }
+        if !self.assignments.is_empty() && self.assignments.len() <= 40 {
+            let _ = writeln!(out, "\nassignments:");
+            for a in &self.assignments {
+                let _ = writeln!(out, "  {:<40} -> {}", a.pod, a.node);
+            }
+        }
         if !self.removable_nodes.is_empty() {
             let _ = writeln!(
                 out,
