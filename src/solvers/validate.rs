@@ -127,21 +127,93 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             )),
         }
     }
-    for (pod, node) in placed {
-        snapshot.unassign(pod);
-        let state = PodState::new(&snapshot, pod);
-        if let Err(rejection) = predicates::filter(&snapshot, &state, node) {
-            problems.push(violation(
-                &snapshot.pod(pod).key(),
-                format!(
-                    "on {}: {}: {}",
-                    snapshot.node(node).name,
-                    rejection.plugin.name(),
-                    rejection.reasons.join(", ")
-                ),
-            ));
+    // Pods alike (namespace, labels, spec) on the same node get the same
+    // verdict with one of them taken out: check one per (class, node). Per
+    // class, one PreFilter state is moved from node to node incrementally.
+    type ClassKey<'a> = (&'a str, &'a crate::model::Labels, usize);
+    let mut classes: HashMap<ClassKey, HashMap<NodeId, Vec<PodId>>> = HashMap::new();
+    for &(pod, node) in &placed {
+        let p = cluster.pod(pod);
+        let key = (
+            p.namespace.as_str(),
+            &p.labels,
+            std::sync::Arc::as_ptr(&p.spec) as usize,
+        );
+        classes
+            .entry(key)
+            .or_default()
+            .entry(node)
+            .or_default()
+            .push(pod);
+    }
+    let mut classes: Vec<Vec<(NodeId, Vec<PodId>)>> = classes
+        .into_values()
+        .map(|nodes| {
+            let mut nodes: Vec<(NodeId, Vec<PodId>)> = nodes.into_iter().collect();
+            nodes.sort_by_key(|(node, _)| *node);
+            nodes
+        })
+        .collect();
+    classes.sort_by_key(|nodes| nodes[0].1[0]);
+    for nodes in classes {
+        let first = nodes[0].1[0];
+        let spec = &cluster.pod(first).spec;
+        // A pod without pod (anti-)affinity or hard spread can only fail the
+        // stateful plugins through another pod's required anti-affinity, and
+        // that pod's own check (with this one in place) catches exactly that.
+        let stateful = !spec.pod_affinity.is_empty()
+            || !spec.pod_anti_affinity.is_empty()
+            || spec
+                .topology_spread
+                .iter()
+                .any(|c| c.when_unsatisfiable == crate::model::UnsatisfiableAction::DoNotSchedule);
+        let mut state: Option<PodState> = None;
+        let mut previous: Option<(PodId, NodeId)> = None;
+        for (node, pods) in &nodes {
+            let pod = pods[0];
+            snapshot.unassign(pod);
+            let verdict = if stateful {
+                let st = match state.as_mut() {
+                    None => state.insert(PodState::new(&snapshot, pod)),
+                    Some(st) => {
+                        // Put the previous one back, take this one out.
+                        if let Some((prev, prev_node)) = previous {
+                            snapshot.assign(prev, prev_node);
+                            st.add_pod(&snapshot, prev, prev_node);
+                        }
+                        st.remove_pod(&snapshot, pod, *node);
+                        st.pod = pod;
+                        st
+                    }
+                };
+                predicates::filter(&snapshot, st, *node)
+            } else {
+                let p = snapshot.pod(pod);
+                let pre = predicates::node_affinity::pre_filter(&p.spec);
+                predicates::filter_node_local(p, snapshot.node(*node), snapshot.info(*node), &pre)
+            };
+            if let Err(rejection) = verdict {
+                for p in pods {
+                    problems.push(violation(
+                        &snapshot.pod(*p).key(),
+                        format!(
+                            "on {}: {}: {}",
+                            snapshot.node(*node).name,
+                            rejection.plugin.name(),
+                            rejection.reasons.join(", ")
+                        ),
+                    ));
+                }
+            }
+            if stateful {
+                previous = Some((pod, *node));
+            } else {
+                snapshot.assign(pod, *node);
+            }
         }
-        snapshot.assign(pod, node);
+        if let Some((prev, prev_node)) = previous {
+            snapshot.assign(prev, prev_node);
+        }
     }
     if problems.is_empty() {
         Ok(())

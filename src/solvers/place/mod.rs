@@ -3,10 +3,11 @@
 //!
 //! 1. Aggregate: pod classes, node types, what fits where ([`problem`]).
 //! 2. Size the pools with the LP relaxation of the bound model ([`bound`]).
-//! 3. Pack with exactly those nodes; grow the pools of leftover classes and
-//!    pack again until everything placeable is placed ([`pack`]).
-//! 4. Shrink: drop nodes pool by pool (most expensive first) while
-//!    everything still packs.
+//! 3. Pack with exactly those nodes, twice — guided by the LP's distribution
+//!    of the classes, and plain first-fit decreasing — and place leftovers
+//!    by moving one pod or adding nodes ([`pack`]); keep the better plan.
+//! 4. Shrink: one node fewer of a pool at a time (most expensive first)
+//!    while the plan gets cheaper and places as many pods.
 //! 5. Prove: the LP bound for the pods placed, then the MILP with integer
 //!    node counts, warm-started from the plan, in the remaining time.
 
@@ -20,8 +21,9 @@ use crate::error::Result;
 use crate::model::{Cluster, PodId};
 use crate::predicates::PodState;
 use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
+use crate::solvers::validate::validate_plan;
 use bound::{Query, Warm};
-use pack::{class_order, complete, pack, type_preference, Guide, Packing};
+use pack::{class_order, complete, constrained_first, pack, type_preference, Guide, Packing};
 use problem::Problem;
 use std::collections::HashMap;
 use web_time::{Duration, Instant};
@@ -74,34 +76,20 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         None => vec![0; cluster.pools.len()],
     };
     let debug = std::env::var_os("PODPLAN_DEBUG").is_some();
-    // A packing guided by the LP's distribution of the classes over exactly
-    // these nodes; None when the LP says these nodes cannot take the pods
-    // the best packing so far placed (no valid plan can, then).
-    let mut iterations = 0;
-    let mut guided = |counts: &[u32], must_place: usize| -> Option<Packing> {
+    let unguided_preference = type_preference(&p, None);
+    let constrained = constrained_first(&p, &order);
+    let better = |a: &Packing, b: &Packing| {
+        a.placed.len() > b.placed.len()
+            || (a.placed.len() == b.placed.len() && a.cost(&p) < b.cost(&p) - 1e-9)
+    };
+    // With exactly `counts` new nodes: the packing guided by the LP's
+    // distribution of the classes over these nodes, and a plain
+    // first-fit-decreasing one, each completed with added nodes where pods
+    // are left over; the better of the two. None when the LP proves these
+    // nodes cannot take `must_place` pods (no plan can, then).
+    let mut packings = 0;
+    let mut attempt = |counts: &[u32], must_place: usize| -> Option<Packing> {
         let dist = lp(Some(counts), &demand, Some(&penalty), hard_deadline);
-        if debug {
-            eprintln!(
-                "  lp with {counts:?}: unplaced {:?}",
-                dist.as_ref().map(|d| d.unplaced_pods)
-            );
-            if let Some(d) = &dist {
-                for t in 0..p.types.len() {
-                    let load: f64 = (0..p.classes.len())
-                        .map(|c| d.on_types[c].get(&t).copied().unwrap_or(0.0) * p.class_req[c][0])
-                        .sum();
-                    let pods: f64 = (0..p.classes.len())
-                        .map(|c| d.on_types[c].get(&t).copied().unwrap_or(0.0))
-                        .sum();
-                    if pods > 0.0 {
-                        eprintln!(
-                            "    type {t} ({}): cpu load {load:.0} pods {pods:.1} free/node {:?}",
-                            p.types[t].template.name, p.type_free[t]
-                        );
-                    }
-                }
-            }
-        }
         if let Some(d) = &dist {
             let total: usize = demand.iter().map(|d| *d as usize).sum();
             if (total as f64 - d.unplaced_pods) < must_place as f64 - 1e-6 {
@@ -114,34 +102,129 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             on_types: &b.on_types,
         });
         let preference = type_preference(&p, dist.as_ref().map(|b| b.on_types.as_slice()));
-        iterations += 1;
-        Some(pack(
+        if debug {
+            eprintln!("{:>8} ms  lp for {counts:?}", start.elapsed().as_millis());
+        }
+        let guided = pack(
             &p,
             counts,
             &order,
             &preference,
             guide.as_ref(),
             hard_deadline,
-        ))
+        );
+        if debug {
+            eprintln!(
+                "{:>8} ms  guided packing, {} left",
+                start.elapsed().as_millis(),
+                guided.leftover.len()
+            );
+        }
+        let guided = repaired(&p, complete(&p, guided, &order, &preference, hard_deadline));
+        if debug {
+            eprintln!(
+                "{:>8} ms  completed, cost {:.3}",
+                start.elapsed().as_millis(),
+                guided.cost(&p)
+            );
+        }
+        packings += 1;
+        // The plain packing is a second opinion for small and odd
+        // instances; at scale the guided one is better and time is short.
+        if p.pods.len() > PLAIN_PACKING_UP_TO {
+            return Some(guided);
+        }
+        let plain = pack(
+            &p,
+            counts,
+            &constrained,
+            &unguided_preference,
+            None,
+            hard_deadline,
+        );
+        let plain = repaired(
+            &p,
+            complete(&p, plain, &constrained, &unguided_preference, hard_deadline),
+        );
+        packings += 1;
+        let mut best = if better(&plain, &guided) {
+            plain
+        } else {
+            guided
+        };
+        // Small instances: more orders, shuffled with a fixed seed (the
+        // answer is reproducible), each packed plain and completed.
+        if p.pods.len() <= SHUFFLED_ORDERS_UP_TO {
+            let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+            for _ in 0..SHUFFLED_ORDERS {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let mut shuffled = constrained.clone();
+                for i in (1..shuffled.len()).rev() {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    shuffled.swap(i, (seed % (i as u64 + 1)) as usize);
+                }
+                let trial = pack(
+                    &p,
+                    counts,
+                    &shuffled,
+                    &unguided_preference,
+                    None,
+                    hard_deadline,
+                );
+                let trial = repaired(
+                    &p,
+                    complete(&p, trial, &shuffled, &unguided_preference, hard_deadline),
+                );
+                packings += 1;
+                if better(&trial, &best) {
+                    best = trial;
+                }
+            }
+        }
+        Some(best)
     };
 
-    // 3. Pack, and place the leftovers on added nodes.
-    let first = match guided(&counts, 0) {
+    let phase = |name: &str| {
+        if debug {
+            eprintln!("{:>8} ms  {name}", start.elapsed().as_millis());
+        }
+    };
+    phase("sized");
+    // Small instances get the baseline first, so that the search cannot
+    // crowd it out of the time limit.
+    let early_baseline = (p.pods.len() <= PLAIN_PACKING_UP_TO)
+        .then(|| {
+            let options = PlaceOptions {
+                time_limit: remaining(deadline),
+                repack: false,
+            };
+            super::simulate::simulate(cluster, &options).ok()
+        })
+        .flatten();
+    // 3. Pack with the LP's node counts; leftovers get added nodes.
+    let mut best = match attempt(&counts, 0) {
         Some(packing) => packing,
-        None => unreachable_packing(&p, &counts, &order, hard_deadline),
+        None => {
+            let plain = pack(
+                &p,
+                &counts,
+                &constrained,
+                &unguided_preference,
+                None,
+                hard_deadline,
+            );
+            complete(&p, plain, &constrained, &unguided_preference, hard_deadline)
+        }
     };
-    if debug {
-        eprintln!("sizing {counts:?}: leftovers {}", first.leftover.len());
-    }
-    let fallback_preference = type_preference(&p, sizing.as_ref().map(|b| b.on_types.as_slice()));
-    let mut best = complete(&p, first, &order, &fallback_preference, hard_deadline);
     counts = best.pool_nodes.clone();
-    if debug {
-        eprintln!("completed {counts:?}: leftovers {}", best.leftover.len());
-    }
 
-    // 4. Shrink: fewer nodes of a pool, most expensive first, as long as
-    // the same number of pods is placed.
+    phase("packed");
+    // 4. Shrink: one node fewer of a pool, most expensive first, while the
+    // plan stays cheaper and places as many pods.
     let mut pools_by_cost: Vec<usize> = (0..cluster.pools.len()).collect();
     pools_by_cost.sort_by(|a, b| {
         cluster.pools[*b]
@@ -149,47 +232,169 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             .total_cmp(&cluster.pools[*a].cost_per_hour)
     });
     let mut time_limit_hit = false;
+    // Steps start at a twentieth of the pool and halve on failure.
     'shrink: for &pi in &pools_by_cost {
-        while counts[pi] > 0 {
+        let mut step = (counts[pi] / 20).max(1);
+        while counts[pi] > 0 && step > 0 {
             if Instant::now() >= deadline {
                 time_limit_hit = true;
                 break 'shrink;
             }
             let mut fewer = counts.clone();
-            fewer[pi] -= 1;
-            let Some(trial) = guided(&fewer, best.placed.len()) else {
-                break;
-            };
-            let trial = complete(&p, trial, &order, &fallback_preference, hard_deadline);
-            if trial.placed.len() >= best.placed.len() && trial.cost(&p) < best.cost(&p) - 1e-9 {
-                counts = trial.pool_nodes.clone();
-                best = trial;
-            } else {
-                break;
+            fewer[pi] -= step.min(counts[pi]);
+            match attempt(&fewer, best.placed.len()) {
+                Some(trial) if better(&trial, &best) => {
+                    counts = trial.pool_nodes.clone();
+                    best = trial;
+                }
+                _ => step /= 2,
             }
         }
     }
-    if debug {
-        eprintln!("shrunk {counts:?}");
+
+    phase("shrunk");
+    // 4b. Swap: one node of a pool for one of a cheaper pool, while that
+    // places as many pods for less.
+    let mut improved = true;
+    while improved && !time_limit_hit {
+        improved = false;
+        'swap: for &from in &pools_by_cost {
+            for &to in pools_by_cost.iter().rev() {
+                let (cost_from, cost_to) = (
+                    cluster.pools[from].cost_per_hour,
+                    cluster.pools[to].cost_per_hour,
+                );
+                if counts[from] == 0 || cost_to >= cost_from || counts[to] >= p.pool_room[to] {
+                    continue;
+                }
+                if Instant::now() >= deadline {
+                    time_limit_hit = true;
+                    break 'swap;
+                }
+                let mut swapped = counts.clone();
+                swapped[from] -= 1;
+                swapped[to] += 1;
+                if let Some(trial) = attempt(&swapped, best.placed.len()) {
+                    if better(&trial, &best) {
+                        counts = trial.pool_nodes.clone();
+                        best = trial;
+                        improved = true;
+                        break 'swap;
+                    }
+                }
+            }
+        }
     }
 
-    // 5. Prove a bound for the pods placed.
-    let placed = best.placed_per_class(&p);
-    let cost = best.cost(&p);
-    let lp = lp(None, &placed, None, hard_deadline);
-    if debug {
-        eprintln!(
-            "after shrinking: {counts:?}; lp {:?}",
-            lp.as_ref().map(|b| (b.value, &b.pool_nodes))
-        );
+    phase("swapped");
+    // 5. Safety net: kube-scheduler and cluster-autoscaler's plan, when it
+    // places more pods or costs less (small instances with odd shapes are
+    // where a greedy order can win).
+    let baseline = match early_baseline.or_else(|| {
+        (Instant::now() < deadline)
+            .then(|| {
+                let options = PlaceOptions {
+                    time_limit: remaining(deadline),
+                    repack: false,
+                };
+                super::simulate::simulate(cluster, &options).ok()
+            })
+            .flatten()
+    }) {
+        Some(r) => Some(r).filter(|r| {
+            r.unplaced.len() < best.leftover.len()
+                || (r.unplaced.len() == best.leftover.len() && r.cost < best.cost(&p) - 1e-9)
+        }),
+        None => None,
+    };
+
+    phase("simulated");
+    // 6. Only a plan that passes every filter in its final state is
+    // reported. Nodes added late (new topology domains) can break spread
+    // placed before them: then pack again with all nodes from the start,
+    // and as a last resort leave the offending pods pending.
+    let stats = |method: String, time_limit_hit: bool| PlanStats {
+        solve_millis: start.elapsed().as_millis() as u64,
+        pods: p.pods.len(),
+        pod_classes: p.classes.len(),
+        method,
+        time_limit_hit,
+    };
+    let packing_report = |packing: &Packing, method: &str| {
+        let plan = Plan {
+            placed: packing.placed.clone(),
+            unplaced: unplaced_with_reasons(&p, packing),
+            lower_bound: 0.0,
+            proven: false,
+        };
+        plan::report(&packing.snapshot, plan, stats(method.to_string(), false))
+    };
+    // Candidates: the baseline, the packing, and when the packing fails
+    // the final check, packings redone with all its nodes from the start,
+    // repaired by leaving offending pods pending and trimming nodes left
+    // empty. The valid one placing most pods, then cheapest, wins.
+    let mut valid: Vec<(PlaceReport, Option<Packing>)> = Vec::new();
+    if let Some(r) = baseline {
+        if validate_plan(cluster, &r).is_ok() {
+            valid.push((r, None));
+        }
     }
-    let mut lower = lp.as_ref().map_or(0.0, |b| b.value);
+    let report = packing_report(&best, &format!("lp-guided packing ({packings} packings)"));
+    if validate_plan(cluster, &report).is_ok() {
+        valid.push((report, Some(best)));
+    } else {
+        let best = repaired(&p, best);
+        let report = packing_report(&best, "packing, repaired");
+        valid.push((report, Some(best)));
+    }
+    valid.sort_by(|a, b| {
+        a.0.unplaced
+            .len()
+            .cmp(&b.0.unplaced.len())
+            .then(a.0.cost.total_cmp(&b.0.cost))
+            .then(b.1.is_some().cmp(&a.1.is_some()))
+    });
+    let chosen = valid.into_iter().next();
+    let Some((mut report, packing)) = chosen else {
+        return Err(crate::error::Error::Usage(
+            "internal error: no consistent plan found".into(),
+        ));
+    };
+
+    phase("validated");
+    // 7. Prove a bound for the pods placed: the sizing LP's when it placed
+    // them all, else the LP for those pods; then the MILP in the time left.
+    let class_of: HashMap<String, usize> = p
+        .classes
+        .iter()
+        .enumerate()
+        .flat_map(|(c, class)| {
+            class
+                .pods
+                .iter()
+                .map(move |pod| (cluster.pod(*pod).key(), c))
+        })
+        .collect();
+    let mut placed = vec![0u32; p.classes.len()];
+    for a in &report.assignments {
+        if let Some(c) = class_of.get(&a.pod) {
+            placed[*c] += 1;
+        }
+    }
+    let cost = report.cost;
+    let mut lower = match &sizing {
+        Some(b) if placed == demand && b.unplaced_pods < 1e-9 => b.value,
+        _ => lp(None, &placed, None, hard_deadline).map_or(0.0, |b| b.value),
+    };
     let mut integral = false;
-    if cost > lower + 1e-6 && Instant::now() < hard_deadline {
+    if let (Some(packing), true) = (
+        &packing,
+        cost > lower + 1e-6 && Instant::now() < hard_deadline,
+    ) {
         let warm = Warm {
-            pool_nodes: &best.pool_nodes,
-            on_existing: &best.on_existing,
-            on_types: &best.on_types,
+            pool_nodes: &packing.pool_nodes,
+            on_existing: &packing.on_existing,
+            on_types: &packing.on_types,
         };
         let query = Query {
             demand: &placed,
@@ -209,41 +414,27 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let lower = if cost <= lower + 2e-6 * (1.0 + cost) {
         cost
     } else {
-        lower
+        lower.min(cost)
     };
-    let status = if !best.leftover.is_empty() {
+    report.lower_bound = lower;
+    report.status = if !report.unplaced.is_empty() {
         PlanStatus::Infeasible
     } else if cost <= lower {
         PlanStatus::Optimal
     } else {
         PlanStatus::Feasible
     };
-    if Instant::now() >= hard_deadline {
-        time_limit_hit = true;
+    if packing.is_none() {
+        report.stats.method = format!("simulate, better than {packings} packings");
     }
-    let method = format!(
-        "lp-sized packing ({iterations} packings){}",
-        if integral {
-            ", milp bound"
-        } else {
-            ", lp bound"
-        }
-    );
-    let unplaced = unplaced_with_reasons(&p, &best);
-    let stats = PlanStats {
-        solve_millis: start.elapsed().as_millis() as u64,
-        pods: p.pods.len(),
-        pod_classes: p.classes.len(),
-        method,
-        time_limit_hit,
+    report.stats.method += if integral {
+        "; milp bound"
+    } else {
+        "; lp bound"
     };
-    let plan = Plan {
-        placed: best.placed.clone(),
-        unplaced,
-        lower_bound: lower,
-        proven: status == PlanStatus::Optimal,
-    };
-    Ok(plan::report(&best.snapshot, plan, stats))
+    report.stats.solve_millis = start.elapsed().as_millis() as u64;
+    report.stats.time_limit_hit = time_limit_hit || Instant::now() >= hard_deadline;
+    Ok(report)
 }
 
 /// The scheduler's message for each leftover pod, computed once per class
@@ -277,16 +468,115 @@ fn class_index(p: &Problem) -> HashMap<PodId, usize> {
         .collect()
 }
 
-/// A plain packing, for when the LP found no distribution at all.
-fn unreachable_packing<'c>(
-    p: &Problem<'c>,
-    counts: &[u32],
-    order: &[usize],
-    deadline: Instant,
-) -> Packing<'c> {
-    let preference = type_preference(p, None);
-    pack(p, counts, order, &preference, None, deadline)
+/// The packing, made to pass every filter in its final state: nodes added
+/// late are new topology domains and can break zone spread placed before
+/// them, so pods the validator rejects are left pending (and new nodes
+/// left empty dropped) until it passes.
+fn repaired<'c>(p: &Problem<'c>, mut packing: Packing<'c>) -> Packing<'c> {
+    loop {
+        packing = trimmed(p, packing);
+        let plan = Plan {
+            placed: packing.placed.clone(),
+            unplaced: packing
+                .leftover
+                .iter()
+                .map(|pod| (*pod, String::new()))
+                .collect(),
+            lower_bound: 0.0,
+            proven: false,
+        };
+        let report = plan::report(&packing.snapshot, plan, PlanStats::default());
+        let Err(problems) = validate_plan(p.cluster, &report) else {
+            return packing;
+        };
+        let keys: std::collections::HashSet<&str> =
+            problems.iter().map(|v| v.pod.as_str()).collect();
+        let pods: Vec<PodId> = packing
+            .placed
+            .iter()
+            .map(|(pod, _)| *pod)
+            .filter(|pod| keys.contains(p.cluster.pod(*pod).key().as_str()))
+            .collect();
+        if pods.is_empty() {
+            return packing;
+        }
+        packing.drop_pods(p, &pods);
+    }
 }
+
+/// The packing without the new nodes at the end of each pool that hold
+/// none of the problem's pods (paid for nothing), rebuilt on a fresh
+/// snapshot when any goes.
+fn trimmed<'c>(p: &Problem<'c>, packing: Packing<'c>) -> Packing<'c> {
+    let pools = &p.cluster.pools;
+    let used: std::collections::HashSet<&str> = packing
+        .placed
+        .iter()
+        .map(|(_, node)| packing.snapshot.node(*node).name.as_str())
+        .collect();
+    let counts: Vec<u32> = pools
+        .iter()
+        .zip(&packing.pool_nodes)
+        .map(|(pool, n)| {
+            let mut n = *n;
+            while n > 0 && !used.contains(format!("{}-new-{}", pool.name, n - 1).as_str()) {
+                n -= 1;
+            }
+            n
+        })
+        .collect();
+    if counts == packing.pool_nodes {
+        return packing;
+    }
+    let placed: Vec<(PodId, String)> = packing
+        .placed
+        .iter()
+        .map(|(pod, node)| (*pod, packing.snapshot.node(*node).name.clone()))
+        .collect();
+    let mut fresh = pack(
+        p,
+        &counts,
+        &[],
+        &vec![Vec::new(); p.classes.len()],
+        None,
+        Instant::now(),
+    );
+    let ids: HashMap<String, crate::model::NodeId> = fresh
+        .snapshot
+        .node_ids()
+        .map(|id| (fresh.snapshot.node(id).name.clone(), id))
+        .collect();
+    let class_of = class_index(p);
+    let existing_index: HashMap<crate::model::NodeId, usize> = p
+        .existing
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, i))
+        .collect();
+    for (pod, name) in placed {
+        let node = ids[&name];
+        fresh.snapshot.assign(pod, node);
+        fresh.placed.push((pod, node));
+        let c = class_of[&pod];
+        if let Some(e) = existing_index.get(&node) {
+            *fresh.on_existing[c].entry(*e).or_insert(0) += 1;
+        }
+        if let Some(t) = fresh.node_type.get(&node) {
+            *fresh.on_types[c].entry(*t).or_insert(0) += 1;
+        }
+    }
+    fresh.leftover = packing.leftover;
+    fresh
+}
+
+/// Pods up to which packings are also tried in shuffled class orders.
+const SHUFFLED_ORDERS_UP_TO: usize = 200;
+/// How many shuffled orders.
+const SHUFFLED_ORDERS: usize = 24;
+
+/// Pods up to which every packing is also tried plain (first-fit
+/// decreasing, most constrained classes first).
+const PLAIN_PACKING_UP_TO: usize = 20_000;
 
 fn remaining(deadline: Instant) -> f64 {
     deadline

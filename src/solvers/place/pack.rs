@@ -11,6 +11,9 @@ use crate::predicates::{self, PodState, Snapshot};
 use std::collections::HashMap;
 use web_time::Instant;
 
+/// The zone topology key.
+const ZONE: &str = "topology.kubernetes.io/zone";
+
 /// The outcome of one packing.
 pub(crate) struct Packing<'c> {
     /// The final state.
@@ -41,14 +44,60 @@ impl Packing<'_> {
             .sum()
     }
 
-    /// Pods placed per class.
-    pub fn placed_per_class(&self, p: &Problem) -> Vec<u32> {
-        (0..p.classes.len())
-            .map(|c| {
-                self.on_existing[c].values().sum::<u32>() + self.on_types[c].values().sum::<u32>()
-            })
-            .collect()
+    /// Takes pods off their nodes: they become leftovers.
+    pub fn drop_pods(&mut self, p: &Problem, pods: &[PodId]) {
+        let class_of: HashMap<PodId, usize> = p
+            .classes
+            .iter()
+            .enumerate()
+            .flat_map(|(c, class)| class.pods.iter().map(move |q| (*q, c)))
+            .collect();
+        let existing_index: HashMap<NodeId, usize> = p
+            .existing
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (*n, i))
+            .collect();
+        let drop: std::collections::HashSet<PodId> = pods.iter().copied().collect();
+        let mut kept = Vec::with_capacity(self.placed.len());
+        for &(pod, node) in &self.placed {
+            if !drop.contains(&pod) {
+                kept.push((pod, node));
+                continue;
+            }
+            self.snapshot.unassign(pod);
+            self.leftover.push(pod);
+            let c = class_of[&pod];
+            let tally = |m: &mut HashMap<usize, u32>, k: usize| {
+                if let Some(v) = m.get_mut(&k) {
+                    *v -= 1;
+                    if *v == 0 {
+                        m.remove(&k);
+                    }
+                }
+            };
+            if let Some(e) = existing_index.get(&node) {
+                tally(&mut self.on_existing[c], *e);
+            }
+            if let Some(t) = self.node_type.get(&node) {
+                tally(&mut self.on_types[c], *t);
+            }
+        }
+        self.placed = kept;
     }
+}
+
+/// The most constrained classes first: fewest pools that can take them,
+/// then as [`class_order`]. A class with one possible pool cannot go
+/// elsewhere, so it should not find that pool taken by one that could.
+pub(crate) fn constrained_first(p: &Problem, order: &[usize]) -> Vec<usize> {
+    let mut out = order.to_vec();
+    let choices: Vec<usize> = (0..p.classes.len())
+        .map(|c| p.pools_for_class(c).len() + usize::from(!p.compat_existing[c].is_empty()))
+        .collect();
+    // Stable: ties keep `order`.
+    out.sort_by_key(|c| choices[*c]);
+    out
 }
 
 /// The order classes are packed in: pods with required pod affinity last
@@ -153,6 +202,80 @@ impl Packer<'_> {
             *self.on_types[c].entry(*t).or_insert(0) += 1;
         }
         true
+    }
+
+    /// Makes room for `pod` (class `c`) by moving one placed pod of the
+    /// problem off a node to another node: for each candidate node and each
+    /// movable pod on it, the pod takes its place if the moved one fits
+    /// elsewhere; undone otherwise. Spends at most `budget` filter calls.
+    fn eject_one(
+        &mut self,
+        p: &Problem,
+        class_of: &HashMap<PodId, usize>,
+        candidates_of: &dyn Fn(usize) -> Vec<NodeId>,
+        c: usize,
+        pod: PodId,
+        budget: &mut usize,
+    ) -> bool {
+        for node in candidates_of(c) {
+            let residents: Vec<PodId> = self
+                .snapshot
+                .info(node)
+                .pods
+                .iter()
+                .copied()
+                .filter(|q| class_of.contains_key(q))
+                .collect();
+            for q in residents {
+                if *budget == 0 {
+                    return false;
+                }
+                let qc = class_of[&q];
+                self.unplace(qc, q, node);
+                let mut state = PodState::new(&self.snapshot, pod);
+                *budget = budget.saturating_sub(1);
+                if self.try_place(&mut state, c, pod, node) {
+                    let mut q_state = PodState::new(&self.snapshot, q);
+                    for other in candidates_of(qc) {
+                        if other == node {
+                            continue;
+                        }
+                        *budget = budget.saturating_sub(1);
+                        if self.try_place(&mut q_state, qc, q, other) {
+                            return true;
+                        }
+                    }
+                    self.unplace(c, pod, node);
+                }
+                let mut q_state = PodState::new(&self.snapshot, q);
+                let back = self.try_place(&mut q_state, qc, q, node);
+                debug_assert!(back, "a pod moved back to its node fits");
+                let _ = p;
+            }
+        }
+        false
+    }
+
+    /// Undoes `try_place`.
+    fn unplace(&mut self, c: usize, pod: PodId, node: NodeId) {
+        self.snapshot.unassign(pod);
+        if let Some(i) = self.placed.iter().rposition(|(q, _)| *q == pod) {
+            self.placed.swap_remove(i);
+        }
+        let tally = |m: &mut HashMap<usize, u32>, k: usize| {
+            if let Some(v) = m.get_mut(&k) {
+                *v -= 1;
+                if *v == 0 {
+                    m.remove(&k);
+                }
+            }
+        };
+        if let Some(e) = self.existing_index.get(&node) {
+            tally(&mut self.on_existing[c], *e);
+        }
+        if let Some(t) = self.node_type.get(&node) {
+            tally(&mut self.on_types[c], *t);
+        }
     }
 
     /// Places up to `quota` pods from `pods[*next..]` round-robin over
@@ -290,33 +413,6 @@ pub(crate) fn pack<'c>(
             }
         }
     }
-    if std::env::var_os("PODPLAN_DEBUG").is_some() {
-        let quota: f64 = guide.map_or(0.0, |g| {
-            g.on_types
-                .iter()
-                .chain(g.on_bins)
-                .flat_map(|m| m.values())
-                .map(|x| (x + 1e-6).floor())
-                .sum()
-        });
-        let mut cpu_used = vec![0i64; p.types.len()];
-        let mut cpu_cap = vec![0i64; p.types.len()];
-        for (t, nodes) in nodes_of_type.iter().enumerate() {
-            for n in nodes {
-                cpu_used[t] += packer.snapshot.info(*n).requested.milli_cpu;
-                cpu_cap[t] += packer.snapshot.node(*n).allocatable.milli_cpu;
-            }
-        }
-        eprintln!(
-            "  phase 1 placed {} of quota {quota}; cpu used/cap per type {:?}",
-            packer.placed.len(),
-            cpu_used
-                .iter()
-                .zip(&cpu_cap)
-                .map(|(u, c)| format!("{u}/{c}"))
-                .collect::<Vec<_>>()
-        );
-    }
     // Phase 2: the rest first-fit, largest classes first: existing nodes
     // (free), then new nodes in the class's type preference.
     let mut leftover = Vec::new();
@@ -415,6 +511,14 @@ pub(crate) fn complete<'c>(
         .collect();
     let left: std::collections::HashSet<PodId> = leftover.into_iter().collect();
     let mut still = Vec::new();
+    let class_of: HashMap<PodId, usize> = p
+        .classes
+        .iter()
+        .enumerate()
+        .flat_map(|(c, class)| class.pods.iter().map(move |q| (*q, c)))
+        .collect();
+    // Filter calls the repair may spend in all (it is quadratic).
+    let mut eject_budget: usize = 20_000;
     for &c in order {
         let class = &p.classes[c];
         let pods: Vec<PodId> = class
@@ -442,49 +546,78 @@ pub(crate) fn complete<'c>(
                 next += 1;
                 continue;
             }
+            // Make room by moving one pod elsewhere, before paying for a node.
+            let candidates_of = |k: usize| -> Vec<NodeId> {
+                let mut list: Vec<NodeId> = p.compat_existing[k]
+                    .iter()
+                    .map(|(i, _)| p.existing[*i])
+                    .collect();
+                for &t in &preference[k] {
+                    list.extend(nodes_of_type[t].iter().copied());
+                }
+                list
+            };
+            if packer.eject_one(p, &class_of, &candidates_of, c, pod, &mut eject_budget) {
+                state = None;
+                next += 1;
+                continue;
+            }
             // Scale up: the class's preferred pools in order.
             let mut pools: Vec<usize> = preference[c]
                 .iter()
                 .map(|t| p.types[*t].pool.index())
                 .collect();
             pools.dedup();
+            // First without opening a zone no node has yet (a new topology
+            // domain can break zone spread already placed), then with.
             let mut done = false;
-            'pools: for pi in pools {
-                let pool = &p.cluster.pools[pi];
-                let zones = pool.zones.len().max(1);
-                let mut added = Vec::new();
-                for _ in 0..zones {
-                    if pool_nodes[pi] >= p.pool_room[pi] {
-                        break;
+            'passes: for allow_new_zone in [false, true] {
+                for &pi in &pools {
+                    let pool = &p.cluster.pools[pi];
+                    let zones = pool.zones.len().max(1);
+                    let mut added = Vec::new();
+                    for _ in 0..zones {
+                        if pool_nodes[pi] >= p.pool_room[pi] {
+                            break;
+                        }
+                        let k = pool_nodes[pi] as usize;
+                        let node = pool.new_node(PoolId(pi as u32), k);
+                        let zone = node.labels.get(ZONE).cloned();
+                        let new_zone = zone.as_ref().is_some_and(|z| {
+                            !packer
+                                .snapshot
+                                .node_ids()
+                                .any(|n| packer.snapshot.node(n).labels.get(ZONE) == Some(z))
+                        });
+                        if new_zone && !allow_new_zone {
+                            break;
+                        }
+                        let id = packer.snapshot.add_node(node);
+                        pool_nodes[pi] += 1;
+                        let t = type_index.get(&(pi, k % zones)).copied();
+                        if let Some(t) = t {
+                            packer.node_type.insert(id, t);
+                            nodes_of_type[t].push(id);
+                        }
+                        added.push((id, t));
+                        // A new node is a new topology domain: state anew.
+                        let mut fresh = PodState::new(&packer.snapshot, pod);
+                        if packer.try_place(&mut fresh, c, pod, id) {
+                            state = Some(fresh);
+                            done = true;
+                            break 'passes;
+                        }
                     }
-                    let k = pool_nodes[pi] as usize;
-                    let id = packer
-                        .snapshot
-                        .add_node(pool.new_node(PoolId(pi as u32), k));
-                    pool_nodes[pi] += 1;
-                    let t = type_index.get(&(pi, k % zones)).copied();
-                    if let Some(t) = t {
-                        packer.node_type.insert(id, t);
-                        nodes_of_type[t].push(id);
+                    for (id, t) in added.into_iter().rev() {
+                        packer.snapshot.remove_last_node();
+                        pool_nodes[pi] -= 1;
+                        packer.node_type.remove(&id);
+                        if let Some(t) = t {
+                            nodes_of_type[t].pop();
+                        }
                     }
-                    added.push((id, t));
-                    // A new node is a new topology domain: state anew.
-                    let mut fresh = PodState::new(&packer.snapshot, pod);
-                    if packer.try_place(&mut fresh, c, pod, id) {
-                        state = Some(fresh);
-                        done = true;
-                        break 'pools;
-                    }
+                    state = None;
                 }
-                for (id, t) in added.into_iter().rev() {
-                    packer.snapshot.remove_last_node();
-                    pool_nodes[pi] -= 1;
-                    packer.node_type.remove(&id);
-                    if let Some(t) = t {
-                        nodes_of_type[t].pop();
-                    }
-                }
-                state = None;
             }
             if !done {
                 break;
