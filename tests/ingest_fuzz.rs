@@ -231,7 +231,10 @@ fn read(text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    // PODPLAN_FUZZ_CASES raises the count for a long fuzzing run.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PODPLAN_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+    ))]
 
     #[test]
     fn json_documents_never_panic(doc in document()) {
