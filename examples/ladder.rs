@@ -1,6 +1,6 @@
 //! The capacity-planning ladder: per size, simulate's cost (kube-scheduler
-//! + cluster-autoscaler), place's cost, its proven lower bound, the gap and
-//! the times (parsing included), as a Markdown table.
+//! and cluster-autoscaler), place's cost, its proven lower bound, the gap
+//! and the times (parsing included), as a Markdown table.
 //!
 //! ```sh
 //! cargo run --release --example ladder            # all sizes
