@@ -54,7 +54,7 @@ enum Command {
         /// Wall-clock limit in seconds (parsing included).
         #[arg(long, default_value_t = 10.0)]
         time_limit: f64,
-        /// Let bound pods move too (consolidation).
+        /// Let bound pods move too (consolidation; not supported yet: an error).
         #[arg(long)]
         repack: bool,
         /// Output format.

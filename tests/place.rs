@@ -423,3 +423,17 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn repack_is_refused_until_it_exists() {
+    let cluster = read("empty.yaml", "apiVersion: v1\nkind: List\nitems: []\n");
+    let err = place(
+        &cluster,
+        &PlaceOptions {
+            time_limit: 1.0,
+            repack: true,
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("--repack"));
+}

@@ -30,6 +30,13 @@ use web_time::{Duration, Instant};
 
 /// Plans the pending pods at least cost (see the module docs).
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+    if options.repack {
+        // Consolidation needs bound pods as movable classes and kept
+        // existing nodes in the objective; until then, say so.
+        return Err(crate::error::Error::Usage(
+            "--repack is not supported yet: place only places pending pods".into(),
+        ));
+    }
     let start = Instant::now();
     let limit = options.time_limit.max(0.05);
     // Keep a tenth of the budget for the final bound and the report.
