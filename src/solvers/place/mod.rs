@@ -448,7 +448,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
 /// on the final state.
 fn unplaced_with_reasons(p: &Problem, packing: &Packing) -> Vec<(PodId, String)> {
     let mut messages: HashMap<usize, String> = HashMap::new();
-    let class_of: HashMap<PodId, usize> = class_index(p);
+    let class_of = &p.class_of;
     packing
         .leftover
         .iter()
@@ -463,15 +463,6 @@ fn unplaced_with_reasons(p: &Problem, packing: &Packing) -> Vec<(PodId, String)>
                 .clone();
             (*pod, message)
         })
-        .collect()
-}
-
-/// Class of every pod of the problem.
-fn class_index(p: &Problem) -> HashMap<PodId, usize> {
-    p.classes
-        .iter()
-        .enumerate()
-        .flat_map(|(c, class)| class.pods.iter().map(move |pod| (*pod, c)))
         .collect()
 }
 
@@ -553,19 +544,13 @@ fn trimmed<'c>(p: &Problem<'c>, packing: Packing<'c>) -> Packing<'c> {
         .node_ids()
         .map(|id| (fresh.snapshot.node(id).name.clone(), id))
         .collect();
-    let class_of = class_index(p);
-    let existing_index: HashMap<crate::model::NodeId, usize> = p
-        .existing
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (*n, i))
-        .collect();
+    let class_of = &p.class_of;
     for (pod, name) in placed {
         let node = ids[&name];
         fresh.snapshot.assign(pod, node);
         fresh.placed.push((pod, node));
         let c = class_of[&pod];
-        if let Some(e) = existing_index.get(&node) {
+        if let Some(e) = p.existing_index.get(&node) {
             *fresh.on_existing[c].entry(*e).or_insert(0) += 1;
         }
         if let Some(t) = fresh.node_type.get(&node) {

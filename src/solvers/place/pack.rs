@@ -11,6 +11,16 @@ use crate::predicates::{self, PodState, Snapshot};
 use std::collections::HashMap;
 use web_time::Instant;
 
+/// One pod fewer in a tally.
+fn untally(tally: &mut HashMap<usize, u32>, key: usize) {
+    if let Some(v) = tally.get_mut(&key) {
+        *v -= 1;
+        if *v == 0 {
+            tally.remove(&key);
+        }
+    }
+}
+
 /// The zone topology key.
 const ZONE: &str = "topology.kubernetes.io/zone";
 
@@ -46,18 +56,6 @@ impl Packing<'_> {
 
     /// Takes pods off their nodes: they become leftovers.
     pub fn drop_pods(&mut self, p: &Problem, pods: &[PodId]) {
-        let class_of: HashMap<PodId, usize> = p
-            .classes
-            .iter()
-            .enumerate()
-            .flat_map(|(c, class)| class.pods.iter().map(move |q| (*q, c)))
-            .collect();
-        let existing_index: HashMap<NodeId, usize> = p
-            .existing
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (*n, i))
-            .collect();
         let drop: std::collections::HashSet<PodId> = pods.iter().copied().collect();
         let mut kept = Vec::with_capacity(self.placed.len());
         for &(pod, node) in &self.placed {
@@ -67,20 +65,12 @@ impl Packing<'_> {
             }
             self.snapshot.unassign(pod);
             self.leftover.push(pod);
-            let c = class_of[&pod];
-            let tally = |m: &mut HashMap<usize, u32>, k: usize| {
-                if let Some(v) = m.get_mut(&k) {
-                    *v -= 1;
-                    if *v == 0 {
-                        m.remove(&k);
-                    }
-                }
-            };
-            if let Some(e) = existing_index.get(&node) {
-                tally(&mut self.on_existing[c], *e);
+            let c = p.class_of[&pod];
+            if let Some(e) = p.existing_index.get(&node) {
+                untally(&mut self.on_existing[c], *e);
             }
             if let Some(t) = self.node_type.get(&node) {
-                tally(&mut self.on_types[c], *t);
+                untally(&mut self.on_types[c], *t);
             }
         }
         self.placed = kept;
@@ -262,19 +252,11 @@ impl Packer<'_> {
         if let Some(i) = self.placed.iter().rposition(|(q, _)| *q == pod) {
             self.placed.swap_remove(i);
         }
-        let tally = |m: &mut HashMap<usize, u32>, k: usize| {
-            if let Some(v) = m.get_mut(&k) {
-                *v -= 1;
-                if *v == 0 {
-                    m.remove(&k);
-                }
-            }
-        };
         if let Some(e) = self.existing_index.get(&node) {
-            tally(&mut self.on_existing[c], *e);
+            untally(&mut self.on_existing[c], *e);
         }
         if let Some(t) = self.node_type.get(&node) {
-            tally(&mut self.on_types[c], *t);
+            untally(&mut self.on_types[c], *t);
         }
     }
 
@@ -325,17 +307,11 @@ pub(crate) fn pack<'c>(
 ) -> Packing<'c> {
     let mut snapshot = p.base.clone();
     let mut node_type: HashMap<NodeId, usize> = HashMap::new();
-    let type_index: HashMap<(usize, usize), usize> = p
-        .types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| ((t.pool.index(), t.zone), i))
-        .collect();
     for (pi, pool) in p.cluster.pools.iter().enumerate() {
         let zones = pool.zones.len().max(1);
         for k in 0..pool_nodes[pi] as usize {
             let id = snapshot.add_node(pool.new_node(PoolId(pi as u32), k));
-            if let Some(&t) = type_index.get(&(pi, k % zones)) {
+            if let Some(&t) = p.type_index.get(&(pi, k % zones)) {
                 node_type.insert(id, t);
             }
         }
@@ -351,12 +327,7 @@ pub(crate) fn pack<'c>(
         placed: Vec::new(),
         on_existing: vec![HashMap::new(); p.classes.len()],
         on_types: vec![HashMap::new(); p.classes.len()],
-        existing_index: p
-            .existing
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (*n, i))
-            .collect(),
+        existing_index: p.existing_index.clone(),
         node_type,
     };
     // Phase 1: every class's LP shares, round-robin over the nodes of each
@@ -495,28 +466,11 @@ pub(crate) fn complete<'c>(
         placed,
         on_existing,
         on_types,
-        existing_index: p
-            .existing
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (*n, i))
-            .collect(),
+        existing_index: p.existing_index.clone(),
         node_type,
     };
-    let type_index: HashMap<(usize, usize), usize> = p
-        .types
-        .iter()
-        .enumerate()
-        .map(|(i, t)| ((t.pool.index(), t.zone), i))
-        .collect();
     let left: std::collections::HashSet<PodId> = leftover.into_iter().collect();
     let mut still = Vec::new();
-    let class_of: HashMap<PodId, usize> = p
-        .classes
-        .iter()
-        .enumerate()
-        .flat_map(|(c, class)| class.pods.iter().map(move |q| (*q, c)))
-        .collect();
     // Filter calls the repair may spend in all (it is quadratic).
     let mut eject_budget: usize = 20_000;
     for &c in order {
@@ -557,7 +511,7 @@ pub(crate) fn complete<'c>(
                 }
                 list
             };
-            if packer.eject_one(p, &class_of, &candidates_of, c, pod, &mut eject_budget) {
+            if packer.eject_one(p, &p.class_of, &candidates_of, c, pod, &mut eject_budget) {
                 state = None;
                 next += 1;
                 continue;
@@ -594,7 +548,7 @@ pub(crate) fn complete<'c>(
                         }
                         let id = packer.snapshot.add_node(node);
                         pool_nodes[pi] += 1;
-                        let t = type_index.get(&(pi, k % zones)).copied();
+                        let t = p.type_index.get(&(pi, k % zones)).copied();
                         if let Some(t) = t {
                             packer.node_type.insert(id, t);
                             nodes_of_type[t].push(id);

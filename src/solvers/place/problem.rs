@@ -5,6 +5,7 @@
 use crate::model::{Cluster, NodeId, PodId, Resources};
 use crate::predicates::{self, node_affinity, NodeInfo, Snapshot};
 use crate::solvers::classes::{node_types, pod_classes, NodeType, PodClass};
+use std::collections::HashMap;
 
 /// A resource dimension of the packing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +80,12 @@ pub(crate) struct Problem<'c> {
     pub compat_types: Vec<Vec<(usize, f64)>>,
     /// Per pool: how many new nodes it may add (maxCount minus existing).
     pub pool_room: Vec<u32>,
+    /// Class of every pod of the problem.
+    pub class_of: HashMap<PodId, usize>,
+    /// Index into `existing` of every existing node.
+    pub existing_index: HashMap<NodeId, usize>,
+    /// Type of (pool index, zone index).
+    pub type_index: HashMap<(usize, usize), usize>,
 }
 
 /// Cap on new nodes of a pool without maxCount: Kubernetes' 5,000-node limit.
@@ -176,6 +183,17 @@ impl<'c> Problem<'c> {
                     .saturating_sub(*existing)
             })
             .collect();
+        let class_of = classes
+            .iter()
+            .enumerate()
+            .flat_map(|(c, class)| class.pods.iter().map(move |pod| (*pod, c)))
+            .collect();
+        let existing_index = existing.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let type_index = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((t.pool.index(), t.zone), i))
+            .collect();
         Problem {
             cluster,
             base,
@@ -190,6 +208,9 @@ impl<'c> Problem<'c> {
             compat_existing,
             compat_types,
             pool_room,
+            class_of,
+            existing_index,
+            type_index,
         }
     }
 
