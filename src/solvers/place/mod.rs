@@ -8,8 +8,13 @@
 //!    by moving one pod or adding nodes ([`pack`]); keep the better plan.
 //! 4. Shrink: one node fewer of a pool at a time (most expensive first)
 //!    while the plan gets cheaper and places as many pods.
-//! 5. Prove: the LP bound for the pods placed, then the MILP with integer
+//! 5. Safety net: kube-scheduler and cluster-autoscaler's plan (`simulate`)
+//!    when it is better; only plans that pass every filter in their final
+//!    state are reported (`validate`), repaired if need be.
+//! 6. Prove: the LP bound for the pods placed, then the MILP with integer
 //!    node counts, warm-started from the plan, in the remaining time.
+//!
+//! `PODPLAN_DEBUG=1` prints a trace of the phases to stderr.
 
 mod bound;
 mod pack;
