@@ -137,6 +137,17 @@ pub fn filter(snapshot: &Snapshot, state: &PodState, node_id: NodeId) -> Result<
         snapshot.info(node_id),
         &state.node_affinity,
     )?;
+    filter_stateful(snapshot, state, node_id)
+}
+
+/// The plugins that count other pods (PodTopologySpread, InterPodAffinity),
+/// in filter order: the rest of [`filter`] after [`filter_node_local`].
+pub fn filter_stateful(
+    snapshot: &Snapshot,
+    state: &PodState,
+    node_id: NodeId,
+) -> Result<(), Rejection> {
+    let pod = snapshot.pod(state.pod);
     let reject = |plugin: Plugin| move |reasons: Vec<String>| Rejection { plugin, reasons };
     state
         .pod_topology_spread

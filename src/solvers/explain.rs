@@ -2,7 +2,7 @@
 //! other pending pods not yet placed.
 
 use crate::error::{Error, Result};
-use crate::model::{Cluster, PodId, PoolId};
+use crate::model::{Cluster, PodId, PodSpec, PoolId};
 use crate::predicates::{self, PodState, Rejection, Snapshot};
 use crate::report::explain::{
     ExplainOptions, ExplainReport, FilterReason, PodExplanation, ReasonCount,
@@ -38,6 +38,9 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
     // verdict on every node: filter and explain each equivalence class once.
     // (explanation, the nodes' operating systems when they differ)
     let mut classes: HashMap<ClassKey, (PodExplanation, Option<String>)> = HashMap::new();
+    // The node-local plugins see only the spec and nodeName: pods that
+    // differ in labels alone share their verdicts.
+    let mut local: HashMap<(&PodSpec, Option<&str>), Verdicts> = HashMap::new();
     let mut report = ExplainReport::default();
     for id in pods {
         let pod = cluster.pod(id);
@@ -49,9 +52,37 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
         };
         let (template, systems) = classes.entry(key).or_insert_with(|| {
             let state = PodState::new(&snapshot, id);
-            let per_node: Vec<Result<(), Rejection>> = snapshot
+            let local = local
+                .entry((&*pod.spec, pod.node_name.as_deref()))
+                .or_insert_with(|| {
+                    snapshot
+                        .node_ids()
+                        .map(|n| {
+                            predicates::filter_node_local(
+                                pod,
+                                snapshot.node(n),
+                                snapshot.info(n),
+                                &state.node_affinity,
+                            )
+                        })
+                        .collect()
+                });
+            let stateful: Vec<Option<Result<(), Rejection>>> = snapshot
                 .node_ids()
-                .map(|n| predicates::filter(&snapshot, &state, n))
+                .zip(local.iter())
+                .map(|(n, verdict)| {
+                    verdict
+                        .is_ok()
+                        .then(|| predicates::filter_stateful(&snapshot, &state, n))
+                })
+                .collect();
+            let per_node: Vec<Result<(), &Rejection>> = local
+                .iter()
+                .zip(&stateful)
+                .map(|(l, s)| match (l, s) {
+                    (Err(r), _) | (Ok(()), Some(Err(r))) => Err(r),
+                    _ => Ok(()),
+                })
                 .collect();
             let explanation = explain_one(&snapshot, "", &per_node, options.summary);
             let systems = feasible_systems(&snapshot, &per_node);
@@ -75,7 +106,7 @@ const OS_LABEL: &str = "kubernetes.io/os";
 /// SPEC.md §1: AKS does not taint Windows pools, so a pod without an OS
 /// selector may be scheduled onto a node of the wrong OS; kube-scheduler
 /// allows it, podplan warns. The OSes of the feasible nodes, when several.
-fn feasible_systems(snapshot: &Snapshot, per_node: &[Result<(), Rejection>]) -> Option<String> {
+fn feasible_systems(snapshot: &Snapshot, per_node: &[Result<(), &Rejection>]) -> Option<String> {
     let mut systems: Vec<&str> = per_node
         .iter()
         .enumerate()
@@ -90,6 +121,9 @@ fn feasible_systems(snapshot: &Snapshot, per_node: &[Result<(), Rejection>]) -> 
     (systems.len() > 1).then(|| systems.join(", "))
 }
 
+/// One verdict per node.
+type Verdicts = Vec<Result<(), Rejection>>;
+
 #[derive(Hash, PartialEq, Eq)]
 struct ClassKey {
     namespace: String,
@@ -101,7 +135,7 @@ struct ClassKey {
 fn explain_one(
     snapshot: &Snapshot,
     pod: &str,
-    per_node: &[Result<(), Rejection>],
+    per_node: &[Result<(), &Rejection>],
     summary: bool,
 ) -> PodExplanation {
     let mut feasible = Vec::new();
