@@ -437,3 +437,57 @@ fn repack_is_refused_until_it_exists() {
     .unwrap_err();
     assert!(err.to_string().contains("--repack"));
 }
+
+#[test]
+fn validator_catches_a_pod_placed_next_to_an_existing_anti_affinity() {
+    // `guard` runs on n1 and repels app=web; a plan that puts the
+    // unconstrained web pod on n1 must fail the final-state check.
+    let yaml = r#"
+apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: {kubernetes.io/hostname: n1}}
+status: {allocatable: {cpu: "4", memory: 8Gi, pods: "110"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: guard, namespace: default, labels: {app: guard}}
+spec:
+  nodeName: n1
+  affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {app: web}}, topologyKey: kubernetes.io/hostname}]}}
+  containers: [{name: c}]
+status: {phase: Running}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default, labels: {app: web}}
+spec: {containers: [{name: c, resources: {requests: {cpu: 100m}}}]}
+"#;
+    let cluster = read("guard.yaml", yaml);
+    let bad = PlaceReport {
+        status: PlanStatus::Feasible,
+        cost: 0.0,
+        lower_bound: 0.0,
+        new_nodes: BTreeMap::new(),
+        assignments: vec![Assignment {
+            pod: "default/web".into(),
+            node: "n1".into(),
+        }],
+        unplaced: Vec::new(),
+        removable_nodes: Vec::new(),
+        pools: BTreeMap::new(),
+        stats: PlanStats::default(),
+    };
+    let problems = validate_plan(&cluster, &bad).unwrap_err();
+    assert!(
+        problems[0].message.contains("InterPodAffinity"),
+        "{problems:?}"
+    );
+    // And place leaves it pending: no node takes it.
+    let report = place(&cluster, &options(2.0)).unwrap();
+    assert_eq!(report.status, PlanStatus::Infeasible);
+    assert!(
+        report.unplaced[0].message.contains("anti-affinity"),
+        "{}",
+        report.unplaced[0].message
+    );
+}

@@ -155,13 +155,17 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
         })
         .collect();
     classes.sort_by_key(|nodes| nodes[0].1[0]);
+    let any_anti_affinity = snapshot
+        .node_ids()
+        .any(|n| !snapshot.info(n).pods_with_required_anti_affinity.is_empty());
     for nodes in classes {
         let first = nodes[0].1[0];
         let spec = &cluster.pod(first).spec;
-        // A pod without pod (anti-)affinity or hard spread can only fail the
-        // stateful plugins through another pod's required anti-affinity, and
-        // that pod's own check (with this one in place) catches exactly that.
-        let stateful = !spec.pod_affinity.is_empty()
+        // A pod without pod (anti-)affinity or hard spread can fail the
+        // stateful plugins only through another pod's required
+        // anti-affinity: with none anywhere, the node-local plugins decide.
+        let stateful = any_anti_affinity
+            || !spec.pod_affinity.is_empty()
             || !spec.pod_anti_affinity.is_empty()
             || spec
                 .topology_spread
