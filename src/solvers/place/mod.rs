@@ -28,7 +28,9 @@ use crate::predicates::PodState;
 use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
 use crate::solvers::validate::validate_plan;
 use bound::{Query, Warm};
-use pack::{class_order, complete, constrained_first, pack, type_preference, Guide, Packing};
+use pack::{
+    class_order, complete, consolidate, constrained_first, pack, type_preference, Guide, Packing,
+};
 use problem::Problem;
 use std::collections::HashMap;
 use web_time::{Duration, Instant};
@@ -302,6 +304,19 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     }
 
     phase("swapped");
+    // 4c. Consolidate inside the plan: empty the last nodes of each pool
+    // into the room left on the others.
+    if Instant::now() < deadline {
+        let preference = type_preference(&p, sizing.as_ref().map(|b| b.on_types.as_slice()));
+        let trial = repaired(
+            &p,
+            consolidate(&p, best.clone_packing(), &preference, deadline),
+        );
+        if better(&trial, &best) {
+            best = trial;
+        }
+    }
+    phase("consolidated");
     // 5. Safety net: kube-scheduler and cluster-autoscaler's plan, when it
     // places more pods or costs less (small instances with odd shapes are
     // where a greedy order can win).

@@ -48,7 +48,21 @@ pub(crate) struct Packing<'c> {
     pub node_type: HashMap<NodeId, usize>,
 }
 
-impl Packing<'_> {
+impl<'c> Packing<'c> {
+    /// A copy to try changes on.
+    pub fn clone_packing(&self) -> Packing<'c> {
+        Packing {
+            snapshot: self.snapshot.clone(),
+            pool_nodes: self.pool_nodes.clone(),
+            placed: self.placed.clone(),
+            leftover: self.leftover.clone(),
+            on_existing: self.on_existing.clone(),
+            on_types: self.on_types.clone(),
+            nodes_of_type: self.nodes_of_type.clone(),
+            node_type: self.node_type.clone(),
+        }
+    }
+
     /// Hourly cost of the new nodes.
     pub fn cost(&self, p: &Problem) -> f64 {
         self.pool_nodes
@@ -597,6 +611,117 @@ pub(crate) fn complete<'c>(
         pool_nodes,
         placed: packer.placed,
         leftover: still,
+        on_existing: packer.on_existing,
+        on_types: packer.on_types,
+        nodes_of_type,
+        node_type: packer.node_type,
+    }
+}
+
+/// Consolidation inside the plan: the last new node of each pool (most
+/// expensive pool first) is emptied when every problem pod on it finds
+/// another node that every filter accepts; an emptied tail node is then
+/// dropped (`trimmed`). Stops at the first node that cannot be emptied in
+/// each pool, or at `deadline`.
+pub(crate) fn consolidate<'c>(
+    p: &Problem<'c>,
+    packing: Packing<'c>,
+    preference: &[Vec<usize>],
+    deadline: Instant,
+) -> Packing<'c> {
+    let Packing {
+        snapshot,
+        pool_nodes,
+        placed,
+        leftover,
+        on_existing,
+        on_types,
+        nodes_of_type,
+        node_type,
+    } = packing;
+    let mut packer = Packer {
+        snapshot,
+        placed,
+        on_existing,
+        on_types,
+        existing_index: p.existing_index.clone(),
+        node_type,
+    };
+    let mut pools_by_cost: Vec<usize> = (0..p.cluster.pools.len()).collect();
+    pools_by_cost.sort_by(|a, b| {
+        p.cluster.pools[*b]
+            .cost_per_hour
+            .total_cmp(&p.cluster.pools[*a].cost_per_hour)
+    });
+    let mut emptied: std::collections::HashSet<NodeId> = std::collections::HashSet::new();
+    let name_of: HashMap<String, NodeId> = packer
+        .snapshot
+        .node_ids()
+        .map(|n| (packer.snapshot.node(n).name.clone(), n))
+        .collect();
+    for pi in pools_by_cost {
+        let pool = &p.cluster.pools[pi];
+        let mut k = pool_nodes[pi];
+        while k > 0 && Instant::now() < deadline {
+            let Some(&last) = name_of.get(&format!("{}-new-{}", pool.name, k - 1)) else {
+                break;
+            };
+            let residents: Vec<PodId> = packer
+                .snapshot
+                .info(last)
+                .pods
+                .iter()
+                .copied()
+                .filter(|q| p.class_of.contains_key(q))
+                .collect();
+            for &q in &residents {
+                packer.unplace(p.class_of[&q], q, last);
+            }
+            let mut moved: Vec<(PodId, NodeId)> = Vec::new();
+            let mut all = true;
+            for &q in &residents {
+                let c = p.class_of[&q];
+                let mut state = PodState::new(&packer.snapshot, q);
+                let mut candidates: Vec<NodeId> = p.compat_existing[c]
+                    .iter()
+                    .map(|(i, _)| p.existing[*i])
+                    .collect();
+                for &t in &preference[c] {
+                    candidates.extend(nodes_of_type[t].iter().copied());
+                }
+                let target = candidates
+                    .into_iter()
+                    .filter(|n| *n != last && !emptied.contains(n))
+                    .find(|n| packer.try_place(&mut state, c, q, *n));
+                match target {
+                    Some(n) => moved.push((q, n)),
+                    None => {
+                        all = false;
+                        break;
+                    }
+                }
+            }
+            if !all {
+                for (q, n) in moved {
+                    packer.unplace(p.class_of[&q], q, n);
+                }
+                for &q in &residents {
+                    let c = p.class_of[&q];
+                    let mut state = PodState::new(&packer.snapshot, q);
+                    let back = packer.try_place(&mut state, c, q, last);
+                    debug_assert!(back, "a pod fits back where it was");
+                }
+                break;
+            }
+            emptied.insert(last);
+            k -= 1;
+        }
+    }
+    Packing {
+        snapshot: packer.snapshot,
+        pool_nodes,
+        placed: packer.placed,
+        leftover,
         on_existing: packer.on_existing,
         on_types: packer.on_types,
         nodes_of_type,
