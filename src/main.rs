@@ -153,33 +153,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             time_limit,
             repack,
             output,
-        } => {
-            let cluster = read_cluster(&files)?;
-            // The limit covers parsing too.
-            let left = (time_limit - started.elapsed().as_secs_f64()).max(0.05);
-            let options = PlaceOptions {
-                time_limit: left,
-                repack,
-            };
-            let report = place(&cluster, &options).map_err(|e| e.to_string())?;
-            print_json_or_text(output, &report, || report.to_text())?;
-            Ok(exit_for(&report))
-        }
+        } => plan_command(&files, time_limit, repack, output, started, place),
         Command::Simulate {
             files,
             time_limit,
             output,
-        } => {
-            let cluster = read_cluster(&files)?;
-            let left = (time_limit - started.elapsed().as_secs_f64()).max(0.05);
-            let options = PlaceOptions {
-                time_limit: left,
-                repack: false,
-            };
-            let report = simulate(&cluster, &options).map_err(|e| e.to_string())?;
-            print_json_or_text(output, &report, || report.to_text())?;
-            Ok(exit_for(&report))
-        }
+        } => plan_command(&files, time_limit, false, output, started, simulate),
         Command::Generate {
             ladder: Some(size),
             seed,
@@ -230,6 +209,28 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             })
         }
     }
+}
+
+/// `place` and `simulate`: read, run with what is left of the time limit
+/// after parsing, print.
+fn plan_command(
+    files: &[String],
+    time_limit: f64,
+    repack: bool,
+    output: Output,
+    started: web_time::Instant,
+    operation: fn(&podplan::model::Cluster, &PlaceOptions) -> podplan::Result<podplan::PlaceReport>,
+) -> Result<ExitCode, String> {
+    let cluster = read_cluster(files)?;
+    // The limit covers parsing too.
+    let left = (time_limit - started.elapsed().as_secs_f64()).max(0.05);
+    let options = PlaceOptions {
+        time_limit: left,
+        repack,
+    };
+    let report = operation(&cluster, &options).map_err(|e| e.to_string())?;
+    print_json_or_text(output, &report, || report.to_text())?;
+    Ok(exit_for(&report))
 }
 
 /// Exit 1 when the plan leaves a pod pending.

@@ -193,6 +193,49 @@ struct Packer<'c> {
     node_type: HashMap<NodeId, usize>,
 }
 
+/// What a `Packer` leaves alone of a `Packing`.
+struct Rest {
+    pool_nodes: Vec<u32>,
+    leftover: Vec<PodId>,
+    nodes_of_type: Vec<Vec<NodeId>>,
+}
+
+impl<'c> Packing<'c> {
+    /// Splits into the packer that moves pods and the rest.
+    fn into_packer(self, p: &Problem) -> (Packer<'c>, Rest) {
+        let packer = Packer {
+            snapshot: self.snapshot,
+            placed: self.placed,
+            on_existing: self.on_existing,
+            on_types: self.on_types,
+            existing_index: p.existing_index.clone(),
+            node_type: self.node_type,
+        };
+        let rest = Rest {
+            pool_nodes: self.pool_nodes,
+            leftover: self.leftover,
+            nodes_of_type: self.nodes_of_type,
+        };
+        (packer, rest)
+    }
+}
+
+impl<'c> Packer<'c> {
+    /// Joins a packer and the rest back into a packing.
+    fn into_packing(self, rest: Rest) -> Packing<'c> {
+        Packing {
+            snapshot: self.snapshot,
+            pool_nodes: rest.pool_nodes,
+            placed: self.placed,
+            leftover: rest.leftover,
+            on_existing: self.on_existing,
+            on_types: self.on_types,
+            nodes_of_type: rest.nodes_of_type,
+            node_type: self.node_type,
+        }
+    }
+}
+
 impl Packer<'_> {
     /// Places `pod` (of class `c`) on `node` if every filter accepts it.
     fn try_place(&mut self, state: &mut PodState, c: usize, pod: PodId, node: NodeId) -> bool {
@@ -449,16 +492,11 @@ pub(crate) fn pack<'c>(
         }
         leftover.extend(pods[next[c]..].iter().copied());
     }
-    Packing {
-        snapshot: packer.snapshot,
+    packer.into_packing(Rest {
         pool_nodes: pool_nodes.to_vec(),
-        placed: packer.placed,
         leftover,
-        on_existing: packer.on_existing,
-        on_types: packer.on_types,
         nodes_of_type,
-        node_type: packer.node_type,
-    }
+    })
 }
 
 /// Places a packing's leftovers by adding nodes, as cluster-autoscaler
@@ -477,25 +515,14 @@ pub(crate) fn complete<'c>(
     if packing.leftover.is_empty() {
         return packing;
     }
-    let Packing {
-        snapshot,
-        mut pool_nodes,
-        placed,
-        leftover,
-        on_existing,
-        on_types,
-        mut nodes_of_type,
-        node_type,
-    } = packing;
-    let mut packer = Packer {
-        snapshot,
-        placed,
-        on_existing,
-        on_types,
-        existing_index: p.existing_index.clone(),
-        node_type,
-    };
-    let left: std::collections::HashSet<PodId> = leftover.into_iter().collect();
+    let (mut packer, mut rest) = packing.into_packer(p);
+    let left: std::collections::HashSet<PodId> =
+        std::mem::take(&mut rest.leftover).into_iter().collect();
+    let Rest {
+        pool_nodes,
+        nodes_of_type,
+        ..
+    } = &mut rest;
     let mut still = Vec::new();
     // Filter calls the repair may spend in all (it is quadratic).
     let mut eject_budget: usize = 20_000;
@@ -606,16 +633,8 @@ pub(crate) fn complete<'c>(
         }
         still.extend(pods[next..].iter().copied());
     }
-    Packing {
-        snapshot: packer.snapshot,
-        pool_nodes,
-        placed: packer.placed,
-        leftover: still,
-        on_existing: packer.on_existing,
-        on_types: packer.on_types,
-        nodes_of_type,
-        node_type: packer.node_type,
-    }
+    rest.leftover = still;
+    packer.into_packing(rest)
 }
 
 /// Consolidation inside the plan: the last new node of each pool (most
@@ -629,24 +648,12 @@ pub(crate) fn consolidate<'c>(
     preference: &[Vec<usize>],
     deadline: Instant,
 ) -> Packing<'c> {
-    let Packing {
-        snapshot,
+    let (mut packer, rest) = packing.into_packer(p);
+    let Rest {
         pool_nodes,
-        placed,
-        leftover,
-        on_existing,
-        on_types,
         nodes_of_type,
-        node_type,
-    } = packing;
-    let mut packer = Packer {
-        snapshot,
-        placed,
-        on_existing,
-        on_types,
-        existing_index: p.existing_index.clone(),
-        node_type,
-    };
+        ..
+    } = &rest;
     let mut pools_by_cost: Vec<usize> = (0..p.cluster.pools.len()).collect();
     pools_by_cost.sort_by(|a, b| {
         p.cluster.pools[*b]
@@ -717,14 +724,5 @@ pub(crate) fn consolidate<'c>(
             k -= 1;
         }
     }
-    Packing {
-        snapshot: packer.snapshot,
-        pool_nodes,
-        placed: packer.placed,
-        leftover,
-        on_existing: packer.on_existing,
-        on_types: packer.on_types,
-        nodes_of_type,
-        node_type: packer.node_type,
-    }
+    packer.into_packing(rest)
 }
