@@ -71,15 +71,13 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             node_ids.insert(name, id);
         }
     }
-    if !report.removable_nodes.is_empty() || cost_mismatch(cost, report.cost) {
-        // With --repack the cost also counts kept existing nodes; without
-        // it, it is exactly the new nodes' cost.
-        if report.removable_nodes.is_empty() {
-            problems.push(violation(
-                "-",
-                format!("cost {} but the new nodes cost {}", report.cost, cost),
-            ));
-        }
+    // Without consolidation (no removable nodes) the cost is exactly the
+    // new nodes'.
+    if report.removable_nodes.is_empty() && cost_mismatch(cost, report.cost) {
+        problems.push(violation(
+            "-",
+            format!("cost {} but the new nodes cost {}", report.cost, cost),
+        ));
     }
     if report.lower_bound > report.cost + 1e-6 {
         problems.push(violation(

@@ -295,9 +295,8 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
                 x_types[c].push((*t, *cap, vars.add(variable().min(0))));
             }
         }
-        if let Some(pen) = penalty {
+        if penalty.is_some() {
             u[c] = Some(vars.add(variable().min(0).max(demand[c] as f64)));
-            let _ = pen;
         }
     }
     let mut objective = Expression::from(0.0);

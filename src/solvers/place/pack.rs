@@ -243,15 +243,8 @@ impl Packer<'_> {
         if predicates::filter(&self.snapshot, state, node).is_err() {
             return false;
         }
-        self.snapshot.assign(pod, node);
+        self.force_place(c, pod, node);
         state.add_pod(&self.snapshot, pod, node);
-        self.placed.push((pod, node));
-        if let Some(e) = self.existing_index.get(&node) {
-            *self.on_existing[c].entry(*e).or_insert(0) += 1;
-        }
-        if let Some(t) = self.node_type.get(&node) {
-            *self.on_types[c].entry(*t).or_insert(0) += 1;
-        }
         true
     }
 
@@ -262,7 +255,6 @@ impl Packer<'_> {
     fn eject_one(
         &mut self,
         p: &Problem,
-        class_of: &HashMap<PodId, usize>,
         candidates_of: &dyn Fn(usize) -> Vec<NodeId>,
         c: usize,
         pod: PodId,
@@ -275,13 +267,13 @@ impl Packer<'_> {
                 .pods
                 .iter()
                 .copied()
-                .filter(|q| class_of.contains_key(q))
+                .filter(|q| p.class_of.contains_key(q))
                 .collect();
             for q in residents {
                 if *budget == 0 {
                     return false;
                 }
-                let qc = class_of[&q];
+                let qc = p.class_of[&q];
                 self.unplace(qc, q, node);
                 let mut state = PodState::new(&self.snapshot, pod);
                 *budget = budget.saturating_sub(1);
@@ -298,13 +290,24 @@ impl Packer<'_> {
                     }
                     self.unplace(c, pod, node);
                 }
-                let mut q_state = PodState::new(&self.snapshot, q);
-                let back = self.try_place(&mut q_state, qc, q, node);
-                debug_assert!(back, "a pod moved back to its node fits");
-                let _ = p;
+                // Back where it was: that state was accepted before.
+                self.force_place(qc, q, node);
             }
         }
         false
+    }
+
+    /// Places without asking the filters: only to restore a placement
+    /// that was accepted before.
+    fn force_place(&mut self, c: usize, pod: PodId, node: NodeId) {
+        self.snapshot.assign(pod, node);
+        self.placed.push((pod, node));
+        if let Some(e) = self.existing_index.get(&node) {
+            *self.on_existing[c].entry(*e).or_insert(0) += 1;
+        }
+        if let Some(t) = self.node_type.get(&node) {
+            *self.on_types[c].entry(*t).or_insert(0) += 1;
+        }
     }
 
     /// Undoes `try_place`.
@@ -564,7 +567,7 @@ pub(crate) fn complete<'c>(
                 }
                 list
             };
-            if packer.eject_one(p, &p.class_of, &candidates_of, c, pod, &mut eject_budget) {
+            if packer.eject_one(p, &candidates_of, c, pod, &mut eject_budget) {
                 state = None;
                 next += 1;
                 continue;
@@ -713,10 +716,7 @@ pub(crate) fn consolidate<'c>(
                     packer.unplace(p.class_of[&q], q, n);
                 }
                 for &q in &residents {
-                    let c = p.class_of[&q];
-                    let mut state = PodState::new(&packer.snapshot, q);
-                    let back = packer.try_place(&mut state, c, q, last);
-                    debug_assert!(back, "a pod fits back where it was");
+                    packer.force_place(p.class_of[&q], q, last);
                 }
                 break;
             }
