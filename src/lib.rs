@@ -36,8 +36,12 @@ pub mod solvers;
 
 pub use error::{Error, Result};
 pub use ingest::{read_scenario, Input};
+pub use report::drain::{DrainOptions, DrainReport};
 pub use report::explain::{ExplainOptions, ExplainReport};
+pub use report::headroom::{HeadroomOptions, HeadroomReport};
 pub use report::place::{PlaceOptions, PlaceReport};
+pub use solvers::drain::drain;
 pub use solvers::explain::explain;
+pub use solvers::headroom::headroom;
 pub use solvers::place::place;
 pub use solvers::simulate::simulate;

@@ -2,7 +2,9 @@
 //! prints its report. No planning logic lives here.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use podplan::ingest::generate::{generate, ladder, GenerateOptions, LadderSize};
+use podplan::ingest::generate::{
+    drain_scenario, generate, ladder, DrainScenarioOptions, GenerateOptions, LadderSize,
+};
 use podplan::{explain, place, read_scenario, simulate, ExplainOptions, Input, PlaceOptions};
 use std::io::Read;
 use std::process::ExitCode;
@@ -73,12 +75,69 @@ enum Command {
         #[arg(long, short, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
+    /// Can these nodes be emptied without breaking a PodDisruptionBudget,
+    /// what blocks it, and in what waves.
+    Drain {
+        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Nodes to drain (comma-separated names).
+        #[arg(long, value_delimiter = ',', required_unless_present = "pool")]
+        nodes: Vec<String>,
+        /// Drain every node of this pool.
+        #[arg(long)]
+        pool: Option<String>,
+        /// New nodes of the pool available from the first wave (AKS max surge).
+        #[arg(long, default_value_t = 0)]
+        surge: usize,
+        /// At most this many drained nodes have evictions in one wave.
+        #[arg(long)]
+        max_unavailable: Option<usize>,
+        /// Delete pods without a controller (kubectl drain --force).
+        #[arg(long)]
+        force: bool,
+        /// Evict pods with emptyDir volumes (kubectl drain --delete-emptydir-data).
+        #[arg(long)]
+        delete_emptydir_data: bool,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// How many more copies of a pod fit (cluster-capacity).
+    Headroom {
+        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// A Pod manifest (YAML or JSON) holding exactly one Pod to copy.
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "workload",
+            conflicts_with = "workload"
+        )]
+        pod: Option<String>,
+        /// A Deployment, StatefulSet, ReplicaSet or Job of the scenario
+        /// (NAMESPACE/NAME) whose pod template is copied.
+        #[arg(long, value_name = "NS/NAME")]
+        workload: Option<String>,
+        /// Let pools add nodes up to their maxCount.
+        #[arg(long)]
+        with_pools: bool,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
     /// Write a generated multi-tenant scenario (a kubectl-style List) to stdout.
     Generate {
         /// A capacity-planning ladder instance (xs, s, m, l, xl) instead of
         /// the explain-style cluster.
         #[arg(long)]
         ladder: Option<String>,
+        /// A running cluster to drain instead (pool `drain` holds a fifth of
+        /// the nodes), with this many workloads, each under a PDB; its pods
+        /// number --bound-pods.
+        #[arg(long)]
+        drain_workloads: Option<usize>,
         /// Existing nodes.
         #[arg(long, default_value_t = 50)]
         nodes: usize,
@@ -171,6 +230,24 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Generate {
             ladder: None,
+            drain_workloads: Some(workloads),
+            nodes,
+            bound_pods,
+            seed,
+            ..
+        } => {
+            let options = DrainScenarioOptions {
+                nodes,
+                pods: bound_pods,
+                workloads,
+                seed,
+            };
+            println!("{}", drain_scenario(&options));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate {
+            ladder: None,
+            drain_workloads: None,
             nodes,
             bound_pods,
             pending_pods,
@@ -185,6 +262,58 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 seed,
             };
             println!("{}", generate(&options));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Drain {
+            files,
+            nodes,
+            pool,
+            surge,
+            max_unavailable,
+            force,
+            delete_emptydir_data,
+            output,
+        } => {
+            let cluster = read_cluster(&files)?;
+            let options = podplan::DrainOptions {
+                nodes,
+                pool,
+                surge,
+                max_unavailable,
+                force,
+                delete_emptydir_data,
+            };
+            let report = podplan::drain(&cluster, &options).map_err(|e| e.to_string())?;
+            print_json_or_text(output, &report, || report.to_text())?;
+            Ok(if report.feasible {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Headroom {
+            files,
+            pod,
+            workload,
+            with_pools,
+            output,
+        } => {
+            let cluster = read_cluster(&files)?;
+            let pod = match pod {
+                Some(file) => {
+                    let (file, text) = read_files(&[file])?.pop().ok_or("no pod manifest")?;
+                    Some(podplan::report::headroom::PodManifest { file, text })
+                }
+                None => None,
+            };
+            let options = podplan::HeadroomOptions {
+                workload,
+                pod,
+                with_pools,
+                ..Default::default()
+            };
+            let report = podplan::headroom(&cluster, &options).map_err(|e| e.to_string())?;
+            print_json_or_text(output, &report, || report.to_text())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain {

@@ -522,3 +522,206 @@ pub fn ladder(size: LadderSize, seed: u64) -> Value {
     }
     json!({"apiVersion": "v1", "kind": "List", "items": items})
 }
+
+/// Shape of a drain scenario ([`drain_scenario`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DrainScenarioOptions {
+    /// Existing nodes; a fifth of them form the pool `drain` (the one to
+    /// drain), the rest `general`, `spot`, `highmem` and `system`.
+    pub nodes: usize,
+    /// Running pods, replicas of `workloads` Deployments and StatefulSets.
+    pub pods: usize,
+    /// Workloads, each with one PodDisruptionBudget.
+    pub workloads: usize,
+    /// Random seed.
+    pub seed: u64,
+}
+
+impl Default for DrainScenarioOptions {
+    fn default() -> Self {
+        DrainScenarioOptions {
+            nodes: 100,
+            pods: 3_000,
+            workloads: 40,
+            seed: 1,
+        }
+    }
+}
+
+/// A running multi-tenant cluster to drain: NodePool objects, nodes in
+/// three zones, a DaemonSet, workloads whose running pods fill the `drain`,
+/// `general` and `spot` pools to about 40%, every workload guarded by a
+/// PDB (maxUnavailable 1, maxUnavailable 10%, minAvailable 80% or
+/// minAvailable replicas−2), a tenth of them with required hostname
+/// anti-affinity, a tenth StatefulSets. `podplan drain --pool drain` then
+/// moves about a fifth of the pods.
+pub fn drain_scenario(options: &DrainScenarioOptions) -> Value {
+    let mut rng = Rng(options.seed ^ 0xD4A1);
+    let mut items = Vec::new();
+    // (pool, share of nodes, cpu m, memory Mi, taint)
+    let pools: [(&str, usize, i64, i64, Option<(&str, &str)>); 5] = [
+        (
+            "system",
+            4,
+            3860,
+            14034,
+            Some(("CriticalAddonsOnly", "true")),
+        ),
+        ("drain", 20, 7820, 30418, None),
+        ("general", 56, 7820, 30418, None),
+        (
+            "spot",
+            12,
+            7820,
+            30418,
+            Some(("kubernetes.azure.com/scalesetpriority", "spot")),
+        ),
+        ("highmem", 8, 15740, 128722, Some(("workload", "highmem"))),
+    ];
+    let vm = [
+        "Standard_D4s_v5",
+        "Standard_D8s_v5",
+        "Standard_D8s_v5",
+        "Standard_D8s_v5",
+        "Standard_E16s_v5",
+    ];
+    for (i, (name, _, _, _, taint)) in pools.iter().enumerate() {
+        let mut spec =
+            json!({"vmSize": vm[i], "zones": ZONES, "maxCount": 10_000, "costPerHour": 0.384});
+        if let Some((k, v)) = taint {
+            spec["taints"] = json!([{"key": k, "value": v, "effect": "NoSchedule"}]);
+        }
+        items.push(
+            json!({"apiVersion": "podplan.dev/v1alpha1", "kind": "NodePool",
+            "metadata": {"name": name}, "spec": spec}),
+        );
+    }
+    let total: usize = pools.iter().map(|p| p.1).sum();
+    let mut hosts = Vec::new();
+    let mut free: Vec<(i64, i64, i64)> = Vec::new();
+    let mut names = Vec::new();
+    for i in 0..options.nodes {
+        let slot = i * total / options.nodes.max(1);
+        let mut acc = 0;
+        let p = pools
+            .iter()
+            .position(|p| {
+                acc += p.1;
+                slot < acc
+            })
+            .unwrap_or(2);
+        let (pool, _, cpu, mem, taint) = pools[p];
+        let name = format!("aks-{pool}-{i}");
+        let mut node = json!({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {
+                "kubernetes.azure.com/agentpool": pool,
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "topology.kubernetes.io/zone": ZONES[i % ZONES.len()],
+            }},
+            "status": {"allocatable": {"cpu": format!("{cpu}m"), "memory": format!("{mem}Mi"), "pods": "110"}},
+        });
+        if let Some((k, v)) = taint {
+            node["spec"] = json!({"taints": [{"key": k, "value": v, "effect": "NoSchedule"}]});
+        }
+        items.push(node);
+        if matches!(pool, "drain" | "general" | "spot") {
+            hosts.push(free.len());
+        }
+        // The DaemonSet below takes 100m / 128Mi on every node.
+        free.push((cpu * 4 / 10 - 100, mem * 4 / 10 - 128, 60));
+        names.push(name);
+    }
+    items.push(json!({
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": "node-agent", "namespace": "kube-system"},
+        "spec": {"selector": {"matchLabels": {"app": "node-agent"}},
+            "template": {"metadata": {"labels": {"app": "node-agent"}},
+                "spec": {"tolerations": [{"operator": "Exists"}],
+                    "containers": [{"name": "agent", "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}]}}},
+    }));
+    let workloads = options.workloads.max(1);
+    let mut cursor = rng.below(hosts.len().max(1));
+    for w in 0..workloads {
+        let replicas = options.pods / workloads + usize::from(w < options.pods % workloads);
+        if replicas == 0 || hosts.is_empty() {
+            continue;
+        }
+        let namespace = format!("tenant-{}", w % 50);
+        let app = format!("app-{w}");
+        let stateful = w % 10 == 3;
+        let anti = w % 10 == 7;
+        let (cpu, mem) = (20 + (w % 7) as i64 * 10, 32 + (w % 5) as i64 * 32);
+        let labels = json!({"app": app});
+        let mut spec = json!({
+            "tolerations": [{"key": "kubernetes.azure.com/scalesetpriority", "operator": "Exists"}],
+            "containers": [{"name": "app", "resources": {"requests": {
+                "cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}}}],
+        });
+        if anti {
+            spec["affinity"] = json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}});
+        }
+        let (kind, owner_kind, owner_name) = if stateful {
+            ("StatefulSet", "StatefulSet", app.clone())
+        } else {
+            ("Deployment", "ReplicaSet", format!("{app}-5d8f7c"))
+        };
+        items.push(json!({
+            "apiVersion": "apps/v1", "kind": kind,
+            "metadata": {"name": app, "namespace": namespace},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": spec}},
+        }));
+        let rule = match w % 4 {
+            0 => json!({"maxUnavailable": 1}),
+            1 => json!({"maxUnavailable": "10%"}),
+            2 => json!({"minAvailable": "80%"}),
+            _ => json!({"minAvailable": replicas.saturating_sub(2)}),
+        };
+        let mut pdb_spec = rule;
+        pdb_spec["selector"] = json!({"matchLabels": labels});
+        items.push(json!({
+            "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": app, "namespace": namespace}, "spec": pdb_spec,
+        }));
+        let mut used: Vec<usize> = Vec::new();
+        for r in 0..replicas {
+            let mut host = None;
+            // Random hosts, as the scheduler's default spreading scatters a
+            // workload's replicas over the cluster.
+            for _ in 0..hosts.len() {
+                let n = hosts[(cursor + rng.below(hosts.len())) % hosts.len()];
+                cursor += 1;
+                let f = &mut free[n];
+                if f.0 >= cpu && f.1 >= mem && f.2 >= 1 && !(anti && used.contains(&n)) {
+                    *f = (f.0 - cpu, f.1 - mem, f.2 - 1);
+                    host = Some(n);
+                    break;
+                }
+            }
+            let Some(n) = host else { break };
+            if anti {
+                used.push(n);
+            }
+            let name = if stateful {
+                format!("{app}-{r}")
+            } else {
+                format!("{app}-5d8f7c-{r:05x}")
+            };
+            let mut pod_spec = spec.clone();
+            pod_spec["nodeName"] = json!(names[n]);
+            items.push(json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": namespace, "labels": labels,
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner_kind,
+                        "name": owner_name, "controller": true, "uid": format!("{kind}-{w}")}]},
+                "spec": pod_spec,
+                "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+            }));
+        }
+    }
+    json!({"apiVersion": "v1", "kind": "List", "items": items})
+}

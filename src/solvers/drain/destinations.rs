@@ -1,0 +1,259 @@
+//! Where evicted pods' replacements go: the nodes kube-scheduler's filters
+//! accept at that moment, found fast enough for a 1,000-node pool.
+//!
+//! During a drain the destination nodes only ever gain pods (drained nodes
+//! are cordoned and never receive any), so a node that one pod's class
+//! fails on for a node-local reason (resources, ports, taints, affinity)
+//! stays failed for the rest of the drain: each class keeps a cursor past
+//! them. Node-local verdicts that do not depend on the node's identity are
+//! computed once per node *signature* (labels but the hostname, taints),
+//! and per-class filter state is brought up to date lazily from a log of
+//! the snapshot's changes.
+
+use crate::model::{Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodPhase, PodSpec, Taint};
+use crate::predicates::inter_pod_affinity::term_matches;
+use crate::predicates::node_affinity::{pre_filter, PreFilter};
+use crate::predicates::{self, filter_node_local, filter_stateful, PodState, Snapshot};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The hostname label, which differs on every node.
+const HOSTNAME: &str = "kubernetes.io/hostname";
+
+/// One change of the snapshot, replayed into class states.
+#[derive(Debug, Clone, Copy)]
+struct Event {
+    pod: PodId,
+    node: NodeId,
+    added: bool,
+}
+
+/// Pods that schedule alike: same namespace, labels and spec.
+type ClassKey = (String, Labels, Arc<PodSpec>);
+
+/// What a class knows about the destination nodes.
+struct ClassCache {
+    /// A never-placed copy of the class's pod that the state is for.
+    probe: PodId,
+    /// NodeAffinity's PreFilter result.
+    pre_filter: PreFilter,
+    /// The stateful plugins' counts; `None` for a class no placed pod's
+    /// affinity can concern (no terms of its own, matched by no existing
+    /// anti-affinity term): those plugins always pass for it.
+    state: Option<PodState>,
+    /// Events of the log already applied to `state`.
+    seen: usize,
+    /// Candidate nodes in search order.
+    candidates: Vec<NodeId>,
+    /// Candidates before this index failed for good.
+    cursor: usize,
+}
+
+/// Finds destinations and applies moves to the snapshot.
+pub(super) struct Finder {
+    /// Nodes that may receive pods, in search order.
+    destinations: Vec<NodeId>,
+    /// Destinations by signature.
+    by_signature: Vec<Vec<NodeId>>,
+    classes: HashMap<ClassKey, ClassCache>,
+    log: Vec<Event>,
+    /// Every distinct required anti-affinity term of a pod in the snapshot
+    /// (replacements are copies, so no new term appears).
+    anti_affinity_terms: Vec<PodAffinityTerm>,
+}
+
+impl Finder {
+    /// A finder over `destinations` (searched in this order).
+    pub(super) fn new(snapshot: &Snapshot, destinations: Vec<NodeId>) -> Self {
+        let mut index: HashMap<(Labels, Vec<Taint>, bool), u32> = HashMap::new();
+        let mut by_signature: Vec<Vec<NodeId>> = Vec::new();
+        for &n in &destinations {
+            let node = snapshot.node(n);
+            let mut labels = node.labels.clone();
+            labels.remove(HOSTNAME);
+            let key = (labels, node.taints.clone(), node.unschedulable);
+            let next = index.len() as u32;
+            let sig = *index.entry(key).or_insert(next);
+            if sig == next {
+                by_signature.push(Vec::new());
+            }
+            by_signature[sig as usize].push(n);
+        }
+        let mut seen: HashSet<&PodAffinityTerm> = HashSet::new();
+        for p in 0..snapshot.pod_count() {
+            for term in &snapshot.pod(PodId(p as u32)).spec.pod_anti_affinity {
+                seen.insert(term);
+            }
+        }
+        let anti_affinity_terms = seen.into_iter().cloned().collect();
+        Finder {
+            destinations,
+            by_signature,
+            classes: HashMap::new(),
+            log: Vec::new(),
+            anti_affinity_terms,
+        }
+    }
+
+    /// Removes a pod from its node, logging the change.
+    pub(super) fn unassign(&mut self, snapshot: &mut Snapshot, pod: PodId) {
+        if let Some(node) = snapshot.placement(pod) {
+            snapshot.unassign(pod);
+            self.log.push(Event {
+                pod,
+                node,
+                added: false,
+            });
+        }
+    }
+
+    /// Places a pod on a node, logging the change.
+    pub(super) fn assign(&mut self, snapshot: &mut Snapshot, pod: PodId, node: NodeId) {
+        self.unassign(snapshot, pod);
+        snapshot.assign(pod, node);
+        self.log.push(Event {
+            pod,
+            node,
+            added: true,
+        });
+    }
+
+    /// Adds the replacement of an evicted pod to the snapshot, unplaced:
+    /// the same pod as its controller recreates it, not bound anywhere.
+    pub(super) fn replacement(snapshot: &mut Snapshot, original: PodId) -> PodId {
+        let pod = snapshot.pod(original);
+        let copy = Pod {
+            node_name: None,
+            node: None,
+            phase: PodPhase::Pending,
+            ready: false,
+            terminating: false,
+            ..pod.clone()
+        };
+        snapshot.add_pod(copy)
+    }
+
+    /// The first destination (in search order) that accepts `pod` now.
+    pub(super) fn find(&mut self, snapshot: &mut Snapshot, pod: PodId) -> Option<NodeId> {
+        let key = class_key(snapshot.pod(pod));
+        if !self.classes.contains_key(&key) {
+            let cache = self.new_class(snapshot, pod);
+            self.classes.insert(key.clone(), cache);
+        }
+        let log = &self.log;
+        let cache = self.classes.get_mut(&key)?;
+        if let Some(state) = &mut cache.state {
+            for e in &log[cache.seen..] {
+                if e.added {
+                    state.add_pod(snapshot, e.pod, e.node);
+                } else {
+                    state.remove_pod(snapshot, e.pod, e.node);
+                }
+            }
+        }
+        cache.seen = log.len();
+        let probe = snapshot.pod(cache.probe);
+        let mut settled = true;
+        let mut i = cache.cursor;
+        while i < cache.candidates.len() {
+            let n = cache.candidates[i];
+            let local =
+                filter_node_local(probe, snapshot.node(n), snapshot.info(n), &cache.pre_filter);
+            if local.is_err() {
+                // Fails for good: the node only gains pods from here on.
+                if settled {
+                    cache.cursor = i + 1;
+                }
+                i += 1;
+                continue;
+            }
+            settled = false;
+            match &cache.state {
+                None => return Some(n),
+                Some(state) if filter_stateful(snapshot, state, n).is_ok() => return Some(n),
+                Some(_) => {}
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// All destinations that accept `pod` now (for exhaustive search on
+    /// small instances), in search order.
+    pub(super) fn all_feasible(&self, snapshot: &mut Snapshot, pod: PodId) -> Vec<NodeId> {
+        let state = PodState::new(snapshot, pod);
+        self.destinations
+            .iter()
+            .copied()
+            .filter(|&n| predicates::filter(snapshot, &state, n).is_ok())
+            .collect()
+    }
+
+    fn new_class(&mut self, snapshot: &mut Snapshot, pod: PodId) -> ClassCache {
+        let copy = snapshot.pod(pod).clone();
+        let probe = snapshot.add_pod(copy);
+        let probe_pod = snapshot.pod(probe);
+        let spec = &probe_pod.spec;
+        let cluster = snapshot.cluster();
+        let concerned = !spec.pod_affinity.is_empty()
+            || !spec.pod_anti_affinity.is_empty()
+            || !spec.topology_spread.is_empty()
+            || self
+                .anti_affinity_terms
+                .iter()
+                .any(|t| term_matches(t, cluster, &probe_pod.namespace, &probe_pod.labels));
+        let pre_filter = pre_filter(spec);
+        let candidates = if references_node_identity(spec) {
+            self.destinations.clone()
+        } else {
+            // Static verdicts once per signature, on its first node.
+            let mut candidates = Vec::new();
+            for nodes in &self.by_signature {
+                if static_fit(probe_pod, snapshot.node(nodes[0]), &pre_filter) {
+                    candidates.extend_from_slice(nodes);
+                }
+            }
+            candidates
+        };
+        let state = concerned.then(|| PodState::new(snapshot, probe));
+        ClassCache {
+            probe,
+            pre_filter,
+            state,
+            seen: self.log.len(),
+            candidates,
+            cursor: 0,
+        }
+    }
+}
+
+/// The class a pod schedules in.
+fn class_key(pod: &Pod) -> ClassKey {
+    (
+        pod.namespace.clone(),
+        pod.labels.clone(),
+        Arc::clone(&pod.spec),
+    )
+}
+
+/// The node-local plugins that read only the node (not its pods), for
+/// pods whose verdict cannot depend on the node's name or hostname.
+fn static_fit(pod: &Pod, node: &Node, pre_filter: &PreFilter) -> bool {
+    pre_filter.admits(node).is_ok()
+        && predicates::node_unschedulable::filter(pod, node).is_ok()
+        && predicates::node_name::filter(pod, node).is_ok()
+        && predicates::taint_toleration::filter(pod, node).is_ok()
+        && predicates::node_affinity::filter(pod, node).is_ok()
+}
+
+/// Whether a spec's node-local verdict may differ between nodes of one
+/// signature: it names nodes (nodeName, `matchFields`) or selects on the
+/// hostname label.
+fn references_node_identity(spec: &PodSpec) -> bool {
+    spec.node_selector.contains_key(HOSTNAME)
+        || spec.required_node_affinity.as_ref().is_some_and(|a| {
+            a.terms.iter().any(|t| {
+                !t.match_fields.is_empty() || t.match_expressions.iter().any(|r| r.key == HOSTNAME)
+            })
+        })
+}

@@ -1,0 +1,586 @@
+//! `drain`: can these nodes be emptied without breaking a
+//! PodDisruptionBudget, what blocks it, and in what waves.
+//!
+//! 1. Targets (`--nodes`, `--pool`) are cordoned; `--surge` nodes of the
+//!    pool are added. DaemonSet and mirror pods stay (`--ignore-daemonsets`).
+//! 2. Blockers up front, with kubectl drain's filters: pods without a
+//!    controller (unless `--force`), with emptyDir (unless
+//!    `--delete-emptydir-data`), under two PDBs (the eviction API refuses).
+//! 3. Waves ([`waves`]): each PDB's evictions within its budget at that
+//!    moment, as early as possible; PDBs that never allow one are blockers.
+//! 4. Destinations ([`destinations`]): each wave's replacements placed in
+//!    order on nodes kube-scheduler's filters accept at that moment; on
+//!    small instances an exhaustive search backs up the greedy one, so a
+//!    pod is called `NoFeasibleNode` only when no placement exists. Pods
+//!    without a destination become blockers and the waves are recomposed
+//!    without them.
+
+mod destinations;
+mod waves;
+
+use crate::error::{Error, Result};
+use crate::model::{Cluster, IntOrPercent, NodeId, PoolId};
+use crate::predicates::{PodState, Snapshot};
+use crate::report::drain::{
+    Blocker, BlockerReason, DrainOptions, DrainReport, DrainStats, Eviction, PdbNumbers, Wave,
+};
+use crate::solvers::disruption::{guarding_by_pod, is_healthy, pdb_statuses, PdbStatus};
+use crate::solvers::explain::unschedulable_message;
+use destinations::Finder;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use waves::{compose, lower_bound, Candidate};
+use web_time::Instant;
+
+/// Labels other clouds and tools use for a node's pool, for clusters
+/// without NodePool objects (AKS's is read by ingest).
+const POOL_LABELS: [&str; 5] = [
+    "kubernetes.azure.com/agentpool",
+    "agentpool",
+    "eks.amazonaws.com/nodegroup",
+    "cloud.google.com/gke-nodepool",
+    "karpenter.sh/nodepool",
+];
+
+/// Exhaustive destination search runs when at most this many pods move...
+const EXACT_MAX_PODS: usize = 12;
+/// ...and at most this many (pod, node) filter calls are spent on it.
+const EXACT_MAX_STEPS: usize = 200_000;
+
+/// Plans the drain (see the module docs).
+pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
+    let start = Instant::now();
+    let (targets, pool) = resolve_targets(cluster, options)?;
+    let statuses = pdb_statuses(cluster);
+    let guarding_of = guarding_by_pod(cluster, &statuses);
+
+    let base = Snapshot::new(cluster);
+    let mut blockers: Vec<Blocker> = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut ignored = 0;
+    for &node in &targets {
+        let mut pods = base.info(node).pods.clone();
+        pods.sort();
+        for pod_id in pods {
+            let pod = base.pod(pod_id);
+            let owner = pod.owner.as_ref().map(|o| o.kind.as_str());
+            // DaemonSet pods (also those the snapshot synthesised) and
+            // mirror pods of static manifests stay, as kubectl drain
+            // --ignore-daemonsets leaves them.
+            if matches!(owner, Some("DaemonSet") | Some("Node"))
+                || pod_id.index() >= cluster.pods.len()
+            {
+                ignored += 1;
+                continue;
+            }
+            let blocker = |reason, pdb: Option<String>, message: String| Blocker {
+                node: cluster.nodes[node.index()].name.clone(),
+                pod: pod.key(),
+                pdb,
+                reason,
+                message,
+            };
+            if owner.is_none() && !options.force {
+                blockers.push(blocker(
+                    BlockerReason::UnmanagedPod,
+                    None,
+                    "no controller: it would be deleted and not recreated (use --force)".into(),
+                ));
+                continue;
+            }
+            if pod.spec.has_local_storage && !options.delete_emptydir_data {
+                blockers.push(blocker(
+                    BlockerReason::LocalStorage,
+                    None,
+                    "uses emptyDir: its data would be lost (use --delete-emptydir-data)".into(),
+                ));
+                continue;
+            }
+            let guarding = &guarding_of[pod_id.index()];
+            if guarding.len() > 1 && !ignores_pdbs(pod) {
+                let names: Vec<String> =
+                    guarding.iter().map(|&p| statuses[p].pdb.clone()).collect();
+                blockers.push(blocker(
+                    BlockerReason::MultiplePdbs,
+                    Some(names.join(",")),
+                    format!(
+                        "under {} PDBs ({}): the eviction API refuses pods with more than one",
+                        names.len(),
+                        names.join(", ")
+                    ),
+                ));
+                continue;
+            }
+            candidates.push(Candidate {
+                pod: pod_id,
+                node,
+                pdb: guarding.first().copied(),
+                healthy: is_healthy(pod),
+                recreated: owner.is_some(),
+            });
+        }
+    }
+
+    // Waves, then destinations; pods without one leave and the waves are
+    // recomposed until every evicted pod has a destination.
+    let mut excluded: HashSet<usize> = HashSet::new();
+    let (composition, placed, surge_nodes) = loop {
+        let active: Vec<Candidate> = candidates
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !excluded.contains(i))
+            .map(|(_, c)| c.clone())
+            .collect();
+        let index: Vec<usize> = (0..candidates.len())
+            .filter(|i| !excluded.contains(i))
+            .collect();
+        let composition = compose(cluster, &active, &statuses, options.max_unavailable);
+        let outcome = place_waves(
+            &base,
+            cluster,
+            &targets,
+            pool,
+            options.surge,
+            &active,
+            &composition.waves,
+        );
+        if outcome.failed.is_empty() {
+            break (
+                remap(composition, &index),
+                outcome
+                    .destinations
+                    .into_iter()
+                    .map(|(i, d)| (index[i], d))
+                    .collect::<HashMap<usize, Option<String>>>(),
+                outcome.surge_nodes,
+            );
+        }
+        for (i, message) in outcome.failed {
+            let c = &candidates[index[i]];
+            blockers.push(Blocker {
+                node: cluster.nodes[c.node.index()].name.clone(),
+                pod: cluster.pods[c.pod.index()].key(),
+                pdb: None,
+                reason: BlockerReason::NoFeasibleNode,
+                message,
+            });
+            excluded.insert(index[i]);
+        }
+    };
+
+    for (i, p, status) in &composition.stuck {
+        let c = &candidates[*i];
+        blockers.push(Blocker {
+            node: cluster.nodes[c.node.index()].name.clone(),
+            pod: cluster.pods[c.pod.index()].key(),
+            pdb: Some(status.pdb.clone()),
+            reason: BlockerReason::PodDisruptionBudget,
+            message: budget_message(cluster, *p, status),
+        });
+    }
+
+    // Waves in the report; each drained node is listed in the wave that
+    // empties it (nodes with a blocker never empty).
+    let blocked_nodes: HashSet<&str> = blockers.iter().map(|b| b.node.as_str()).collect();
+    let mut last_wave: HashMap<NodeId, usize> = HashMap::new();
+    let mut waves: Vec<Wave> = Vec::new();
+    for (w, members) in composition.waves.iter().enumerate() {
+        let mut wave = Wave::default();
+        for &i in members {
+            let c = &candidates[i];
+            last_wave.insert(c.node, w);
+            wave.evictions.push(Eviction {
+                pod: cluster.pods[c.pod.index()].key(),
+                from: cluster.nodes[c.node.index()].name.clone(),
+                to: placed.get(&i).cloned().flatten(),
+            });
+        }
+        waves.push(wave);
+    }
+    for &node in &targets {
+        let name = &cluster.nodes[node.index()].name;
+        if blocked_nodes.contains(name.as_str()) {
+            continue;
+        }
+        let w = last_wave.get(&node).copied().unwrap_or(0);
+        if waves.is_empty() {
+            waves.push(Wave::default());
+        }
+        waves[w].nodes.push(name.clone());
+    }
+    let evicted: Vec<usize> = composition.waves.iter().flatten().copied().collect();
+    let wave_lower_bound = lower_bound(&candidates, &evicted, &statuses, options.max_unavailable);
+    let mut warnings = Vec::new();
+    if candidates
+        .iter()
+        .any(|c| !c.healthy && c.recreated && c.pdb.is_some())
+    {
+        warnings.push(
+            "replacements of unready pods are assumed to become ready, which refills their PDB's budget"
+                .into(),
+        );
+    }
+    Ok(DrainReport {
+        feasible: blockers.is_empty(),
+        waves,
+        wave_lower_bound,
+        blockers,
+        pdbs: statuses.iter().map(numbers).collect(),
+        surge_nodes,
+        stats: DrainStats {
+            solve_millis: start.elapsed().as_millis() as u64,
+            nodes: targets.len(),
+            evictions: evicted.len(),
+            ignored_pods: ignored,
+        },
+        warnings,
+    })
+}
+
+/// The eviction API deletes these without consulting any PDB
+/// (`canIgnorePDB`): not running, or already terminating.
+fn ignores_pdbs(pod: &crate::model::Pod) -> bool {
+    use crate::model::PodPhase::{Failed, Pending, Succeeded};
+    pod.terminating || matches!(pod.phase, Pending | Succeeded | Failed)
+}
+
+/// The nodes `options` drains (`--nodes` and `--pool`), in node order.
+pub fn targets(cluster: &Cluster, options: &DrainOptions) -> Result<Vec<NodeId>> {
+    resolve_targets(cluster, options).map(|(t, _)| t)
+}
+
+/// Indices of the active candidates back to all candidates.
+fn remap(mut c: waves::Composition, index: &[usize]) -> waves::Composition {
+    for wave in &mut c.waves {
+        for i in wave.iter_mut() {
+            *i = index[*i];
+        }
+    }
+    for s in &mut c.stuck {
+        s.0 = index[s.0];
+    }
+    c
+}
+
+/// The drained nodes and the pool surge nodes come from.
+fn resolve_targets(
+    cluster: &Cluster,
+    options: &DrainOptions,
+) -> Result<(Vec<NodeId>, Option<PoolId>)> {
+    let mut targets: BTreeSet<NodeId> = BTreeSet::new();
+    let mut pool_name: Option<String> = options.pool.clone();
+    for name in &options.nodes {
+        let id = cluster.node_by_name(name).ok_or_else(|| {
+            Error::Usage(format!("--nodes: no node named {name:?} in the scenario"))
+        })?;
+        targets.insert(id);
+    }
+    if let Some(pool) = &options.pool {
+        let by_object = cluster.pool_by_name(pool);
+        let before = targets.len();
+        for (i, node) in cluster.nodes.iter().enumerate() {
+            let in_pool = match by_object {
+                Some(id) => node.pool == Some(id),
+                None => false,
+            } || POOL_LABELS
+                .iter()
+                .any(|l| node.labels.get(*l).is_some_and(|v| v == pool));
+            if in_pool {
+                targets.insert(NodeId(i as u32));
+            }
+        }
+        if targets.len() == before && by_object.is_none() {
+            return Err(Error::Usage(format!(
+                "--pool: no pool named {pool:?} (no NodePool object, no node labelled with it)"
+            )));
+        }
+    }
+    if options.nodes.is_empty() && options.pool.is_none() {
+        return Err(Error::Usage("drain needs --nodes or --pool".into()));
+    }
+    if pool_name.is_none() {
+        // Surge nodes come from the drained nodes' pool.
+        let pools: BTreeSet<Option<PoolId>> =
+            targets.iter().map(|n| cluster.node(*n).pool).collect();
+        if let Some(Some(p)) = pools.iter().next().filter(|_| pools.len() == 1) {
+            pool_name = Some(cluster.pools[p.index()].name.clone());
+        }
+    }
+    let pool = pool_name.as_deref().and_then(|n| cluster.pool_by_name(n));
+    if options.surge > 0 && pool.is_none() {
+        return Err(Error::Usage(
+            "--surge needs the drained nodes' pool as a NodePool object (one pool for all targets)"
+                .into(),
+        ));
+    }
+    Ok((targets.into_iter().collect(), pool))
+}
+
+/// Destinations of one composition.
+struct Placement {
+    /// Active-candidate index -> destination node name (`None`: deleted).
+    destinations: Vec<(usize, Option<String>)>,
+    /// Active-candidate indices without a destination, with the
+    /// scheduler's message at that moment.
+    failed: Vec<(usize, String)>,
+    /// Names of the surge nodes.
+    surge_nodes: Vec<String>,
+}
+
+/// Replays the waves on a copy of the cluster: cordon, surge, then per
+/// wave evict everything and place each replacement in order.
+fn place_waves(
+    base: &Snapshot,
+    cluster: &Cluster,
+    targets: &[NodeId],
+    pool: Option<PoolId>,
+    surge: usize,
+    candidates: &[Candidate],
+    waves: &[Vec<usize>],
+) -> Placement {
+    let mut snapshot = base.clone();
+    for &t in targets {
+        snapshot.set_unschedulable(t, true);
+    }
+    let mut surge_nodes = Vec::new();
+    let mut surge_ids = Vec::new();
+    if let Some(p) = pool {
+        let existing: HashSet<&str> = cluster.nodes.iter().map(|n| n.name.as_str()).collect();
+        let mut k = 0;
+        while surge_ids.len() < surge {
+            let node = cluster.pools[p.index()].new_node(p, k);
+            k += 1;
+            if existing.contains(node.name.as_str()) {
+                continue;
+            }
+            surge_nodes.push(node.name.clone());
+            surge_ids.push(snapshot.add_node(node));
+        }
+    }
+    let target_set: HashSet<NodeId> = targets.iter().copied().collect();
+    let destinations: Vec<NodeId> = snapshot
+        .node_ids()
+        .filter(|n| !target_set.contains(n))
+        .collect();
+    let moving: usize = waves.iter().map(Vec::len).sum();
+    let small = moving <= EXACT_MAX_PODS;
+    let mut finder = Finder::new(&snapshot, destinations);
+    let mut out = Placement {
+        destinations: Vec::new(),
+        failed: Vec::new(),
+        surge_nodes,
+    };
+    let greedy_start = snapshot.clone();
+    let mut ok = true;
+    for wave in waves {
+        for &i in wave {
+            finder.unassign(&mut snapshot, candidates[i].pod);
+        }
+        for &i in wave {
+            let c = &candidates[i];
+            if !c.recreated {
+                out.destinations.push((i, None));
+                continue;
+            }
+            let copy = Finder::replacement(&mut snapshot, c.pod);
+            match finder.find(&mut snapshot, copy) {
+                Some(n) => {
+                    finder.assign(&mut snapshot, copy, n);
+                    out.destinations
+                        .push((i, Some(snapshot.node(n).name.clone())));
+                }
+                None => {
+                    ok = false;
+                    let state = PodState::new(&snapshot, copy);
+                    out.failed
+                        .push((i, unschedulable_message(&snapshot, &state)));
+                }
+            }
+        }
+        if !ok {
+            break;
+        }
+    }
+    if ok || !small {
+        if !ok {
+            // Report one failure at a time: the waves are recomposed
+            // without it, which may free room for the others.
+            out.failed.truncate(1);
+        }
+        return out;
+    }
+    // Small instance: search every combination before calling any pod
+    // unplaceable.
+    let mut snapshot = greedy_start;
+    let mut steps = 0;
+    let order: Vec<usize> = waves.iter().flatten().copied().collect();
+    let wave_of: HashMap<usize, usize> = waves
+        .iter()
+        .enumerate()
+        .flat_map(|(w, m)| m.iter().map(move |&i| (i, w)))
+        .collect();
+    let mut chosen: Vec<Option<NodeId>> = Vec::new();
+    if exact(
+        &finder,
+        &mut snapshot,
+        candidates,
+        &order,
+        &wave_of,
+        0,
+        &mut chosen,
+        &mut steps,
+    ) {
+        out.destinations = order
+            .iter()
+            .zip(&chosen)
+            .map(|(&i, n)| (i, n.map(|n| snapshot.node(n).name.clone())))
+            .collect();
+        out.failed.clear();
+    } else {
+        out.failed.truncate(1);
+    }
+    out
+}
+
+/// Depth-first search over every destination of every replacement, wave by
+/// wave, replaying the same moves as the greedy pass. Leaves the snapshot
+/// in the found state.
+#[allow(clippy::too_many_arguments)]
+fn exact(
+    finder: &Finder,
+    snapshot: &mut Snapshot,
+    candidates: &[Candidate],
+    order: &[usize],
+    wave_of: &HashMap<usize, usize>,
+    at: usize,
+    chosen: &mut Vec<Option<NodeId>>,
+    steps: &mut usize,
+) -> bool {
+    if at == order.len() {
+        return true;
+    }
+    let i = order[at];
+    // First pod of a wave: the whole wave leaves its nodes.
+    let starts_wave = at == 0 || wave_of[&order[at - 1]] != wave_of[&i];
+    let mut removed = Vec::new();
+    if starts_wave {
+        for &j in &order[at..] {
+            if wave_of[&j] != wave_of[&i] {
+                break;
+            }
+            if let Some(n) = snapshot.placement(candidates[j].pod) {
+                snapshot.unassign(candidates[j].pod);
+                removed.push((candidates[j].pod, n));
+            }
+        }
+    }
+    let c = &candidates[i];
+    let found = if !c.recreated {
+        chosen.push(None);
+        if exact(
+            finder,
+            snapshot,
+            candidates,
+            order,
+            wave_of,
+            at + 1,
+            chosen,
+            steps,
+        ) {
+            return true;
+        }
+        chosen.pop();
+        false
+    } else {
+        let copy = Finder::replacement(snapshot, c.pod);
+        let options = finder.all_feasible(snapshot, copy);
+        *steps += options.len().max(1) * 4;
+        let mut found = false;
+        for n in options {
+            if *steps > EXACT_MAX_STEPS {
+                break;
+            }
+            snapshot.assign(copy, n);
+            chosen.push(Some(n));
+            if exact(
+                finder,
+                snapshot,
+                candidates,
+                order,
+                wave_of,
+                at + 1,
+                chosen,
+                steps,
+            ) {
+                found = true;
+                break;
+            }
+            chosen.pop();
+            snapshot.unassign(copy);
+        }
+        found
+    };
+    if !found {
+        for (pod, n) in removed {
+            snapshot.assign(pod, n);
+        }
+    }
+    found
+}
+
+/// The report's numbers of one PDB.
+fn numbers(s: &PdbStatus) -> PdbNumbers {
+    PdbNumbers {
+        pdb: s.pdb.clone(),
+        expected_pods: s.expected_pods,
+        current_healthy: s.current_healthy,
+        desired_healthy: s.desired_healthy,
+        disruptions_allowed: s.disruptions_allowed,
+        note: s.note.clone(),
+    }
+}
+
+/// "PDB shop/db allows 0 disruptions (minAvailable 3, currentHealthy 3):
+/// needs 3 healthy, has 3".
+fn budget_message(cluster: &Cluster, p: usize, status: &PdbStatus) -> String {
+    let pdb = &cluster.pdbs[p];
+    let rule = match (pdb.min_available, pdb.max_unavailable) {
+        (Some(v), _) => format!("minAvailable {}", int_or_percent(v)),
+        (None, Some(v)) => format!("maxUnavailable {}", int_or_percent(v)),
+        (None, None) => "no minAvailable or maxUnavailable".into(),
+    };
+    match &status.note {
+        Some(note) => format!("PDB {} allows 0 disruptions ({rule}): {note}", status.pdb),
+        None => format!(
+            "PDB {} allows 0 disruptions ({rule}, currentHealthy {}): needs {} healthy, has {}",
+            status.pdb, status.current_healthy, status.desired_healthy, status.current_healthy
+        ),
+    }
+}
+
+fn int_or_percent(v: IntOrPercent) -> String {
+    match v {
+        IntOrPercent::Int(n) => n.to_string(),
+        IntOrPercent::Percent(n) => format!("{n}%"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_targets_are_usage_errors() {
+        let cluster = Cluster::default();
+        let err = drain(
+            &cluster,
+            &DrainOptions {
+                nodes: vec!["nope".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+        let err = drain(&cluster, &DrainOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("--nodes or --pool"), "{err}");
+    }
+}

@@ -1,0 +1,211 @@
+//! Which evictions go in which wave: as many as every PDB's budget allows
+//! as early as possible, as the eviction API would accept them.
+//!
+//! Each PDB's pods form their own stream: an eviction under one PDB never
+//! changes another's budget (a pod under two PDBs is refused and never
+//! gets here). Evicting a PDB's pods greedily — unready pods first, since
+//! their replacements come back healthy and raise the budget — reaches
+//! each stream's least number of waves, so without a node limit the plan
+//! has as many waves as its slowest PDB needs, which is what
+//! [`lower_bound`] proves any plan needs.
+
+use crate::model::{Cluster, NodeId, PodId};
+use crate::solvers::disruption::{eviction_outcome, EvictionOutcome, PdbStatus};
+use std::collections::{HashMap, HashSet};
+
+/// A pod on a drained node that the eviction API will be asked to evict.
+#[derive(Debug, Clone)]
+pub(super) struct Candidate {
+    /// The pod.
+    pub pod: PodId,
+    /// Its (drained) node.
+    pub node: NodeId,
+    /// The PDB that guards it, if any.
+    pub pdb: Option<usize>,
+    /// Counted in the PDB's currentHealthy.
+    pub healthy: bool,
+    /// Its controller recreates it (false: `--force` deletes it for good).
+    pub recreated: bool,
+}
+
+/// The waves, and the candidates no wave can ever evict.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Composition {
+    /// Candidate indices per wave, in eviction order.
+    pub waves: Vec<Vec<usize>>,
+    /// Candidates refused for good, with their PDB and the PDB's numbers
+    /// when it refused them for the last time.
+    pub stuck: Vec<(usize, usize, PdbStatus)>,
+}
+
+/// The budget a PDB status grants with `current_healthy` healthy pods
+/// (the disruption controller's `updatePdbStatus`): none when it expects
+/// no pods (also how a failed status computation reads).
+pub(super) fn allowed(status: &PdbStatus, current_healthy: i32) -> i32 {
+    if status.expected_pods <= 0 {
+        0
+    } else {
+        (current_healthy - status.desired_healthy).max(0)
+    }
+}
+
+/// Plans the waves. `statuses` are the PDBs' statuses before the drain;
+/// `max_unavailable` caps how many drained nodes have evictions in one wave.
+pub(super) fn compose(
+    cluster: &Cluster,
+    candidates: &[Candidate],
+    statuses: &[PdbStatus],
+    max_unavailable: Option<usize>,
+) -> Composition {
+    let mut now: Vec<PdbStatus> = statuses.to_vec();
+    let mut healthy: Vec<i32> = statuses.iter().map(|s| s.current_healthy).collect();
+    // Unready pods first: their replacements raise the budget for the rest.
+    let mut remaining: Vec<usize> = (0..candidates.len()).collect();
+    remaining.sort_by_key(|&i| (candidates[i].healthy, i));
+    let mut left_on_node: HashMap<NodeId, usize> = HashMap::new();
+    for c in candidates {
+        *left_on_node.entry(c.node).or_insert(0) += 1;
+    }
+    let mut open: HashSet<NodeId> = HashSet::new();
+    let mut out = Composition::default();
+    while !remaining.is_empty() {
+        for (p, s) in now.iter_mut().enumerate() {
+            s.current_healthy = healthy[p];
+            s.disruptions_allowed = allowed(&statuses[p], healthy[p]);
+        }
+        let mut wave = Vec::new();
+        let mut deferred = Vec::new();
+        let mut refused: HashSet<usize> = HashSet::new();
+        let mut evicted_under: HashSet<usize> = HashSet::new();
+        for &i in &remaining {
+            let c = &candidates[i];
+            if let Some(limit) = max_unavailable {
+                if !open.contains(&c.node) && open.len() >= limit.max(1) {
+                    deferred.push(i);
+                    continue;
+                }
+            }
+            let guarding: Vec<usize> = c.pdb.into_iter().collect();
+            let ok = match eviction_outcome(cluster, c.pod, &guarding, &now) {
+                EvictionOutcome::Free | EvictionOutcome::AllowedUnhealthy => true,
+                EvictionOutcome::Spends(p) => {
+                    now[p].disruptions_allowed -= 1;
+                    true
+                }
+                EvictionOutcome::TooManyRequests(p) => {
+                    refused.insert(p);
+                    false
+                }
+                // Filtered out as blockers before composing.
+                EvictionOutcome::MultiplePdbs(_) => false,
+            };
+            if ok {
+                open.insert(c.node);
+                if let Some(p) = c.pdb {
+                    evicted_under.insert(p);
+                }
+                wave.push(i);
+            } else {
+                deferred.push(i);
+            }
+        }
+        // A PDB that refused every eviction this wave has the same budget
+        // next wave (only its own evictions change its healthy count):
+        // refused for good.
+        let stuck: HashSet<usize> = refused.difference(&evicted_under).copied().collect();
+        remaining = Vec::new();
+        for i in deferred {
+            match candidates[i].pdb {
+                Some(p) if stuck.contains(&p) => {
+                    out.stuck.push((i, p, now[p].clone()));
+                    close(&mut left_on_node, &mut open, candidates[i].node);
+                }
+                _ => remaining.push(i),
+            }
+        }
+        if wave.is_empty() {
+            if stuck.is_empty() {
+                // Nothing moved and nothing changes: no wave will ever move
+                // what is left (every pod left is under a refusing PDB).
+                for i in remaining.drain(..) {
+                    if let Some(p) = candidates[i].pdb {
+                        out.stuck.push((i, p, now[p].clone()));
+                    }
+                }
+                break;
+            }
+            // Stuck nodes freed their slots: try again without a wave.
+            continue;
+        }
+        // The wave's pods run again: recreated ones are healthy, deleted
+        // ones are gone.
+        for &i in &wave {
+            let c = &candidates[i];
+            if let Some(p) = c.pdb {
+                match (c.healthy, c.recreated) {
+                    (false, true) => healthy[p] += 1,
+                    (true, false) => healthy[p] -= 1,
+                    _ => {}
+                }
+            }
+            close(&mut left_on_node, &mut open, c.node);
+        }
+        out.waves.push(wave);
+    }
+    out
+}
+
+/// One candidate of `node` is settled (evicted or stuck); a node with none
+/// left frees its slot.
+fn close(left: &mut HashMap<NodeId, usize>, open: &mut HashSet<NodeId>, node: NodeId) {
+    if let Some(n) = left.get_mut(&node) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            open.remove(&node);
+        }
+    }
+}
+
+/// A lower bound on the waves of any plan that evicts exactly `evicted`:
+/// every PDB evicts its healthy pods at most `budget` per wave, where the
+/// budget is what it would grant if every unready pod it guards among the
+/// evicted came back healthy; and at most `max_unavailable` nodes have
+/// evictions per wave.
+pub(super) fn lower_bound(
+    candidates: &[Candidate],
+    evicted: &[usize],
+    statuses: &[PdbStatus],
+    max_unavailable: Option<usize>,
+) -> usize {
+    if evicted.is_empty() {
+        return 0;
+    }
+    let mut spending: HashMap<usize, i32> = HashMap::new();
+    let mut unready: HashMap<usize, i32> = HashMap::new();
+    let mut nodes: HashSet<NodeId> = HashSet::new();
+    for &i in evicted {
+        let c = &candidates[i];
+        nodes.insert(c.node);
+        if let Some(p) = c.pdb {
+            if c.healthy {
+                *spending.entry(p).or_insert(0) += 1;
+            } else {
+                *unready.entry(p).or_insert(0) += 1;
+            }
+        }
+    }
+    let mut bound = 1usize;
+    for (&p, &n) in &spending {
+        let best = allowed(
+            &statuses[p],
+            statuses[p].current_healthy + unready.get(&p).copied().unwrap_or(0),
+        );
+        if best > 0 {
+            bound = bound.max(((n + best - 1) / best) as usize);
+        }
+    }
+    if let Some(limit) = max_unavailable {
+        bound = bound.max(nodes.len().div_ceil(limit.max(1)));
+    }
+    bound
+}
