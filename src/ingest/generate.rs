@@ -559,25 +559,32 @@ impl Default for DrainScenarioOptions {
 pub fn drain_scenario(options: &DrainScenarioOptions) -> Value {
     let mut rng = Rng(options.seed ^ 0xD4A1);
     let mut items = Vec::new();
-    // (pool, share of nodes, cpu m, memory Mi, taint)
-    let pools: [(&str, usize, i64, i64, Option<(&str, &str)>); 5] = [
-        (
+    let shape = |name, share, cpu_milli, memory_mi, taint| PoolShape {
+        name,
+        share,
+        cpu_milli,
+        memory_mi,
+        gpus: 0,
+        taint,
+    };
+    let pools: [PoolShape; 5] = [
+        shape(
             "system",
             4,
             3860,
             14034,
             Some(("CriticalAddonsOnly", "true")),
         ),
-        ("drain", 20, 7820, 30418, None),
-        ("general", 56, 7820, 30418, None),
-        (
+        shape("drain", 20, 7820, 30418, None),
+        shape("general", 56, 7820, 30418, None),
+        shape(
             "spot",
             12,
             7820,
             30418,
             Some(("kubernetes.azure.com/scalesetpriority", "spot")),
         ),
-        ("highmem", 8, 15740, 128722, Some(("workload", "highmem"))),
+        shape("highmem", 8, 15740, 128722, Some(("workload", "highmem"))),
     ];
     let vm = [
         "Standard_D4s_v5",
@@ -586,10 +593,11 @@ pub fn drain_scenario(options: &DrainScenarioOptions) -> Value {
         "Standard_D8s_v5",
         "Standard_E16s_v5",
     ];
-    for (i, (name, _, _, _, taint)) in pools.iter().enumerate() {
+    for (i, pool) in pools.iter().enumerate() {
+        let name = pool.name;
         let mut spec =
             json!({"vmSize": vm[i], "zones": ZONES, "maxCount": 10_000, "costPerHour": 0.384});
-        if let Some((k, v)) = taint {
+        if let Some((k, v)) = pool.taint {
             spec["taints"] = json!([{"key": k, "value": v, "effect": "NoSchedule"}]);
         }
         items.push(
@@ -597,7 +605,7 @@ pub fn drain_scenario(options: &DrainScenarioOptions) -> Value {
             "metadata": {"name": name}, "spec": spec}),
         );
     }
-    let total: usize = pools.iter().map(|p| p.1).sum();
+    let total: usize = pools.iter().map(|p| p.share).sum();
     let mut hosts = Vec::new();
     let mut free: Vec<(i64, i64, i64)> = Vec::new();
     let mut names = Vec::new();
@@ -607,11 +615,17 @@ pub fn drain_scenario(options: &DrainScenarioOptions) -> Value {
         let p = pools
             .iter()
             .position(|p| {
-                acc += p.1;
+                acc += p.share;
                 slot < acc
             })
             .unwrap_or(2);
-        let (pool, _, cpu, mem, taint) = pools[p];
+        let PoolShape {
+            name: pool,
+            cpu_milli: cpu,
+            memory_mi: mem,
+            taint,
+            ..
+        } = pools[p];
         let name = format!("aks-{pool}-{i}");
         let mut node = json!({
             "apiVersion": "v1", "kind": "Node",
