@@ -1217,20 +1217,9 @@ fn expand_workloads(
                 }
             };
             out.push(Pod {
-                namespace: w.namespace.clone(),
-                name,
-                labels: w.template_labels.clone(),
-                spec: w.spec.clone(),
                 node_name: node_name.clone(),
                 node,
-                phase: PodPhase::Pending,
-                ready: false,
-                terminating: false,
-                owner: Some(OwnerRef {
-                    kind: w.kind.as_str().to_string(),
-                    name: w.name.clone(),
-                }),
-                origin: PodOrigin::Workload(WorkloadId(i as u32)),
+                ..w.replica(WorkloadId(i as u32), name)
             });
         }
     }

@@ -386,6 +386,29 @@ pub struct Workload {
     pub owner: Option<OwnerRef>,
 }
 
+impl Workload {
+    /// A replica the workload's controller would create: its pod template,
+    /// owned by the workload, pending.
+    pub fn replica(&self, id: WorkloadId, name: String) -> Pod {
+        Pod {
+            namespace: self.namespace.clone(),
+            name,
+            labels: self.template_labels.clone(),
+            spec: Arc::clone(&self.spec),
+            node_name: None,
+            node: None,
+            phase: PodPhase::Pending,
+            ready: false,
+            terminating: false,
+            owner: Some(OwnerRef {
+                kind: self.kind.as_str().to_string(),
+                name: self.name.clone(),
+            }),
+            origin: PodOrigin::Workload(id),
+        }
+    }
+}
+
 /// A DaemonSet: one pod on every node it matches and tolerates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DaemonSet {

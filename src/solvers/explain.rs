@@ -170,22 +170,7 @@ fn explain_one(
     }
     let histogram: BTreeMap<(&str, &'static str), usize> = counting.into_iter().collect();
     let message = summary_message(feasible.len(), per_node.len(), &histogram);
-    let reasons = summary.then(|| {
-        let mut counts: Vec<ReasonCount> = histogram
-            .iter()
-            .map(|((message, plugin), nodes)| ReasonCount {
-                plugin: plugin.to_string(),
-                message: message.to_string(),
-                nodes: *nodes,
-            })
-            .collect();
-        counts.sort_by(|a, b| {
-            b.nodes
-                .cmp(&a.nodes)
-                .then_with(|| a.message.cmp(&b.message))
-        });
-        counts
-    });
+    let reasons = summary.then(|| reason_counts(&histogram));
     PodExplanation {
         pod: pod.to_string(),
         feasible_nodes: feasible,
@@ -193,6 +178,27 @@ fn explain_one(
         reasons,
         message,
     }
+}
+
+/// A (reason, plugin) -> nodes histogram as `--summary` reports it: most
+/// frequent first, then by reason.
+pub(crate) fn reason_counts<S: AsRef<str>>(
+    histogram: &BTreeMap<(S, &'static str), usize>,
+) -> Vec<ReasonCount> {
+    let mut counts: Vec<ReasonCount> = histogram
+        .iter()
+        .map(|((message, plugin), nodes)| ReasonCount {
+            plugin: plugin.to_string(),
+            message: message.as_ref().to_string(),
+            nodes: *nodes,
+        })
+        .collect();
+    counts.sort_by(|a, b| {
+        b.nodes
+            .cmp(&a.nodes)
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    counts
 }
 
 /// The scheduler's summary line for a pod against every node of the

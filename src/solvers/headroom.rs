@@ -4,16 +4,16 @@
 use crate::error::{Error, Result};
 use crate::ingest::{read_scenario, Input};
 use crate::model::{
-    Cluster, NodeId, OwnerRef, Pod, PodId, PodOrigin, PodPhase, PoolId, UnsatisfiableAction,
-    WorkloadId,
+    Cluster, NodeId, Pod, PodId, PodOrigin, PodPhase, PoolId, UnsatisfiableAction, WorkloadId,
 };
 use crate::predicates::{self, node_affinity, PodState, Snapshot};
 use crate::report::explain::ReasonCount;
 use crate::report::headroom::{HeadroomOptions, HeadroomReport, PodManifest};
 use crate::scoring::pod_topology_spread::LABEL_HOSTNAME;
 use crate::scoring::Scorer;
+use crate::solvers::explain::reason_counts;
+use crate::solvers::simulate::{nodes_per_pool, pools_by_cost};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
 
 /// New pool nodes added at most with `with_pools`: a guard on memory (a
 /// pool's `maxCount` may be in the millions); reaching it sets `capped`.
@@ -181,22 +181,7 @@ fn workload_template(cluster: &Cluster, key: &str) -> Result<(String, Pod, Vec<S
         )));
     };
     let w = &cluster.workloads[i];
-    let pod = Pod {
-        namespace: w.namespace.clone(),
-        name: w.name.clone(),
-        labels: w.template_labels.clone(),
-        spec: Arc::clone(&w.spec),
-        node_name: None,
-        node: None,
-        phase: PodPhase::Pending,
-        ready: false,
-        terminating: false,
-        owner: Some(OwnerRef {
-            kind: w.kind.as_str().to_string(),
-            name: w.name.clone(),
-        }),
-        origin: PodOrigin::Workload(WorkloadId(i as u32)),
-    };
+    let pod = w.replica(WorkloadId(i as u32), w.name.clone());
     Ok((format!("{namespace}/{name}"), pod, Vec::new()))
 }
 
@@ -330,24 +315,12 @@ impl<'c> Run<'c> {
             }
         }
         let scorer = ordered.then(|| Scorer::new(&snapshot));
-        let mut pool_order: Vec<PoolId> = if with_pools {
-            (0..cluster.pools.len() as u32)
-                .map(PoolId)
-                .filter(|p| cluster.pools[p.index()].max_count.is_some())
-                .collect()
+        let pool_order = if with_pools {
+            pools_by_cost(cluster, |p| p.max_count.is_some())
         } else {
             Vec::new()
         };
-        pool_order.sort_by(|a, b| {
-            let cost = |p: &PoolId| cluster.pools[p.index()].cost_per_hour;
-            cost(a).total_cmp(&cost(b)).then(a.cmp(b))
-        });
-        let mut pool_nodes = vec![0u32; cluster.pools.len()];
-        for node in &cluster.nodes {
-            if let Some(slot) = node.pool.and_then(|p| pool_nodes.get_mut(p.index())) {
-                *slot += 1;
-            }
-        }
+        let pool_nodes = nodes_per_pool(cluster);
         let nodes = snapshot.node_count();
         Run {
             cluster,
@@ -575,19 +548,6 @@ impl<'c> Run<'c> {
             }
         }
         let ordered: BTreeMap<(String, &'static str), usize> = counting.into_iter().collect();
-        let mut counts: Vec<ReasonCount> = ordered
-            .into_iter()
-            .map(|((message, plugin), nodes)| ReasonCount {
-                plugin: plugin.to_string(),
-                message,
-                nodes,
-            })
-            .collect();
-        counts.sort_by(|a, b| {
-            b.nodes
-                .cmp(&a.nodes)
-                .then_with(|| a.message.cmp(&b.message))
-        });
-        counts
+        reason_counts(&ordered)
     }
 }

@@ -4,7 +4,7 @@
 
 use super::plan::{self, Plan};
 use crate::error::Result;
-use crate::model::{Cluster, Labels, NodeId, PodId, PoolId, UnsatisfiableAction};
+use crate::model::{Cluster, Labels, NodeId, NodePool, PodId, PoolId, UnsatisfiableAction};
 use crate::predicates::{
     self, node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
     taint_toleration, PodState, Snapshot,
@@ -233,21 +233,37 @@ struct Simulator<'c> {
     failures: HashMap<u32, (u64, String)>,
 }
 
+/// The pools `keep` accepts, cheapest first (ties by pool order): the order
+/// in which cluster-autoscaler's least-cost expander tries them.
+pub(crate) fn pools_by_cost(cluster: &Cluster, keep: impl Fn(&NodePool) -> bool) -> Vec<PoolId> {
+    let mut order: Vec<PoolId> = (0..cluster.pools.len() as u32)
+        .map(PoolId)
+        .filter(|p| keep(&cluster.pools[p.index()]))
+        .collect();
+    order.sort_by(|a, b| {
+        let cost = |p: &PoolId| cluster.pools[p.index()].cost_per_hour;
+        cost(a).total_cmp(&cost(b)).then(a.cmp(b))
+    });
+    order
+}
+
+/// Existing nodes per pool (for maxCount).
+pub(crate) fn nodes_per_pool(cluster: &Cluster) -> Vec<u32> {
+    let mut counts = vec![0u32; cluster.pools.len()];
+    for node in &cluster.nodes {
+        if let Some(slot) = node.pool.and_then(|p| counts.get_mut(p.index())) {
+            *slot += 1;
+        }
+    }
+    counts
+}
+
 impl<'c> Simulator<'c> {
     fn new(cluster: &'c Cluster) -> Self {
         let snapshot = Snapshot::new(cluster);
         let scorer = Scorer::new(&snapshot);
-        let mut pool_order: Vec<PoolId> = (0..cluster.pools.len() as u32).map(PoolId).collect();
-        pool_order.sort_by(|a, b| {
-            let cost = |p: &PoolId| cluster.pools[p.index()].cost_per_hour;
-            cost(a).total_cmp(&cost(b)).then(a.cmp(b))
-        });
-        let mut pool_nodes = vec![0u32; cluster.pools.len()];
-        for node in &cluster.nodes {
-            if let Some(slot) = node.pool.and_then(|p| pool_nodes.get_mut(p.index())) {
-                *slot += 1;
-            }
-        }
+        let pool_order = pools_by_cost(cluster, |_| true);
+        let pool_nodes = nodes_per_pool(cluster);
         Simulator {
             cluster,
             snapshot,

@@ -19,7 +19,7 @@ mod destinations;
 mod waves;
 
 use crate::error::{Error, Result};
-use crate::model::{Cluster, IntOrPercent, NodeId, PoolId};
+use crate::model::{Cluster, IntOrPercent, NodeId, PodId, PoolId};
 use crate::predicates::{PodState, Snapshot};
 use crate::report::drain::{
     Blocker, BlockerReason, DrainOptions, DrainReport, DrainStats, Eviction, PdbNumbers, Wave,
@@ -411,27 +411,24 @@ fn place_waves(
     // Small instance: search every combination before calling any pod
     // unplaceable.
     let mut snapshot = greedy_start;
-    let mut steps = 0;
     let order: Vec<usize> = waves.iter().flatten().copied().collect();
-    let wave_of: HashMap<usize, usize> = waves
-        .iter()
-        .enumerate()
-        .flat_map(|(w, m)| m.iter().map(move |&i| (i, w)))
-        .collect();
-    let mut chosen: Vec<Option<NodeId>> = Vec::new();
-    if exact(
-        &finder,
-        &mut snapshot,
+    let mut search = Exhaustive {
+        finder: &finder,
         candidates,
-        &order,
-        &wave_of,
-        0,
-        &mut chosen,
-        &mut steps,
-    ) {
-        out.destinations = order
+        wave_of: waves
             .iter()
-            .zip(&chosen)
+            .enumerate()
+            .flat_map(|(w, m)| m.iter().map(move |&i| (i, w)))
+            .collect(),
+        order,
+        chosen: Vec::new(),
+        steps: 0,
+    };
+    if search.from(&mut snapshot, 0) {
+        out.destinations = search
+            .order
+            .iter()
+            .zip(&search.chosen)
             .map(|(&i, n)| (i, n.map(|n| snapshot.node(n).name.clone())))
             .collect();
         out.failed.clear();
@@ -442,89 +439,71 @@ fn place_waves(
 }
 
 /// Depth-first search over every destination of every replacement, wave by
-/// wave, replaying the same moves as the greedy pass. Leaves the snapshot
-/// in the found state.
-#[allow(clippy::too_many_arguments)]
-fn exact(
-    finder: &Finder,
-    snapshot: &mut Snapshot,
-    candidates: &[Candidate],
-    order: &[usize],
-    wave_of: &HashMap<usize, usize>,
-    at: usize,
-    chosen: &mut Vec<Option<NodeId>>,
-    steps: &mut usize,
-) -> bool {
-    if at == order.len() {
-        return true;
-    }
-    let i = order[at];
-    // First pod of a wave: the whole wave leaves its nodes.
-    let starts_wave = at == 0 || wave_of[&order[at - 1]] != wave_of[&i];
-    let mut removed = Vec::new();
-    if starts_wave {
-        for &j in &order[at..] {
-            if wave_of[&j] != wave_of[&i] {
-                break;
-            }
-            if let Some(n) = snapshot.placement(candidates[j].pod) {
-                snapshot.unassign(candidates[j].pod);
-                removed.push((candidates[j].pod, n));
-            }
-        }
-    }
-    let c = &candidates[i];
-    let found = if !c.recreated {
-        chosen.push(None);
-        if exact(
-            finder,
-            snapshot,
-            candidates,
-            order,
-            wave_of,
-            at + 1,
-            chosen,
-            steps,
-        ) {
+/// wave, replaying the same moves as the greedy pass.
+struct Exhaustive<'a> {
+    finder: &'a Finder,
+    candidates: &'a [Candidate],
+    /// Candidates in eviction order, and the wave of each.
+    order: Vec<usize>,
+    wave_of: HashMap<usize, usize>,
+    /// Destinations of `order[..chosen.len()]` (`None`: deleted).
+    chosen: Vec<Option<NodeId>>,
+    /// Filter work spent, against [`EXACT_MAX_STEPS`].
+    steps: usize,
+}
+
+impl Exhaustive<'_> {
+    /// Places `order[at..]`; true leaves the snapshot in the found state.
+    fn from(&mut self, snapshot: &mut Snapshot, at: usize) -> bool {
+        if at == self.order.len() {
             return true;
         }
-        chosen.pop();
-        false
-    } else {
-        let copy = Finder::replacement(snapshot, c.pod);
-        let options = finder.all_feasible(snapshot, copy);
-        *steps += options.len().max(1) * 4;
-        let mut found = false;
-        for n in options {
-            if *steps > EXACT_MAX_STEPS {
-                break;
+        let i = self.order[at];
+        let wave = self.wave_of[&i];
+        // First pod of a wave: the whole wave leaves its nodes.
+        let mut removed = Vec::new();
+        if at == 0 || self.wave_of[&self.order[at - 1]] != wave {
+            for &j in self.order[at..]
+                .iter()
+                .take_while(|j| self.wave_of[*j] == wave)
+            {
+                let pod = self.candidates[j].pod;
+                if let Some(n) = snapshot.placement(pod) {
+                    snapshot.unassign(pod);
+                    removed.push((pod, n));
+                }
             }
-            snapshot.assign(copy, n);
-            chosen.push(Some(n));
-            if exact(
-                finder,
-                snapshot,
-                candidates,
-                order,
-                wave_of,
-                at + 1,
-                chosen,
-                steps,
-            ) {
-                found = true;
-                break;
-            }
-            chosen.pop();
-            snapshot.unassign(copy);
         }
-        found
-    };
-    if !found {
+        let c = &self.candidates[i];
+        let options: Vec<Option<(PodId, NodeId)>> = if c.recreated {
+            let copy = Finder::replacement(snapshot, c.pod);
+            let nodes = self.finder.all_feasible(snapshot, copy);
+            self.steps += nodes.len().max(1) * 4;
+            nodes.into_iter().map(|n| Some((copy, n))).collect()
+        } else {
+            vec![None]
+        };
+        for option in options {
+            if self.steps > EXACT_MAX_STEPS {
+                break;
+            }
+            if let Some((copy, n)) = option {
+                snapshot.assign(copy, n);
+            }
+            self.chosen.push(option.map(|(_, n)| n));
+            if self.from(snapshot, at + 1) {
+                return true;
+            }
+            self.chosen.pop();
+            if let Some((copy, _)) = option {
+                snapshot.unassign(copy);
+            }
+        }
         for (pod, n) in removed {
             snapshot.assign(pod, n);
         }
+        false
     }
-    found
 }
 
 /// The report's numbers of one PDB.
