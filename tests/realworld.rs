@@ -319,3 +319,40 @@ fn aks_and_kind_details() {
         39
     );
 }
+
+/// Draining any single node of a real scenario gives a plan the
+/// independent validator accepts (kube-system pods without controllers,
+/// static pods, DaemonSets and all).
+#[test]
+fn every_node_of_every_scenario_drains_validly() {
+    use podplan::report::drain::DrainOptions;
+    use podplan::solvers::validate_drain::validate_drain;
+    let expect = expect();
+    let mut drained = 0;
+    for (name, facts) in expect["scenarios"].as_object().expect("scenarios") {
+        let files: Vec<&str> = facts["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        let cluster = read(&files);
+        for node in &cluster.nodes {
+            for force in [false, true] {
+                let options = DrainOptions {
+                    nodes: vec![node.name.clone()],
+                    force,
+                    delete_emptydir_data: force,
+                    ..Default::default()
+                };
+                let report = podplan::drain(&cluster, &options)
+                    .unwrap_or_else(|e| panic!("{name}: drain {}: {e}", node.name));
+                if let Err(problems) = validate_drain(&cluster, &options, &report) {
+                    panic!("{name}: drain {}: {problems:#?}", node.name);
+                }
+                drained += 1;
+            }
+        }
+    }
+    assert!(drained >= 6, "{drained}");
+}
