@@ -155,6 +155,39 @@ spec:
     check(&cluster, &report);
 }
 
+/// Pods of 1 CPU on nodes with 3.5 CPU: the aggregated LP sees 7 / 3.5 =
+/// 2 nodes, but no node holds more than 3 of them; the bound cuts each
+/// node's capacity to what the requests can fill (3 CPU) and proves 3.
+#[test]
+fn bound_counts_only_the_capacity_requests_can_fill() {
+    let yaml = r#"
+apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {name: pool}
+spec: {capacity: {cpu: 3500m, memory: 8Gi, pods: "110"}, allocatable: {cpu: 3500m, memory: 8Gi, pods: "110"}, costPerHour: 1.0}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 7
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, resources: {requests: {cpu: "1"}}}]}
+"#;
+    let cluster = read("fill.yaml", yaml);
+    let report = place(&cluster, &options(5.0)).unwrap();
+    assert_eq!(report.new_nodes.get("pool"), Some(&3));
+    assert_eq!(report.status, PlanStatus::Optimal);
+    assert!(
+        (report.lower_bound - 3.0).abs() < 1e-6,
+        "{}",
+        report.lower_bound
+    );
+    check(&cluster, &report);
+}
+
 // ---------------------------------------------------------------------------
 // Random small clusters against a brute-force optimum.
 // ---------------------------------------------------------------------------

@@ -6,6 +6,11 @@ use std::fmt::Write;
 
 /// Options of `place` and `simulate`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PlaceOptions {
     /// Wall-clock limit for the whole solve, in seconds.
@@ -25,6 +30,11 @@ impl Default for PlaceOptions {
 
 /// How good a plan is known to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 #[serde(rename_all = "camelCase")]
 pub enum PlanStatus {
     /// Every placeable pod is placed and `cost == lowerBound`.
@@ -37,6 +47,11 @@ pub enum PlanStatus {
 
 /// One pod's destination.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 pub struct Assignment {
     /// `ns/name`.
     pub pod: String,
@@ -46,6 +61,11 @@ pub struct Assignment {
 
 /// A pod the plan leaves pending, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 pub struct Unplaced {
     /// `ns/name`.
     pub pod: String,
@@ -55,6 +75,11 @@ pub struct Unplaced {
 
 /// Utilisation of one pool in the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolUsage {
     /// Nodes of the pool in the plan (existing and new).
@@ -71,6 +96,11 @@ pub struct PoolUsage {
 
 /// Solver statistics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanStats {
     /// Wall-clock time of the solve, parsing excluded.
@@ -87,6 +117,11 @@ pub struct PlanStats {
 
 /// The `place` / `simulate` report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(tsify::Tsify),
+    tsify(hashmap_as_object, missing_as_null)
+)]
 #[serde(rename_all = "camelCase")]
 pub struct PlaceReport {
     /// optimal | feasible | infeasible.

@@ -5,6 +5,10 @@
 //! (so big pods and one-per-node pods count whole nodes), and a pool with
 //! `n` new nodes has `ceil((n - z) / Z)` nodes in zone z.
 //!
+//! With `tight`, each bin's capacity per dimension is cut to the largest
+//! sum of its compatible classes' requests that fits (`fillable`): pods of
+//! 1, 2 and 4 CPU never use more than 15 of a node's 15.7 CPU.
+//!
 //! Every valid plan is a feasible point of this model (it ignores only
 //! how pods of different classes fragment one node, and the inter-pod
 //! constraints), so its optimum — of the LP relaxation, or of the MILP with
@@ -14,9 +18,15 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::problem::Problem;
+// The LP/MILP backend: pure-Rust microlp (also in wasm), or HiGHS with the
+// `highs` feature (native only).
+#[cfg(feature = "highs")]
+use good_lp::highs as backend;
+#[cfg(not(feature = "highs"))]
+use good_lp::microlp as backend;
 use good_lp::{
-    constraint, microlp, variable, Expression, ProblemVariables, ResolutionError, Solution,
-    SolutionStatus, SolverModel, Variable, WithInitialSolution, WithTimeLimit,
+    constraint, variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus,
+    SolverModel, Variable, WithInitialSolution, WithTimeLimit,
 };
 use std::collections::HashMap;
 
@@ -63,6 +73,10 @@ pub(crate) struct Query<'a> {
     pub time_limit: f64,
     /// A known plan to start from (MILP).
     pub warm: Option<&'a Warm<'a>>,
+    /// Cut capacities to what the classes can fill ([`fillable`]): a
+    /// tighter bound, but a worse guide for the packer, which needs the
+    /// slack the cut removes to absorb fragmentation.
+    pub tight: bool,
 }
 
 /// A known plan, as a starting point for the MILP.
@@ -199,6 +213,67 @@ fn spread_rows(p: &Problem, bins: &[Vec<usize>]) -> Vec<SpreadRow> {
     rows
 }
 
+/// Greatest common divisor.
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Largest multiple-of-units count a knapsack of `units` can be filled to
+/// with items of the given sizes (unbounded counts), by a bitset DP; only
+/// called with `units` small enough to afford it.
+fn max_reachable(units: usize, sizes: &[usize]) -> usize {
+    let words = units / 64 + 1;
+    let mut reach = vec![0u64; words];
+    reach[0] = 1;
+    let get = |r: &[u64], i: usize| r[i / 64] >> (i % 64) & 1 == 1;
+    for i in 0..=units {
+        if !get(&reach, i) {
+            continue;
+        }
+        for &s in sizes {
+            let j = i + s;
+            if s > 0 && j <= units {
+                reach[j / 64] |= 1 << (j % 64);
+            }
+        }
+    }
+    (0..=units).rev().find(|&i| get(&reach, i)).unwrap_or(0)
+}
+
+/// Units beyond which the subset-sum DP is skipped (only the gcd is used).
+const SUBSET_SUM_UNITS: usize = 1 << 16;
+
+/// The most of `free` that pods of `classes` can fill in dimension `d`:
+/// no sum of their requests lands strictly between this and `free`, so
+/// every valid plan meets the capacity row with this right-hand side too.
+/// Requests are whole numbers (milli-CPU, bytes, counts), so the loads are
+/// multiples of their gcd, and the DP finds the largest reachable sum.
+fn fillable(p: &Problem, classes: &[usize], d: usize, free: f64) -> f64 {
+    let sizes: Vec<u64> = classes
+        .iter()
+        .map(|c| p.class_req[*c][d])
+        .filter(|r| *r > 0.0 && *r <= free)
+        .map(|r| r as u64)
+        .collect();
+    let g = sizes.iter().fold(0u64, |g, s| gcd(g, *s));
+    if g == 0 {
+        return free;
+    }
+    let units = (free / g as f64).floor() as u64;
+    let best = if units as usize <= SUBSET_SUM_UNITS && sizes.len() <= 4096 {
+        let mut unit_sizes: Vec<usize> = sizes.iter().map(|s| (s / g) as usize).collect();
+        unit_sizes.sort_unstable();
+        unit_sizes.dedup();
+        max_reachable(units as usize, &unit_sizes) as u64
+    } else {
+        units
+    };
+    (best * g) as f64
+}
+
 /// Existing nodes, merged where there are many: (member indices, summed free).
 fn existing_bins(p: &Problem) -> Vec<Vec<usize>> {
     if p.existing.len() <= MERGE_EXISTING_ABOVE {
@@ -221,6 +296,20 @@ fn existing_bins(p: &Problem) -> Vec<Vec<usize>> {
     bins
 }
 
+/// The proven bound of a MILP the time limit interrupted: microlp's best
+/// bound over the open branches.
+#[cfg(not(feature = "highs"))]
+fn interrupted_bound(solution: good_lp::solvers::microlp::MicroLpSolution) -> Option<f64> {
+    solution.into_inner().stats().best_bound
+}
+
+/// The proven bound of a MILP the time limit interrupted: good_lp does not
+/// expose HiGHS's dual bound, so none (the LP bound stands).
+#[cfg(feature = "highs")]
+fn interrupted_bound(_: good_lp::solvers::highs::HighsSolution) -> Option<f64> {
+    None
+}
+
 /// Solves the bound model for `demand` pods per class. With `penalty`,
 /// pods may stay unplaced at that cost per pod (per class); without, all
 /// must be placed. `integer` makes node counts integral (a MILP, given
@@ -233,7 +322,15 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
         fixed_pool_nodes,
         time_limit,
         warm,
+        tight,
     } = *q;
+    let fill = |classes: &[usize], d: usize, free: f64| {
+        if tight {
+            fillable(p, classes, d, free)
+        } else {
+            free
+        }
+    };
     let pools = &p.cluster.pools;
     let bins = existing_bins(p);
     let mut bin_of = vec![usize::MAX; p.existing.len()];
@@ -349,7 +446,7 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
             }
         }
     }
-    let mut model = vars.minimise(objective.clone()).using(microlp);
+    let mut model = vars.minimise(objective.clone()).using(backend);
     if !warm_values.is_empty() {
         model = model.with_initial_solution(warm_values);
     }
@@ -371,7 +468,16 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
         }
         model.add_constraint(constraint!(placed == demand[c] as f64));
     }
-    // Capacity of merged existing bins.
+    // Capacity of merged existing bins (each node's free capacity cut to
+    // what its compatible classes can fill).
+    let mut classes_of_existing: Vec<Vec<usize>> = vec![Vec::new(); p.existing.len()];
+    for c in 0..p.classes.len() {
+        if demand[c] > 0 {
+            for (i, _) in &p.compat_existing[c] {
+                classes_of_existing[*i].push(c);
+            }
+        }
+    }
     for (b, members) in bins.iter().enumerate() {
         for d in 0..ndims {
             let mut load = Expression::from(0.0);
@@ -386,13 +492,22 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
                 }
             }
             if any {
-                let free: f64 =
-                    members.iter().map(|i| p.existing_free[*i][d]).sum::<f64>() / scale[d];
+                let free: f64 = members
+                    .iter()
+                    .map(|i| fill(&classes_of_existing[*i], d, p.existing_free[*i][d]))
+                    .sum::<f64>()
+                    / scale[d];
                 model.add_constraint(constraint!(load <= free));
             }
         }
     }
     // Capacity of each type, per node and per class.
+    let mut classes_of_type: Vec<Vec<usize>> = vec![Vec::new(); p.types.len()];
+    for (c, list) in x_types.iter().enumerate() {
+        for (t, _, _) in list {
+            classes_of_type[*t].push(c);
+        }
+    }
     for (ti, yv) in y.iter().enumerate() {
         let Some(yv) = yv else { continue };
         for d in 0..ndims {
@@ -410,7 +525,7 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
                 }
             }
             if any {
-                let free = p.type_free[ti][d] / scale[d];
+                let free = fill(&classes_of_type[ti], d, p.type_free[ti][d]) / scale[d];
                 model.add_constraint(constraint!(load <= free * *yv));
             }
         }
@@ -505,8 +620,7 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
         (true, SolutionStatus::Optimal) => (objective_value - penalty_paid, true),
         (true, _) => {
             // Interrupted MILP: only the solver's proven bound counts.
-            let best = solution.into_inner().stats().best_bound;
-            match (best, penalty) {
+            match (interrupted_bound(solution), penalty) {
                 (Some(b), None) => (b, false),
                 _ => return None,
             }
@@ -521,4 +635,43 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
         bins,
         on_bins,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gcd_of_requests() {
+        assert_eq!(gcd(1000, 4000), 1000);
+        assert_eq!(gcd(250, 1000), 250);
+        assert_eq!(gcd(0, 7), 7);
+    }
+
+    #[test]
+    fn reachable_sums() {
+        // Sizes 4 and 6 in 13 units: 12 is the most (4+4+4 or 6+6).
+        assert_eq!(max_reachable(13, &[4, 6]), 12);
+        // 5 and 7 in 11 units: 10; in 12: 12.
+        assert_eq!(max_reachable(11, &[5, 7]), 10);
+        assert_eq!(max_reachable(12, &[5, 7]), 12);
+        // Nothing fits.
+        assert_eq!(max_reachable(3, &[4]), 0);
+        // Brute force over small cases.
+        for units in 0..40usize {
+            for a in 1..8usize {
+                for b in a..10usize {
+                    let mut best = 0;
+                    for i in 0..=units / a {
+                        for j in 0..=units / b {
+                            if i * a + j * b <= units {
+                                best = best.max(i * a + j * b);
+                            }
+                        }
+                    }
+                    assert_eq!(max_reachable(units, &[a, b]), best, "{units} {a} {b}");
+                }
+            }
+        }
+    }
 }

@@ -3,16 +3,21 @@
 //!
 //! 1. Aggregate: pod classes, node types, what fits where ([`problem`]).
 //! 2. Size the pools with the LP relaxation of the bound model ([`bound`]).
-//! 3. Pack with exactly those nodes, twice — guided by the LP's distribution
-//!    of the classes, and plain first-fit decreasing — and place leftovers
-//!    by moving one pod or adding nodes ([`pack`]); keep the better plan.
+//! 3. Pack with exactly those nodes, several ways — guided by the LP's
+//!    distribution of the classes (round-robin, and node by node with the
+//!    best-aligned pod first), and plain first-fit decreasing — and place
+//!    leftovers by moving one pod or adding nodes ([`pack`]); keep the best
+//!    plan. Then repack each pool's pods from scratch node by node, which
+//!    saves nodes on big multi-dimensional pods.
 //! 4. Shrink: one node fewer of a pool at a time (most expensive first)
-//!    while the plan gets cheaper and places as many pods.
+//!    while the plan gets cheaper and places as many pods; swap nodes for
+//!    cheaper pools; consolidate; repack the pools again.
 //! 5. Safety net: kube-scheduler and cluster-autoscaler's plan (`simulate`)
 //!    when it is better; only plans that pass every filter in their final
 //!    state are reported (`validate`), repaired if need be.
 //! 6. Prove: the LP bound for the pods placed, then the MILP with integer
-//!    node counts, warm-started from the plan, in the remaining time.
+//!    node counts, warm-started from the plan, in the remaining time; both
+//!    with each node's capacity cut to what the requests can fill.
 //!
 //! `PODPLAN_DEBUG=1` prints a trace of the phases to stderr.
 
@@ -29,7 +34,8 @@ use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
 use crate::solvers::validate::validate_plan;
 use bound::{Query, Warm};
 use pack::{
-    class_order, complete, consolidate, constrained_first, pack, type_preference, Guide, Packing,
+    class_order, complete, consolidate, constrained_first, pack, repack_pool, type_preference,
+    Guide, Mode, Packing,
 };
 use problem::Problem;
 use std::collections::HashMap;
@@ -66,7 +72,11 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         .iter()
         .map(|c| (max_cost + 1.0) * 10.0 * (1.0 + f64::from(c.priority.max(0)) / 1e9))
         .collect();
-    let lp = |counts: Option<&[u32]>, demand: &[u32], penalty: Option<&[f64]>, until: Instant| {
+    let lp = |counts: Option<&[u32]>,
+              demand: &[u32],
+              penalty: Option<&[f64]>,
+              until: Instant,
+              tight: bool| {
         bound::solve(
             &p,
             &Query {
@@ -76,10 +86,11 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
                 fixed_pool_nodes: counts,
                 time_limit: remaining(until),
                 warm: None,
+                tight,
             },
         )
     };
-    let sizing = lp(None, &demand, Some(&penalty), deadline);
+    let sizing = lp(None, &demand, Some(&penalty), deadline, false);
     let mut counts: Vec<u32> = match &sizing {
         Some(b) => b
             .pool_nodes
@@ -90,6 +101,16 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         None => vec![0; cluster.pools.len()],
     };
     let debug = std::env::var_os("PODPLAN_DEBUG").is_some();
+    if debug {
+        if let Some(b) = &sizing {
+            eprintln!(
+                "{:>8} ms  sizing lp {:.3}, nodes {:?}",
+                start.elapsed().as_millis(),
+                b.value,
+                b.pool_nodes
+            );
+        }
+    }
     let unguided_preference = type_preference(&p, None);
     let constrained = constrained_first(&p, &order);
     let better = |a: &Packing, b: &Packing| {
@@ -103,7 +124,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     // nodes cannot take `must_place` pods (no plan can, then).
     let mut packings = 0;
     let mut attempt = |counts: &[u32], must_place: usize| -> Option<Packing> {
-        let dist = lp(Some(counts), &demand, Some(&penalty), hard_deadline);
+        let dist = lp(Some(counts), &demand, Some(&penalty), hard_deadline, false);
         if let Some(d) = &dist {
             let total: usize = demand.iter().map(|d| *d as usize).sum();
             if (total as f64 - d.unplaced_pods) < must_place as f64 - 1e-6 {
@@ -125,6 +146,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             &order,
             &preference,
             guide.as_ref(),
+            Mode::RoundRobin,
             hard_deadline,
         );
         if debug {
@@ -143,6 +165,43 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             );
         }
         packings += 1;
+        // Node by node, from the same guide: better on multi-dimensional
+        // pods (memory-heavy, GPU) and where classes may take several pools.
+        let guided = match &guide {
+            Some(g) if Instant::now() < deadline => {
+                let filled = pack(
+                    &p,
+                    counts,
+                    &order,
+                    &preference,
+                    Some(g),
+                    Mode::Fill,
+                    hard_deadline,
+                );
+                if debug {
+                    eprintln!(
+                        "{:>8} ms  filled packing, {} left",
+                        start.elapsed().as_millis(),
+                        filled.leftover.len()
+                    );
+                }
+                let filled = repaired(&p, complete(&p, filled, &order, &preference, hard_deadline));
+                packings += 1;
+                if debug {
+                    eprintln!(
+                        "{:>8} ms  completed, cost {:.3}",
+                        start.elapsed().as_millis(),
+                        filled.cost(&p)
+                    );
+                }
+                if better(&filled, &guided) {
+                    filled
+                } else {
+                    guided
+                }
+            }
+            _ => guided,
+        };
         // The plain packing is a second opinion for small and odd
         // instances; at scale the guided one is better and time is short.
         if p.pods.len() > PLAIN_PACKING_UP_TO {
@@ -154,6 +213,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             &constrained,
             &unguided_preference,
             None,
+            Mode::RoundRobin,
             hard_deadline,
         );
         let plain = repaired(
@@ -187,6 +247,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
                     &shuffled,
                     &unguided_preference,
                     None,
+                    Mode::RoundRobin,
                     hard_deadline,
                 );
                 let trial = repaired(
@@ -229,6 +290,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
                 &constrained,
                 &unguided_preference,
                 None,
+                Mode::RoundRobin,
                 hard_deadline,
             );
             repaired(
@@ -237,17 +299,31 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             )
         }
     };
-    counts = best.pool_nodes.clone();
 
     phase("packed");
-    // 4. Shrink: one node fewer of a pool, most expensive first, while the
-    // plan stays cheaper and places as many pods.
+    // 3b. Repack each pool's pods from scratch, node by node (the best
+    // aligned pod first): few big multi-dimensional pods (memory-heavy,
+    // Windows) pack much tighter so than pod by pod.
     let mut pools_by_cost: Vec<usize> = (0..cluster.pools.len()).collect();
     pools_by_cost.sort_by(|a, b| {
         cluster.pools[*b]
             .cost_per_hour
             .total_cmp(&cluster.pools[*a].cost_per_hour)
     });
+    let repack_preference = type_preference(&p, sizing.as_ref().map(|b| b.on_types.as_slice()));
+    best = repack_pools(
+        &p,
+        best,
+        &order,
+        &repack_preference,
+        &pools_by_cost,
+        deadline,
+        debug,
+    );
+    counts = best.pool_nodes.clone();
+    phase("repacked");
+    // 4. Shrink: one node fewer of a pool, most expensive first, while the
+    // plan stays cheaper and places as many pods.
     let mut time_limit_hit = false;
     // Steps start at a twentieth of the pool and halve on failure.
     'shrink: for &pi in &pools_by_cost {
@@ -317,6 +393,21 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         }
     }
     phase("consolidated");
+    // 4d. Repack each pool's pods from scratch again, after the search.
+    if Instant::now() < deadline {
+        best = repack_pools(
+            &p,
+            best,
+            &order,
+            &repack_preference,
+            &pools_by_cost,
+            deadline,
+            debug,
+        );
+    } else {
+        time_limit_hit = true;
+    }
+    phase("repacked");
     // 5. Safety net: kube-scheduler and cluster-autoscaler's plan, when it
     // places more pods or costs less (small instances with odd shapes are
     // where a greedy order can win).
@@ -409,7 +500,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let cost = report.cost;
     let mut lower = match &sizing {
         Some(b) if placed == demand && b.unplaced_pods < 1e-9 => b.value,
-        _ => lp(None, &placed, None, hard_deadline).map_or(0.0, |b| b.value),
+        _ => lp(None, &placed, None, hard_deadline, true).map_or(0.0, |b| b.value),
     };
     let mut integral = false;
     if let (Some(packing), true) = (
@@ -428,10 +519,26 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             fixed_pool_nodes: None,
             time_limit: remaining(hard_deadline),
             warm: Some(&warm),
+            tight: true,
         };
         if let Some(milp) = bound::solve(&p, &query) {
+            if debug {
+                eprintln!(
+                    "{:>8} ms  milp {:.3} (integral {}), nodes {:?}",
+                    start.elapsed().as_millis(),
+                    milp.value,
+                    milp.integral,
+                    milp.pool_nodes
+                );
+            }
             integral = milp.integral;
             lower = lower.max(milp.value);
+        }
+    }
+    // Without the MILP's answer, the tight LP when there is time.
+    if !integral && cost > lower + 1e-6 && Instant::now() < hard_deadline {
+        if let Some(b) = lp(None, &placed, None, hard_deadline, true) {
+            lower = lower.max(b.value);
         }
     }
     // The solver's objective carries floating-point error (the bound was
@@ -460,6 +567,45 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     report.stats.solve_millis = start.elapsed().as_millis() as u64;
     report.stats.time_limit_hit = time_limit_hit || Instant::now() >= hard_deadline;
     Ok(report)
+}
+
+/// [`repack_pool`] on every pool with new nodes, most expensive first,
+/// keeping each repacking that is better (once it passes the final check).
+fn repack_pools<'c>(
+    p: &Problem<'c>,
+    mut best: Packing<'c>,
+    order: &[usize],
+    preference: &[Vec<usize>],
+    pools_by_cost: &[usize],
+    deadline: Instant,
+    debug: bool,
+) -> Packing<'c> {
+    for &pi in pools_by_cost {
+        if Instant::now() >= deadline {
+            break;
+        }
+        if best.pool_nodes[pi] < 2 {
+            continue;
+        }
+        let Some(trial) = repack_pool(p, &best, pi, order, preference, deadline) else {
+            continue;
+        };
+        let trial = repaired(p, trial);
+        if debug {
+            eprintln!(
+                "          repacked {}: cost {:.3} ({} left)",
+                p.cluster.pools[pi].name,
+                trial.cost(p),
+                trial.leftover.len()
+            );
+        }
+        if trial.placed.len() > best.placed.len()
+            || (trial.placed.len() == best.placed.len() && trial.cost(p) < best.cost(p) - 1e-9)
+        {
+            best = trial;
+        }
+    }
+    best
 }
 
 /// The scheduler's message for each leftover pod, computed once per class
@@ -555,6 +701,7 @@ fn trimmed<'c>(p: &Problem<'c>, packing: Packing<'c>) -> Packing<'c> {
         &[],
         &vec![Vec::new(); p.classes.len()],
         None,
+        Mode::RoundRobin,
         Instant::now(),
     );
     let ids: HashMap<String, crate::model::NodeId> = fresh

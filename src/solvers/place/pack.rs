@@ -5,7 +5,7 @@
 //! All new nodes exist before the first pod is placed, so each counts as a
 //! topology domain from the start, as in the final state.
 
-use super::problem::Problem;
+use super::problem::{free_of, Problem};
 use crate::model::{NodeId, PodId, PoolId};
 use crate::predicates::{self, PodState, Snapshot};
 use std::collections::HashMap;
@@ -357,16 +357,41 @@ impl Packer<'_> {
     }
 }
 
+/// How the packer uses its guide.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mode {
+    /// Every class but the big ones takes its shares round-robin; the rest
+    /// goes first-fit.
+    RoundRobin,
+    /// Only classes whose pods constrain each other (spread, affinity, one
+    /// per node) take their shares round-robin; then node by node, each
+    /// node is filled from the classes the guide puts on its type or bin,
+    /// the pod best aligned with the node's free capacity first (the
+    /// dot-product heuristic of vector packing); the rest goes first-fit.
+    Fill,
+}
+
+/// Whether the pods of class `c` constrain where others of it (or other
+/// pods) go: zone/host spread, pod (anti-)affinity, one per node.
+fn constrained(p: &Problem, c: usize) -> bool {
+    let spec = &p.cluster.pod(p.classes[c].representative()).spec;
+    p.classes[c].one_per_node
+        || !spec.pod_affinity.is_empty()
+        || !spec.pod_anti_affinity.is_empty()
+        || !spec.topology_spread.is_empty()
+}
+
 /// Packs every pod of the problem with `pool_nodes` new nodes per pool:
-/// per class, first its `guide` shares round-robin, then the rest first-fit
-/// over existing nodes and new nodes by type in `preference` order. Stops
-/// placing (the rest are leftovers) at `deadline`.
+/// per class, first its `guide` shares (as `mode` says), then the rest
+/// first-fit over existing nodes and new nodes by type in `preference`
+/// order. Stops placing (the rest are leftovers) at `deadline`.
 pub(crate) fn pack<'c>(
     p: &Problem<'c>,
     pool_nodes: &[u32],
     order: &[usize],
     preference: &[Vec<usize>],
     guide: Option<&Guide>,
+    mode: Mode,
     deadline: Instant,
 ) -> Packing<'c> {
     let mut snapshot = p.base.clone();
@@ -410,7 +435,11 @@ pub(crate) fn pack<'c>(
             let big = p.compat_types[c].iter().all(|(_, cap)| *cap <= BIG_POD_CAP)
                 && !class.one_per_node
                 && !p.compat_types[c].is_empty();
-            if big {
+            let skip = match mode {
+                Mode::RoundRobin => big,
+                Mode::Fill => !constrained(p, c),
+            };
+            if skip {
                 continue;
             }
             let mut state = PodState::new(&packer.snapshot, class.representative());
@@ -456,6 +485,17 @@ pub(crate) fn pack<'c>(
             }
         }
     }
+    if let (Some(g), Mode::Fill) = (guide, mode) {
+        fill_nodes(
+            p,
+            &mut packer,
+            g,
+            order,
+            &nodes_of_type,
+            &mut next,
+            deadline,
+        );
+    }
     // Phase 2: the rest first-fit, largest classes first: existing nodes
     // (free), then new nodes in the class's type preference.
     let mut leftover = Vec::new();
@@ -500,6 +540,307 @@ pub(crate) fn pack<'c>(
         leftover,
         nodes_of_type,
     })
+}
+
+/// Pods a node group may still take, per class: (class, pods).
+type Quotas = Vec<(usize, usize)>;
+
+/// The bin-centric phase of [`Mode::Fill`]: each class's quota on a bin
+/// or type is its guide share (rounded) minus what it already has there;
+/// every node of the bin or type, in order, takes pods of the classes with
+/// quota left there, the one whose request is best aligned with the node's
+/// free capacity (largest dot product, both relative to the node's
+/// capacity) first, until none fits.
+fn fill_nodes(
+    p: &Problem,
+    packer: &mut Packer,
+    g: &Guide,
+    order: &[usize],
+    nodes_of_type: &[Vec<NodeId>],
+    next: &mut [usize],
+    deadline: Instant,
+) {
+    // Targets: existing bins (Ok) and types (Err), each with its quotas.
+    let mut targets: Vec<(Vec<NodeId>, Quotas)> = Vec::new();
+    let mut add_target = |nodes: Vec<NodeId>, quotas: Quotas| {
+        if !nodes.is_empty() && !quotas.is_empty() {
+            targets.push((nodes, quotas));
+        }
+    };
+    for (b, members) in g.bins.iter().enumerate() {
+        let quotas: Vec<(usize, usize)> = order
+            .iter()
+            .filter_map(|&c| {
+                let share = g.on_bins[c].get(&b).copied().unwrap_or(0.0);
+                let had: u32 = members
+                    .iter()
+                    .map(|i| packer.on_existing[c].get(i).copied().unwrap_or(0))
+                    .sum();
+                let q = ((share + 0.5).floor() as usize).saturating_sub(had as usize);
+                (q > 0).then_some((c, q))
+            })
+            .collect();
+        add_target(members.iter().map(|i| p.existing[*i]).collect(), quotas);
+    }
+    for (t, nodes) in nodes_of_type.iter().enumerate() {
+        let quotas: Vec<(usize, usize)> = order
+            .iter()
+            .filter_map(|&c| {
+                let share = g.on_types[c].get(&t).copied().unwrap_or(0.0);
+                let had = packer.on_types[c].get(&t).copied().unwrap_or(0);
+                let q = ((share + 0.5).floor() as usize).saturating_sub(had as usize);
+                (q > 0).then_some((c, q))
+            })
+            .collect();
+        add_target(nodes.clone(), quotas);
+    }
+    let lists: Vec<&[PodId]> = p.classes.iter().map(|c| c.pods.as_slice()).collect();
+    let mut filler = Filler::new(p);
+    for (nodes, mut quotas) in targets {
+        for node in nodes {
+            if Instant::now() >= deadline {
+                return;
+            }
+            quotas.retain(|(c, q)| *q > 0 && next[*c] < lists[*c].len());
+            if quotas.is_empty() {
+                break;
+            }
+            filler.fill(p, packer, node, &mut quotas, &lists, next);
+        }
+    }
+}
+
+/// Fills single nodes from per-class lists of pods (see [`Mode::Fill`]),
+/// keeping one PreFilter state per class up to date.
+struct Filler {
+    /// Classes whose state counts every placed pod.
+    stateful: Vec<bool>,
+    /// Classes whose pods repel others (required anti-affinity).
+    repels: Vec<bool>,
+    states: HashMap<usize, PodState>,
+}
+
+impl Filler {
+    fn new(p: &Problem) -> Self {
+        Filler {
+            stateful: (0..p.classes.len()).map(|c| constrained(p, c)).collect(),
+            repels: (0..p.classes.len())
+                .map(|c| {
+                    !p.cluster
+                        .pod(p.classes[c].representative())
+                        .spec
+                        .pod_anti_affinity
+                        .is_empty()
+                })
+                .collect(),
+            states: HashMap::new(),
+        }
+    }
+
+    /// Places on `node`, one at a time, the pod of the class (with quota
+    /// left in `quotas`, pods left in `lists[c][next[c]..]`) whose request
+    /// is best aligned with the node's free capacity, until none fits.
+    fn fill(
+        &mut self,
+        p: &Problem,
+        packer: &mut Packer,
+        node: NodeId,
+        quotas: &mut [(usize, usize)],
+        lists: &[&[PodId]],
+        next: &mut [usize],
+    ) {
+        let ndims = p.dims.len();
+        let alloc = packer.snapshot.node(node).allocatable.clone();
+        let cap: Vec<f64> = p
+            .dims
+            .iter()
+            .map(|d| (d.of(&alloc) as f64).max(1.0))
+            .collect();
+        let mut blocked = vec![false; quotas.len()];
+        loop {
+            let free = free_of(&p.dims, &alloc, packer.snapshot.info(node));
+            let mut best: Option<(f64, usize)> = None;
+            for (k, (c, q)) in quotas.iter().enumerate() {
+                if blocked[k] || *q == 0 || next[*c] >= lists[*c].len() {
+                    continue;
+                }
+                let req = &p.class_req[*c];
+                if (0..ndims).any(|d| req[d] > free[d]) {
+                    blocked[k] = true;
+                    continue;
+                }
+                let score: f64 = (0..ndims).map(|d| req[d] / cap[d] * free[d] / cap[d]).sum();
+                if best.is_none_or(|(s, _)| score > s) {
+                    best = Some((score, k));
+                }
+            }
+            let Some((_, k)) = best else { break };
+            let c = quotas[k].0;
+            let pod = lists[c][next[c]];
+            let state = self
+                .states
+                .entry(c)
+                .or_insert_with(|| PodState::new(&packer.snapshot, pod));
+            state.pod = pod;
+            if predicates::filter(&packer.snapshot, state, node).is_err() {
+                blocked[k] = true;
+                continue;
+            }
+            packer.force_place(c, pod, node);
+            next[c] += 1;
+            quotas[k].1 -= 1;
+            self.placed(c, pod, node, &packer.snapshot);
+        }
+    }
+
+    /// Other classes' counts after `pod` (class `c`) went to `node`:
+    /// constrained classes count every pod; the others only pods that
+    /// repel them.
+    fn placed(&mut self, c: usize, pod: PodId, node: NodeId, snapshot: &Snapshot) {
+        let repels = self.repels[c];
+        for (other, st) in self.states.iter_mut() {
+            if *other == c || self.stateful[*other] || repels {
+                st.add_pod(snapshot, pod, node);
+            }
+        }
+    }
+}
+
+/// Repacks the problem pods on pool `pi`'s new nodes from scratch: the
+/// constrained classes (spread, affinity, one per node) first, one pod
+/// per node in turn over as many nodes as the pods' total requests need;
+/// then node by node, in creation order, the best-aligned pod first
+/// ([`Mode::Fill`]); pods left over go first-fit anywhere they may. The
+/// nodes left empty at the end of the pool are what this saves (the
+/// caller trims them). None when some pod finds no node.
+pub(crate) fn repack_pool<'c>(
+    p: &Problem<'c>,
+    packing: &Packing<'c>,
+    pi: usize,
+    order: &[usize],
+    preference: &[Vec<usize>],
+    deadline: Instant,
+) -> Option<Packing<'c>> {
+    let mut nodes: Vec<NodeId> = p
+        .types
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.pool.index() == pi)
+        .flat_map(|(t, _)| packing.nodes_of_type[t].iter().copied())
+        .collect();
+    nodes.sort();
+    if nodes.len() < 2 {
+        return None;
+    }
+    let (mut packer, rest) = packing.clone_packing().into_packer(p);
+    let mut lists: Vec<Vec<PodId>> = vec![Vec::new(); p.classes.len()];
+    for &node in &nodes {
+        let residents: Vec<PodId> = packer
+            .snapshot
+            .info(node)
+            .pods
+            .iter()
+            .copied()
+            .filter(|q| p.class_of.contains_key(q))
+            .collect();
+        for q in residents {
+            let c = p.class_of[&q];
+            packer.unplace(c, q, node);
+            lists[c].push(q);
+        }
+    }
+    // Nodes the pods need at least, by total request per dimension.
+    let ndims = p.dims.len();
+    let first_type = packing.node_type.get(&nodes[0]).copied()?;
+    let free = &p.type_free[first_type];
+    let need = (0..ndims)
+        .map(|d| {
+            let total: f64 = (0..p.classes.len())
+                .map(|c| p.class_req[c][d] * lists[c].len() as f64)
+                .sum();
+            if free[d] > 0.0 {
+                (total / free[d]).ceil() as usize
+            } else {
+                0
+            }
+        })
+        .max()
+        .unwrap_or(0)
+        .clamp(1, nodes.len());
+    let mut next = vec![0usize; p.classes.len()];
+    let mut filler = Filler::new(p);
+    // Constrained classes: one pod per node in turn over the first `need`
+    // nodes (zones alternate in creation order, so spread stays even).
+    let mut cursor = 0usize;
+    for &c in order {
+        if lists[c].is_empty() || !constrained(p, c) {
+            continue;
+        }
+        let mut misses = 0;
+        while next[c] < lists[c].len() && misses < need {
+            if Instant::now() >= deadline {
+                return None;
+            }
+            let node = nodes[cursor % need];
+            cursor += 1;
+            let pod = lists[c][next[c]];
+            let state = filler
+                .states
+                .entry(c)
+                .or_insert_with(|| PodState::new(&packer.snapshot, pod));
+            state.pod = pod;
+            if predicates::filter(&packer.snapshot, state, node).is_ok() {
+                packer.force_place(c, pod, node);
+                next[c] += 1;
+                misses = 0;
+                filler.placed(c, pod, node, &packer.snapshot);
+            } else {
+                misses += 1;
+            }
+        }
+    }
+    // The rest node by node.
+    let slices: Vec<&[PodId]> = lists.iter().map(|l| l.as_slice()).collect();
+    let mut quotas: Vec<(usize, usize)> = order
+        .iter()
+        .filter(|c| next[**c] < lists[**c].len())
+        .map(|c| (*c, usize::MAX))
+        .collect();
+    for &node in &nodes {
+        if Instant::now() >= deadline {
+            return None;
+        }
+        quotas.retain(|(c, _)| next[*c] < lists[*c].len());
+        if quotas.is_empty() {
+            break;
+        }
+        filler.fill(p, &mut packer, node, &mut quotas, &slices, &mut next);
+    }
+    // Leftovers first-fit anywhere.
+    for &c in order {
+        if next[c] >= lists[c].len() {
+            continue;
+        }
+        let mut state = PodState::new(&packer.snapshot, lists[c][next[c]]);
+        let mut candidates: Vec<NodeId> = p.compat_existing[c]
+            .iter()
+            .map(|(i, _)| p.existing[*i])
+            .collect();
+        for &t in &preference[c] {
+            candidates.extend(rest.nodes_of_type[t].iter().copied());
+        }
+        while next[c] < lists[c].len() {
+            let pod = lists[c][next[c]];
+            if !candidates
+                .iter()
+                .any(|n| packer.try_place(&mut state, c, pod, *n))
+            {
+                return None;
+            }
+            next[c] += 1;
+        }
+    }
+    Some(packer.into_packing(rest))
 }
 
 /// Places a packing's leftovers by adding nodes, as cluster-autoscaler

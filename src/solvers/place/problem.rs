@@ -18,7 +18,8 @@ pub(crate) enum Dim {
 }
 
 impl Dim {
-    fn of(&self, r: &Resources) -> i64 {
+    /// The amount of this dimension in `r`.
+    pub(crate) fn of(&self, r: &Resources) -> i64 {
         match self {
             Dim::Cpu => r.milli_cpu,
             Dim::Memory => r.memory,
@@ -30,7 +31,7 @@ impl Dim {
 }
 
 /// What one bin (an existing node, or a node of a new type) can still take.
-fn free_of(dims: &[Dim], node_alloc: &Resources, info: &NodeInfo) -> Vec<f64> {
+pub(crate) fn free_of(dims: &[Dim], node_alloc: &Resources, info: &NodeInfo) -> Vec<f64> {
     dims.iter()
         .map(|d| match d {
             Dim::Pods => (node_alloc.pods - info.pods.len() as i64).max(0) as f64,
