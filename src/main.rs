@@ -123,6 +123,9 @@ enum Command {
         /// Let pools add nodes up to their maxCount.
         #[arg(long)]
         with_pools: bool,
+        /// Wall-clock limit in seconds for adding copies (parsing excluded).
+        #[arg(long, default_value_t = 10.0)]
+        time_limit: f64,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = Output::Text)]
         output: Output,
@@ -296,6 +299,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             pod,
             workload,
             with_pools,
+            time_limit,
             output,
         } => {
             let cluster = read_cluster(&files)?;
@@ -310,6 +314,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 workload,
                 pod,
                 with_pools,
+                time_limit,
                 ..Default::default()
             };
             let report = podplan::headroom(&cluster, &options).map_err(|e| e.to_string())?;

@@ -774,3 +774,22 @@ fn cli_usage_errors_exit_two() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn time_limit_stops_adding_copies_and_says_so() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/aks-multitenant.yaml"
+    ))
+    .unwrap();
+    let cluster = podplan::read_scenario(&[podplan::Input::new("ex.yaml", &text)]).unwrap();
+    let options = podplan::HeadroomOptions {
+        workload: Some("shop/db".into()),
+        time_limit: 0.0,
+        ..Default::default()
+    };
+    let report = podplan::headroom(&cluster, &options).unwrap();
+    assert!(report.capped);
+    assert_eq!(report.fits, 0);
+    assert!(report.warnings.iter().any(|w| w.contains("time limit")));
+}

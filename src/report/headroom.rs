@@ -45,6 +45,9 @@ pub struct HeadroomOptions {
     pub with_pools: bool,
     /// Copies placed at most (the report says `capped` when reached).
     pub max_copies: usize,
+    /// Wall-clock limit in seconds; reaching it stops adding copies and
+    /// sets `capped`.
+    pub time_limit: f64,
 }
 
 impl Default for HeadroomOptions {
@@ -54,6 +57,7 @@ impl Default for HeadroomOptions {
             pod: None,
             with_pools: false,
             max_copies: DEFAULT_MAX_COPIES,
+            time_limit: 10.0,
         }
     }
 }
