@@ -1,0 +1,40 @@
+// The public API. The report and option types are generated from the Rust
+// types (tsify) into pkg/podplan_wasm.d.ts, so that they cannot drift from
+// what the library returns.
+import type {
+  DrainOptions, DrainReport, ExplainOptions, ExplainReport, HeadroomOptions, HeadroomReport,
+  InputFile, Inventory, PlaceOptions, PlaceReport,
+} from '../pkg/podplan_wasm.js';
+
+export type * from '../pkg/podplan_wasm.js';
+
+/**
+ * A scenario: JSON or YAML text, a named file, a Kubernetes object or
+ * `List`, or several of these read in order (later objects with the same
+ * kind, namespace and name replace earlier ones).
+ */
+export type Scenario = string | InputFile | object | Array<string | InputFile | object>;
+
+/**
+ * Loads the WebAssembly module (browsers: fetches `pkg/podplan_wasm_bg.wasm`
+ * next to the package, or the module, URL, Response or bytes given). In Node
+ * the module is loaded on import and this resolves at once.
+ */
+export function init(moduleOrPath?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;
+export default init;
+
+/** The files a scenario stands for, in reading order. */
+export function toFiles(scenario: Scenario): InputFile[];
+
+/** Why each pending pod is (un)schedulable (`podplan explain`). */
+export function explain(scenario: Scenario, options?: ExplainOptions): ExplainReport;
+/** Where the pending pods go and which nodes to add, at least cost (`podplan place`). */
+export function place(scenario: Scenario, options?: PlaceOptions): PlaceReport;
+/** What kube-scheduler and a cluster-autoscaler-style scale-up would do (`podplan simulate`). */
+export function simulate(scenario: Scenario, options?: PlaceOptions): PlaceReport;
+/** Whether nodes can be emptied, in which waves, and what blocks them (`podplan drain`). */
+export function drain(scenario: Scenario, options: DrainOptions): DrainReport;
+/** How many more copies of a pod fit (`podplan headroom`). */
+export function headroom(scenario: Scenario, options: HeadroomOptions): HeadroomReport;
+/** The scenario's nodes (with the pods on them), pools and pending pods, for drawing. */
+export function inventory(scenario: Scenario): Inventory;

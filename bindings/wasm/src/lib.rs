@@ -1,0 +1,321 @@
+//! WebAssembly bindings of podplan: the operations of SPEC.md §2 for
+//! JavaScript, returning the same reports as the CLI's `--output json`.
+//!
+//! A thin shell: each export reads the scenario files with
+//! [`podplan::read_scenario`], calls one library operation and converts the
+//! report to a plain JS object. There is no planning logic here. The one
+//! addition, [`inventory`], is a read-only view of the model (nodes, the
+//! requests of the pods on them, pools) that the web page draws; it also
+//! calls only library code.
+//!
+//! Errors become JS `Error`s carrying the library's message. A panic (a
+//! bug: the library promises none) becomes a JS `Error` too, and the JS
+//! wrapper runs the next call on a fresh instance (see [`start`]).
+#![warn(missing_docs)]
+
+use podplan::model::{Resources, TaintEffect};
+use podplan::predicates::state::Snapshot;
+use podplan::{
+    DrainOptions, DrainReport, ExplainOptions, ExplainReport, HeadroomOptions, HeadroomReport,
+    Input, PlaceOptions, PlaceReport,
+};
+use serde::{Deserialize, Serialize};
+use tsify::{Ts, Tsify};
+use wasm_bindgen::prelude::*;
+
+/// One scenario file: its name (used in error messages) and its text
+/// (JSON or YAML). Several files are read in order into one scenario, as
+/// the CLI reads several paths.
+#[derive(Debug, Clone, Serialize, Deserialize, Tsify)]
+#[tsify(hashmap_as_object, missing_as_null)]
+pub struct InputFile {
+    /// File name, e.g. `cluster.json`.
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// Installs the panic hook; wasm-bindgen runs it when the module is
+/// instantiated.
+///
+/// With `panic = "abort"` a panic would trap the instance and JS would see
+/// a bare `RuntimeError: unreachable`. The hook instead throws a JS `Error`
+/// with the panic's message, which unwinds out of the export call before
+/// the abort is reached. The instance's state is then abandoned midway
+/// (nothing was dropped, the panic count stays raised): the JS wrapper
+/// (`js/api.js`) replaces it with a fresh one before the next call.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        wasm_bindgen::throw_str(&format!("{PANIC_PREFIX}{info}"));
+    }));
+}
+
+/// How the message of an `Error` thrown by a panic starts (js/api.js
+/// recognises it).
+const PANIC_PREFIX: &str = "podplan panicked: ";
+
+/// Panics with `message`: lets the tests check that a panic surfaces as a
+/// JS `Error` and that the instance works afterwards. Not part of the API.
+#[wasm_bindgen(js_name = __panicForTest, skip_typescript)]
+pub fn panic_for_test(message: &str) {
+    panic!("{message}");
+}
+
+/// Reads the files into one cluster, as the CLI reads its paths.
+fn read(files: &[Ts<InputFile>]) -> Result<podplan::model::Cluster, JsError> {
+    let files: Vec<InputFile> = files
+        .iter()
+        .map(|f| f.to_rust().map_err(js_error))
+        .collect::<Result<_, _>>()?;
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|f| Input::new(f.name.clone(), &f.text))
+        .collect();
+    podplan::read_scenario(&inputs).map_err(js_error)
+}
+
+/// Options given by JS, or the defaults when absent.
+fn options<T>(options: Option<Ts<T>>) -> Result<T, JsError>
+where
+    T: Tsify + serde::de::DeserializeOwned + Default,
+    <T as Tsify>::JsType: Clone,
+{
+    match options {
+        Some(o) => o.to_rust().map_err(js_error),
+        None => Ok(T::default()),
+    }
+}
+
+/// A JS `Error` with the message of `e`.
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// `podplan explain`: why each pending pod is (un)schedulable.
+#[wasm_bindgen]
+pub fn explain(
+    files: Vec<Ts<InputFile>>,
+    options: Option<Ts<ExplainOptions>>,
+) -> Result<Ts<ExplainReport>, JsError> {
+    let cluster = read(&files)?;
+    let report = podplan::explain(&cluster, &self::options(options)?).map_err(js_error)?;
+    report.into_ts().map_err(js_error)
+}
+
+/// `podplan place`: where the pending pods go and which nodes to add, at
+/// least cost, with a proven lower bound.
+#[wasm_bindgen]
+pub fn place(
+    files: Vec<Ts<InputFile>>,
+    options: Option<Ts<PlaceOptions>>,
+) -> Result<Ts<PlaceReport>, JsError> {
+    let cluster = read(&files)?;
+    let report = podplan::place(&cluster, &self::options(options)?).map_err(js_error)?;
+    report.into_ts().map_err(js_error)
+}
+
+/// `podplan simulate`: what kube-scheduler plus a cluster-autoscaler-style
+/// scale-up would do (the report of `place`).
+#[wasm_bindgen]
+pub fn simulate(
+    files: Vec<Ts<InputFile>>,
+    options: Option<Ts<PlaceOptions>>,
+) -> Result<Ts<PlaceReport>, JsError> {
+    let cluster = read(&files)?;
+    let report = podplan::simulate(&cluster, &self::options(options)?).map_err(js_error)?;
+    report.into_ts().map_err(js_error)
+}
+
+/// `podplan drain`: whether nodes can be emptied, in which waves, and
+/// what blocks them.
+#[wasm_bindgen]
+pub fn drain(
+    files: Vec<Ts<InputFile>>,
+    options: Ts<DrainOptions>,
+) -> Result<Ts<DrainReport>, JsError> {
+    let cluster = read(&files)?;
+    let options = options.to_rust().map_err(js_error)?;
+    let report = podplan::drain(&cluster, &options).map_err(js_error)?;
+    report.into_ts().map_err(js_error)
+}
+
+/// `podplan headroom`: how many more copies of a pod fit.
+#[wasm_bindgen]
+pub fn headroom(
+    files: Vec<Ts<InputFile>>,
+    options: Ts<HeadroomOptions>,
+) -> Result<Ts<HeadroomReport>, JsError> {
+    let cluster = read(&files)?;
+    let options = options.to_rust().map_err(js_error)?;
+    let report = podplan::headroom(&cluster, &options).map_err(js_error)?;
+    report.into_ts().map_err(js_error)
+}
+
+/// CPU, memory and pod count of a node or a pod, as JS numbers (memory
+/// in bytes can exceed 2^53; a drawing does not need the last byte).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Tsify)]
+#[tsify(hashmap_as_object, missing_as_null)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceView {
+    /// CPU in millicores.
+    pub cpu_milli: f64,
+    /// Memory in bytes.
+    pub memory: f64,
+    /// Pods (allocatable pod slots, or pods counted).
+    pub pods: f64,
+}
+
+impl From<&Resources> for ResourceView {
+    fn from(r: &Resources) -> Self {
+        ResourceView {
+            cpu_milli: r.milli_cpu as f64,
+            memory: r.memory as f64,
+            pods: r.pods as f64,
+        }
+    }
+}
+
+/// A pod as the page draws it.
+#[derive(Debug, Clone, Serialize, Deserialize, Tsify)]
+#[tsify(hashmap_as_object, missing_as_null)]
+#[serde(rename_all = "camelCase")]
+pub struct PodView {
+    /// `ns/name`.
+    pub pod: String,
+    /// Its requests (`resource.PodRequests`).
+    pub requests: ResourceView,
+    /// A DaemonSet pod (synthesised where the DaemonSet would run one).
+    pub daemon_set: bool,
+}
+
+/// An existing node and what runs on it.
+#[derive(Debug, Clone, Serialize, Deserialize, Tsify)]
+#[tsify(hashmap_as_object, missing_as_null)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeView {
+    /// Node name.
+    pub name: String,
+    /// Its pool (`kubernetes.azure.com/agentpool`), if it names a pool of
+    /// the scenario.
+    pub pool: Option<String>,
+    /// `topology.kubernetes.io/zone`, if set.
+    pub zone: Option<String>,
+    /// Cordoned.
+    pub unschedulable: bool,
+    /// Taints, as `key=value:Effect`.
+    pub taints: Vec<String>,
+    /// Allocatable resources.
+    pub allocatable: ResourceView,
+    /// Sum of the requests of the pods on it (DaemonSet pods included).
+    pub requested: ResourceView,
+    /// The pods on it, bound ones first, then DaemonSet pods.
+    pub pods: Vec<PodView>,
+}
+
+/// A node pool that may add nodes.
+#[derive(Debug, Clone, Serialize, Deserialize, Tsify)]
+#[tsify(hashmap_as_object, missing_as_null)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolView {
+    /// Pool name.
+    pub name: String,
+    /// VM size, if given.
+    pub vm_size: Option<String>,
+    /// Hourly cost of one node.
+    pub cost_per_hour: f64,
+    /// Maximum node count, existing nodes included.
+    pub max_count: Option<u32>,
+    /// Allocatable resources of a new node.
+    pub allocatable: ResourceView,
+    /// Requests of the DaemonSet pods a new node would run.
+    pub daemon_set_requests: ResourceView,
+}
+
+/// The scenario as the page draws it: nodes, pools, pending pods.
+#[derive(Debug, Clone, Serialize, Deserialize, Tsify)]
+#[tsify(hashmap_as_object, missing_as_null)]
+#[serde(rename_all = "camelCase")]
+pub struct Inventory {
+    /// Existing nodes, in input order.
+    pub nodes: Vec<NodeView>,
+    /// Node pools, in input order.
+    pub pools: Vec<PoolView>,
+    /// Pending pods, in input order.
+    pub pending: Vec<PodView>,
+    /// Warnings from reading the input (skipped kinds, duplicates, ...).
+    pub warnings: Vec<String>,
+}
+
+/// A read-only view of the scenario for drawing: each node with the pods
+/// on it (DaemonSet pods included, as kube-scheduler's snapshot counts
+/// them), each pool with a new node's capacity, and the pending pods.
+#[wasm_bindgen]
+pub fn inventory(files: Vec<Ts<InputFile>>) -> Result<Ts<Inventory>, JsError> {
+    let cluster = read(&files)?;
+    let mut snapshot = Snapshot::new(&cluster);
+    let pod_view = |snapshot: &Snapshot, id| {
+        let pod: &podplan::model::Pod = snapshot.pod(id);
+        PodView {
+            pod: pod.key(),
+            requests: ResourceView::from(&pod.spec.requests),
+            daemon_set: matches!(pod.origin, podplan::model::PodOrigin::DaemonSet(_)),
+        }
+    };
+    let nodes = snapshot
+        .node_ids()
+        .map(|id| {
+            let node = snapshot.node(id);
+            let info = snapshot.info(id);
+            let mut pods: Vec<PodView> =
+                info.pods.iter().map(|&p| pod_view(&snapshot, p)).collect();
+            pods.sort_by_key(|p| p.daemon_set);
+            NodeView {
+                name: node.name.clone(),
+                pool: node.pool.map(|p| cluster.pools[p.index()].name.clone()),
+                zone: node.labels.get("topology.kubernetes.io/zone").cloned(),
+                unschedulable: node.unschedulable,
+                taints: node
+                    .taints
+                    .iter()
+                    .map(|t| format!("{}={}:{}", t.key, t.value, effect(t.effect)))
+                    .collect(),
+                allocatable: ResourceView::from(&node.allocatable),
+                requested: ResourceView::from(&info.requested),
+                pods,
+            }
+        })
+        .collect();
+    let mut pools = Vec::with_capacity(cluster.pools.len());
+    for (i, pool) in cluster.pools.iter().enumerate() {
+        // A new node's DaemonSet pods, as place and simulate count them.
+        let id = snapshot.add_node(pool.new_node(podplan::model::PoolId(i as u32), 0));
+        let requested = ResourceView::from(&snapshot.info(id).requested);
+        snapshot.remove_last_node();
+        pools.push(PoolView {
+            name: pool.name.clone(),
+            vm_size: pool.vm_size.clone(),
+            cost_per_hour: pool.cost_per_hour,
+            max_count: pool.max_count,
+            allocatable: ResourceView::from(&pool.allocatable),
+            daemon_set_requests: requested,
+        });
+    }
+    let pending = cluster
+        .pending_pods()
+        .map(|id| pod_view(&snapshot, id))
+        .collect();
+    Inventory {
+        nodes,
+        pools,
+        pending,
+        warnings: cluster.warnings.clone(),
+    }
+    .into_ts()
+    .map_err(js_error)
+}
+
+/// A taint effect's Kubernetes name.
+fn effect(e: TaintEffect) -> &'static str {
+    e.as_str()
+}

@@ -1,0 +1,167 @@
+// The web page in a real browser (headless Debian Chromium driven by
+// playwright-core): load the bundled example, run place and drain, and
+// check that the numbers the page shows are the native CLI's. Screenshots
+// go to test-output/. Skipped when Chromium is absent, unless
+// PODPLAN_REQUIRE_BROWSER=1 (ci.sh sets it).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { serve } from './serve.js';
+import { example, native } from './native.js';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const OUT = fileURLToPath(new URL('../test-output/', import.meta.url));
+const skip = !existsSync(CHROMIUM) && process.env.PODPLAN_REQUIRE_BROWSER !== '1'
+  ? `no Chromium at ${CHROMIUM}` : false;
+
+const cluster = example('aks-multitenant.yaml');
+const fix = example('db-pdb-fix.yaml');
+
+let server;
+let browser;
+let page;
+const problems = [];
+const wasmTypes = [];
+
+before(async () => {
+  if (skip) return;
+  const { chromium } = await import('playwright-core');
+  server = await serve(0);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('response', (r) => {
+    if (r.url().endsWith('.wasm')) wasmTypes.push(r.headers()['content-type']);
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  mkdirSync(OUT, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const text = (sel) => page.locator(sel).first().textContent();
+const texts = (sel) => page.locator(sel).allTextContents();
+const attrs = (sel, name) => page.locator(sel).evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name);
+
+async function loadExample(value) {
+  await page.selectOption('#example', value);
+  await page.click('#load-example');
+  await page.waitForFunction(() => !document.querySelector('#nodes-card').hidden && /done/.test(document.querySelector('#status').textContent));
+}
+
+async function waitDone(sel) {
+  await page.waitForSelector(sel);
+  await page.waitForFunction(() => /done/.test(document.querySelector('#status').textContent));
+}
+
+test('the page explains, places and drains the bundled example as the CLI does', { skip, timeout: 120_000 }, async () => {
+  await page.goto(server.url);
+  await loadExample('aks-multitenant.yaml');
+  assert.deepEqual(wasmTypes, ['application/wasm'], 'the .wasm is fetched once, as application/wasm');
+
+  // Pending pods with kube-scheduler's messages.
+  const explained = native(['explain', cluster.file]).json;
+  assert.deepEqual(await attrs('#pending tbody tr', 'data-pod'), explained.pods.map((p) => p.pod));
+  assert.deepEqual(await texts('#pending tbody tr td:nth-child(3)'), explained.pods.map((p) => p.message));
+
+  // Nodes grouped by pool, as SVG bars.
+  const inventoryNodes = await attrs('#nodes g.node', 'data-node');
+  assert.equal(inventoryNodes.length, 7);
+  assert.deepEqual(await attrs('#nodes .pool', 'data-pool'), ['system', 'general', 'highmem', 'gpu', 'win']);
+  assert.ok(await page.locator('#nodes rect.seg.bound').count() > 0);
+
+  // Capacity plan.
+  await page.fill('#time-limit', '10');
+  await page.click('#run-place');
+  await waitDone('[data-testid=place-cost]');
+  const placed = native(['place', cluster.file, '--time-limit', '10']).json;
+  assert.equal(await text('[data-testid=place-status]'), placed.status);
+  assert.equal(await text('[data-testid=place-cost]'), placed.cost.toFixed(3));
+  assert.equal(Number(await page.getAttribute('[data-testid=place-cost]', 'data-value')), placed.cost);
+  assert.equal(await text('[data-testid=place-bound]'), placed.lowerBound.toFixed(3));
+  assert.equal(Number(await page.getAttribute('[data-testid=place-bound]', 'data-value')), placed.lowerBound);
+  assert.equal(Number(await text('[data-testid=place-placed]')), placed.assignments.length);
+  for (const [pool, usage] of Object.entries(placed.pools)) {
+    assert.equal(Number(await text(`#place tr[data-pool="${pool}"] [data-testid=new-nodes]`)), usage.newNodes, pool);
+    assert.equal(Number(await page.getAttribute(`#place tr[data-pool="${pool}"] [data-testid=pool-cost]`, 'data-value')), usage.cost, pool);
+  }
+  // The plan's new nodes are drawn in their pools, with planned pods.
+  const newNodes = Object.entries(placed.newNodes).flatMap(([pool, n]) => Array.from({ length: n }, (_, k) => `${pool}-new-${k}`));
+  const drawn = await attrs('#nodes g.node.new', 'data-node');
+  assert.deepEqual([...drawn].sort(), [...newNodes].sort());
+  assert.ok(await page.locator('#nodes rect.seg.planned').count() > 0);
+
+  // Drain of the general pool with one surge node: blocked by PDB shop/db.
+  await page.selectOption('#drain-pool', 'general');
+  await page.fill('#surge', '1');
+  await page.click('#run-drain');
+  await waitDone('[data-testid=drain-feasible]');
+  const drained = native(['drain', cluster.file, '--pool', 'general', '--surge', '1']).json;
+  assert.equal(await text('[data-testid=drain-feasible]'), drained.feasible ? 'feasible' : 'BLOCKED');
+  assert.equal(Number(await text('[data-testid=drain-waves]')), drained.waves.length);
+  assert.equal(Number(await text('[data-testid=drain-blockers]')), drained.blockers.length);
+  assert.deepEqual(await attrs('#drain tr.blocker[data-pod]', 'data-pod'), drained.blockers.map((b) => b.pod));
+  assert.ok((await texts('[data-testid=blocker-reason]')).some((t) => t.includes('PodDisruptionBudget') && t.includes('shop/db')));
+  const highlighted = await page.locator('#nodes rect.seg.blocked title').evaluateAll((ts) => ts.map((t) => t.textContent.split(':')[0]));
+  assert.deepEqual([...new Set(highlighted)].sort(), drained.blockers.map((b) => b.pod).sort(), 'every blocker highlighted in the bars');
+  assert.equal(await page.locator('#nodes g.node.draining').count(), 3);
+  assert.deepEqual(await attrs('#drain tr.blocker[data-pdb]', 'data-pdb'), ['shop/db'], 'the blocking PDB highlighted');
+  await page.screenshot({ path: `${OUT}/page.png`, fullPage: true });
+
+  // The PDB fix as a second file, with --force: feasible in the CLI's waves.
+  await loadExample('aks-multitenant.yaml,db-pdb-fix.yaml');
+  await page.check('#force');
+  await page.click('#run-drain');
+  await waitDone('[data-testid=drain-feasible]');
+  const fixed = native(['drain', cluster.file, fix.file, '--pool', 'general', '--surge', '1', '--force']).json;
+  assert.equal(fixed.feasible, true);
+  assert.equal(await text('[data-testid=drain-feasible]'), 'feasible');
+  assert.equal(Number(await text('[data-testid=drain-waves]')), fixed.waves.length);
+  assert.equal(Number(await text('[data-testid=drain-lower-bound]')), fixed.waveLowerBound);
+  assert.deepEqual((await texts('[data-testid=wave-evictions]')).map(Number), fixed.waves.map((w) => w.evictions.length));
+  await page.screenshot({ path: `${OUT}/page-drain-fixed.png`, fullPage: true });
+
+  assert.deepEqual(problems, []);
+});
+
+test('pasted and dropped input; bad input shows the library error and the page recovers', { skip, timeout: 60_000 }, async () => {
+  await page.goto(server.url);
+  await page.fill('#text', 'apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: default}\nspec:\n  containers: [{name: c, resources: {requests: {cpu: 12x}}}]\n');
+  await page.click('#analyse');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.equal(await text('#error'), 'pasted: Pod default/web-1: spec.containers[0].resources.requests.cpu: invalid quantity "12x"');
+
+  // A pasted kubectl List (JSON) reads as the CLI reads the file.
+  const json = example('aks-multitenant.json');
+  const explained = native(['explain', json.file]).json;
+  await page.fill('#text', json.text);
+  await page.click('#analyse');
+  await page.waitForFunction(() => !document.querySelector('#nodes-card').hidden && /done/.test(document.querySelector('#status').textContent));
+  assert.equal(await page.locator('#error').isHidden(), true);
+  assert.deepEqual(await texts('#pending tbody tr td:nth-child(3)'), explained.pods.map((p) => p.message));
+
+  // Two files dropped at once: the scenario and the PDB fix, read in order.
+  await page.goto(server.url);
+  await page.evaluate(([a, b]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([a], 'aks-multitenant.yaml'));
+    dt.items.add(new File([b], 'db-pdb-fix.yaml'));
+    document.querySelector('#drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [cluster.text, fix.text]);
+  await page.waitForFunction(() => !document.querySelector('#drain-card').hidden && /done/.test(document.querySelector('#status').textContent));
+  assert.equal(await text('#source'), 'files: aks-multitenant.yaml + db-pdb-fix.yaml');
+  await page.check('#force');
+  await page.click('#run-drain');
+  await waitDone('[data-testid=drain-feasible]');
+  const fixed = native(['drain', cluster.file, fix.file, '--pool', 'general', '--surge', '1', '--force']).json;
+  assert.equal(Number(await text('[data-testid=drain-waves]')), fixed.waves.length);
+  assert.equal(await text('[data-testid=drain-feasible]'), 'feasible');
+  assert.deepEqual(problems, []);
+});

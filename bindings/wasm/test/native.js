@@ -1,0 +1,46 @@
+// The native CLI, the reference the WebAssembly build is compared with:
+// $PODPLAN_BIN, else the repository's target/release/podplan (built here
+// with cargo when absent).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A file of the repository's examples/ folder, with its text. */
+export function example(name) {
+  const file = path.join(ROOT, 'examples', name);
+  return { file, name, text: readFileSync(file, 'utf8') };
+}
+
+let bin;
+
+/** Path of the native podplan binary (release build). */
+export function nativeBinary() {
+  if (bin) return bin;
+  bin = process.env.PODPLAN_BIN || path.join(ROOT, 'target', 'release', 'podplan');
+  if (!existsSync(bin)) {
+    const built = spawnSync('cargo', ['build', '--release', '--bin', 'podplan'], { cwd: ROOT, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('cargo build --release failed');
+  }
+  return bin;
+}
+
+/**
+ * Runs `podplan ARGS... -o json` and returns {status, json, stderr}.
+ * Exit codes 0 and 1 carry a report; 2 is an error (json is null).
+ */
+export function native(args) {
+  const r = spawnSync(nativeBinary(), [...args, '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.error) throw r.error;
+  return { status: r.status, json: r.status === 2 ? null : JSON.parse(r.stdout), stderr: r.stderr };
+}
+
+/** A deep copy of a report without its wall-clock timings (`stats.solveMillis`). */
+export function withoutTimings(report) {
+  const copy = structuredClone(report);
+  if (copy && copy.stats) delete copy.stats.solveMillis;
+  return copy;
+}

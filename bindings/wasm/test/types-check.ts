@@ -1,0 +1,30 @@
+// Type-checked by types.test.js (tsc --noEmit), never run: the package's
+// declarations describe what the functions return, and reject what they
+// do not accept.
+import init, { drain, explain, headroom, inventory, place, simulate, toFiles } from 'podplan';
+import type { DrainReport, ExplainReport, InputFile, PlaceReport, PlanStatus, Scenario } from 'podplan';
+
+export async function usage(yaml: string): Promise<number> {
+  await init();
+  const scenario: Scenario = [{ name: 'cluster.yaml', text: yaml }, { kind: 'PodDisruptionBudget' }];
+  const files: InputFile[] = toFiles(scenario);
+  const e: ExplainReport = explain(files, { summary: true, withPools: true });
+  const feasible: string[] = e.pods[0].feasibleNodes;
+  const reasons: number | undefined = e.pods[0].reasons?.[0].nodes;
+  const p: PlaceReport = place(yaml, { timeLimit: 5 });
+  const status: PlanStatus = p.status;
+  const gpus: number | undefined = p.newNodes['gpu'];
+  const millis: number = simulate(yaml).stats.solveMillis;
+  const d: DrainReport = drain(yaml, { pool: 'general', surge: 1, force: true });
+  const to: string | null = d.waves[0].evictions[0].to;
+  const blocker: 'PodDisruptionBudget' | 'NoFeasibleNode' | 'UnmanagedPod' | 'LocalStorage' | 'MultiplePDBs' = d.blockers[0].reason;
+  const fits: number = headroom(yaml, { workload: 'shop/db' }).fits;
+  const cpu: number = inventory(yaml).nodes[0].requested.cpuMilli;
+  // @ts-expect-error: no such option
+  place(yaml, { timeLimt: 5 });
+  // @ts-expect-error: drain needs its options
+  drain(yaml);
+  // @ts-expect-error: a status is a string
+  const wrong: number = p.status;
+  return feasible.length + (reasons ?? 0) + (gpus ?? 0) + millis + fits + cpu + status.length + (to ?? '').length + blocker.length + wrong;
+}
