@@ -18,7 +18,8 @@ if [ "$want" != "$have" ]; then
 fi
 
 cargo build --release --target wasm32-unknown-unknown
-wasm=target/wasm32-unknown-unknown/release/podplan_wasm.wasm
+# A CARGO_TARGET_DIR of the caller (e.g. CI) moves the output.
+wasm="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/podplan_wasm.wasm"
 
 rm -rf pkg
 # --experimental-reset-state-function: js/api.js re-creates the instance

@@ -40,6 +40,6 @@ echo "== wasm: build"
 ./build.sh
 
 echo "== wasm: Node suite and Chromium test"
-export PODPLAN_BIN="$PWD/../../target/release/podplan"
+export PODPLAN_BIN="${CARGO_TARGET_DIR:-$PWD/../../target}/release/podplan"
 export PODPLAN_REQUIRE_BROWSER=1
 node --test test/*.test.js
