@@ -56,7 +56,7 @@ enum Command {
         /// Wall-clock limit in seconds (parsing included).
         #[arg(long, default_value_t = 10.0)]
         time_limit: f64,
-        /// Let bound pods move too (consolidation; not supported yet: an error).
+        /// Let bound pods move too: consolidation (which existing nodes can go).
         #[arg(long)]
         repack: bool,
         /// Output format.

@@ -458,20 +458,6 @@ proptest! {
 }
 
 #[test]
-fn repack_is_refused_until_it_exists() {
-    let cluster = read("empty.yaml", "apiVersion: v1\nkind: List\nitems: []\n");
-    let err = place(
-        &cluster,
-        &PlaceOptions {
-            time_limit: 1.0,
-            repack: true,
-        },
-    )
-    .unwrap_err();
-    assert!(err.to_string().contains("--repack"));
-}
-
-#[test]
 fn validator_catches_a_pod_placed_next_to_an_existing_anti_affinity() {
     // `guard` runs on n1 and repels app=web; a plan that puts the
     // unconstrained web pod on n1 must fail the final-state check.

@@ -32,8 +32,12 @@ fn violation(pod: &str, message: impl Into<String>) -> Violation {
 /// Replays `report` on `cluster`: new nodes exist as named, every pending
 /// pod is placed or reported unplaced exactly once, pool maxCounts hold,
 /// the cost adds up, `lowerBound <= cost`, and every placed pod passes
-/// every filter plugin on its node in the final state.
+/// every filter plugin on its node in the final state. A report with
+/// `removableNodes` is a repack plan: [`validate_repack_plan`].
 pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<Violation>> {
+    if !report.removable_nodes.is_empty() {
+        return validate_repack_plan(cluster, report);
+    }
     let mut problems = Vec::new();
     let mut snapshot = Snapshot::new(cluster);
     let mut node_ids: HashMap<String, NodeId> = snapshot
@@ -216,6 +220,103 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
         if let Some((prev, prev_node)) = previous {
             snapshot.assign(prev, prev_node);
         }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Replays a `place --repack` report: the removable nodes are existing
+/// nodes, and none keeps a pod that would have to stay (only DaemonSet,
+/// mirror and terminating pods go with a node); every bound pod the plan
+/// moves may move (it has a controller, no emptyDir, and is no unguarded
+/// kube-system pod); pools keep their `minCount`; `cost` is the hourly
+/// cost of the existing nodes kept plus the new ones; `lowerBound <= cost`.
+/// Then the plan is checked as [`validate_plan`] checks a plain one, on the
+/// final state: the cluster without the removed nodes, the moved pods
+/// placed where the plan says and every other pod where it is.
+pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<Violation>> {
+    use crate::solvers::place::repack::{consolidated, node_cost, pool_minimums_hold, role, Role};
+    use std::collections::HashSet;
+    let mut problems = Vec::new();
+    let mut removed: HashSet<NodeId> = HashSet::new();
+    for name in &report.removable_nodes {
+        match cluster.node_by_name(name) {
+            Some(id) if removed.insert(id) => {}
+            Some(_) => problems.push(violation("-", format!("node {name} removed twice"))),
+            None => problems.push(violation("-", format!("unknown removable node {name}"))),
+        }
+    }
+    // Moved: bound pods the plan assigns to another node.
+    let bound: HashMap<String, PodId> = cluster
+        .bound_pods()
+        .map(|id| (cluster.pod(id).key(), id))
+        .collect();
+    let mut moved: HashSet<PodId> = HashSet::new();
+    for a in &report.assignments {
+        let Some(&pod) = bound.get(&a.pod) else {
+            continue;
+        };
+        if cluster.pod(pod).node_name.as_deref() == Some(a.node.as_str()) {
+            continue;
+        }
+        moved.insert(pod);
+        let why = match role(cluster, pod) {
+            Role::Moves => continue,
+            Role::Pins(why) => why,
+            Role::GoesWithNode => "a DaemonSet, mirror or terminating pod stays on its node",
+        };
+        problems.push(violation(
+            &a.pod,
+            format!("moved, but it may not move: {why}"),
+        ));
+    }
+    for pod in cluster.bound_pods() {
+        let Some(node) = cluster.pod(pod).node else {
+            continue;
+        };
+        if removed.contains(&node) && !moved.contains(&pod) {
+            if let Role::Pins(_) | Role::Moves = role(cluster, pod) {
+                problems.push(violation(
+                    &cluster.pod(pod).key(),
+                    format!("still on removed node {}", cluster.node(node).name),
+                ));
+            }
+        }
+    }
+    let removed_list: Vec<NodeId> = removed.iter().copied().collect();
+    if !pool_minimums_hold(cluster, &removed_list, report) {
+        problems.push(violation("-", "a pool falls below its minCount"));
+    }
+    let kept: f64 = (0..cluster.nodes.len() as u32)
+        .map(NodeId)
+        .filter(|n| !removed.contains(n))
+        .map(|n| node_cost(cluster, n))
+        .sum();
+    if report.lower_bound > report.cost + 1e-6 {
+        problems.push(violation(
+            "-",
+            format!(
+                "lowerBound {} exceeds cost {}",
+                report.lower_bound, report.cost
+            ),
+        ));
+    }
+    // The final state, checked as a plain plan whose cost is the new nodes'.
+    let reduced = consolidated(cluster, &removed, &moved);
+    let mut inner = report.clone();
+    inner.removable_nodes.clear();
+    inner.cost = report.cost - kept;
+    inner.lower_bound = 0.0;
+    if let Err(more) = validate_plan(&reduced, &inner) {
+        problems.extend(more.into_iter().map(|mut v| {
+            if v.message.starts_with("cost ") {
+                v.message = format!("{} (after the kept existing nodes' {kept})", v.message);
+            }
+            v
+        }));
     }
     if problems.is_empty() {
         Ok(())

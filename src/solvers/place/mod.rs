@@ -24,6 +24,7 @@
 mod bound;
 mod pack;
 mod problem;
+pub(crate) mod repack;
 
 use super::explain::unschedulable_message;
 use super::plan::{self, Plan};
@@ -44,11 +45,7 @@ use web_time::{Duration, Instant};
 /// Plans the pending pods at least cost (see the module docs).
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     if options.repack {
-        // Consolidation needs bound pods as movable classes and kept
-        // existing nodes in the objective; until then, say so.
-        return Err(crate::error::Error::Usage(
-            "--repack is not supported yet: place only places pending pods".into(),
-        ));
+        return repack::place_repack(cluster, options);
     }
     let start = Instant::now();
     let limit = options.time_limit.max(0.05);
