@@ -548,3 +548,39 @@ fn generated_cluster_pool_drain_validates() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PODPLAN_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12),
+        ..ProptestConfig::default()
+    })]
+
+    /// Generated running clusters (StatefulSets, anti-affinity, PDBs of
+    /// every kind): every pool drain validates, and without a node limit
+    /// its waves reach the lower bound.
+    #[test]
+    fn generated_drains_validate(
+        seed in 0u64..10_000,
+        nodes in 10usize..40,
+        pods in 50usize..400,
+        workloads in 2usize..15,
+        max_unavailable in prop::option::of(1usize..4),
+        surge in 0usize..2,
+    ) {
+        use podplan::ingest::generate::{drain_scenario, DrainScenarioOptions};
+        let text = drain_scenario(&DrainScenarioOptions { nodes, pods, workloads, seed }).to_string();
+        let cluster = read_scenario(&[Input::new("drain.json", &text)]).unwrap();
+        let options = DrainOptions {
+            pool: Some("drain".into()),
+            max_unavailable,
+            surge,
+            ..Default::default()
+        };
+        let report = run(&cluster, &options);
+        let waves = report.waves.iter().filter(|w| !w.evictions.is_empty()).count();
+        prop_assert!(waves >= report.wave_lower_bound);
+        if max_unavailable.is_none() {
+            prop_assert_eq!(waves, report.wave_lower_bound);
+        }
+    }
+}
