@@ -188,13 +188,27 @@ fn print_json_or_text<T: serde::Serialize>(
     text: impl FnOnce() -> String,
 ) -> Result<(), String> {
     match output {
-        Output::Json => println!(
-            "{}",
+        Output::Json => emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(report).map_err(|e| e.to_string())?
-        ),
-        Output::Text => print!("{}", text()),
+        )),
+        Output::Text => emit(&text()),
     }
     Ok(())
+}
+
+/// Writes to stdout; a reader that went away (`podplan ... | head`) ends
+/// the output quietly instead of panicking as `print!` does.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        // Nothing more can be shown; the exit code still tells the outcome.
+    }
 }
 
 fn read_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
@@ -228,7 +242,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             let size = LadderSize::parse(&size)
                 .ok_or_else(|| format!("unknown ladder size {size:?} (xs, s, m, l, xl)"))?;
-            println!("{}", ladder(size, seed));
+            emit(&format!("{}\n", ladder(size, seed)));
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate {
@@ -245,7 +259,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 workloads,
                 seed,
             };
-            println!("{}", drain_scenario(&options));
+            emit(&format!("{}\n", drain_scenario(&options)));
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate {
@@ -264,7 +278,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 pending_workloads,
                 seed,
             };
-            println!("{}", generate(&options));
+            emit(&format!("{}\n", generate(&options)));
             Ok(ExitCode::SUCCESS)
         }
         Command::Drain {

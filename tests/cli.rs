@@ -134,3 +134,20 @@ fn missing_file_exits_2() {
     assert_eq!(code, 2);
     assert!(err.contains("does-not-exist.yaml"));
 }
+
+/// `podplan generate | head` must not panic when the reader goes away.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_podplan"))
+        .args(["generate", "--nodes", "200", "--bound-pods", "20000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("podplan runs");
+    // Close the pipe before podplan writes its megabytes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
