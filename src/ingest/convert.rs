@@ -7,12 +7,12 @@
 use super::wire::{self, IntOrStr, LabelSelectorW, ObjectMeta, PodSpecW, PodStatusW, ResourceList};
 use crate::error::{Error, Result};
 use crate::model::{
-    Cluster, DaemonSet, HostPort, InclusionPolicy, IntOrPercent, LabelSelector, Labels, Node,
-    NodeId, NodePool, NodeSelector, NodeSelectorTerm, Operator, OwnerRef, Pod, PodAffinityTerm,
-    PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId, PreferredSchedulingTerm,
-    Requirement, Resources, Taint, Toleration, TolerationOperator, TopologySpreadConstraint,
-    UnhealthyPodEvictionPolicy, WeightedPodAffinityTerm, Workload, WorkloadId, WorkloadKind, CPU,
-    MEMORY,
+    orphan_replica_set_owner, Cluster, DaemonSet, HostPort, InclusionPolicy, IntOrPercent,
+    LabelSelector, Labels, Node, NodeId, NodePool, NodeSelector, NodeSelectorTerm, Operator,
+    OwnerRef, Pod, PodAffinityTerm, PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId,
+    PreferredSchedulingTerm, Requirement, Resources, Taint, Toleration, TolerationOperator,
+    TopologySpreadConstraint, UnhealthyPodEvictionPolicy, WeightedPodAffinityTerm, Workload,
+    WorkloadId, WorkloadKind, CPU, MEMORY,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -1155,13 +1155,12 @@ fn expand_workloads(
             "ReplicaSet" => match index.get(&(WorkloadKind::ReplicaSet, ns, owner.name.as_str())) {
                 Some(&rs) => Some(covered_by[rs].unwrap_or(rs)),
                 None => *orphan_rs.entry((ns, &owner.name)).or_insert_with(|| {
-                    let candidates = deployments_by_ns.get(ns)?;
-                    let stem = owner.name.rsplit_once('-').map(|(s, _)| s);
-                    candidates
-                        .iter()
-                        .copied()
-                        .filter(|&d| workloads[d].selector.matches(&pod.labels))
-                        .min_by_key(|&d| Some(workloads[d].name.as_str()) != stem)
+                    orphan_replica_set_owner(
+                        workloads,
+                        deployments_by_ns.get(ns)?,
+                        &owner.name,
+                        &pod.labels,
+                    )
                 }),
             },
             "Deployment" => index

@@ -409,6 +409,26 @@ impl Workload {
     }
 }
 
+/// The Deployment that owns a pod's ReplicaSet when the ReplicaSet is not
+/// in the input: among `candidates` (indices of the namespace's
+/// Deployments in `workloads`) whose selector matches the pod, the one named
+/// like the ReplicaSet without its pod-template-hash suffix, else the
+/// first. Ingest (replica counting) and the disruption controller's scale
+/// lookup both resolve owners this way.
+pub fn orphan_replica_set_owner(
+    workloads: &[Workload],
+    candidates: &[usize],
+    replica_set: &str,
+    pod_labels: &Labels,
+) -> Option<usize> {
+    let stem = replica_set.rsplit_once('-').map(|(s, _)| s);
+    candidates
+        .iter()
+        .copied()
+        .filter(|&d| workloads[d].selector.matches(pod_labels))
+        .min_by_key(|&d| Some(workloads[d].name.as_str()) != stem)
+}
+
 /// A DaemonSet: one pod on every node it matches and tolerates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DaemonSet {

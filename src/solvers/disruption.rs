@@ -39,8 +39,8 @@
 //! - Without UIDs, an owner is identified by kind, namespace and name.
 
 use crate::model::{
-    Cluster, IntOrPercent, Operator, Pod, PodDisruptionBudget, PodId, PodOrigin, PodPhase,
-    UnhealthyPodEvictionPolicy, WorkloadKind,
+    orphan_replica_set_owner, Cluster, IntOrPercent, Operator, Pod, PodDisruptionBudget, PodId,
+    PodOrigin, PodPhase, UnhealthyPodEvictionPolicy, WorkloadKind,
 };
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -545,12 +545,7 @@ impl<'a> Controllers<'a> {
     /// ingest's resolution of a ReplicaSet missing from the input.
     fn orphan_deployment(&self, cluster: &Cluster, pod: &Pod, rs_name: &str) -> Option<usize> {
         let candidates = self.deployments_by_ns.get(pod.namespace.as_str())?;
-        let stem = rs_name.rsplit_once('-').map(|(s, _)| s);
-        candidates
-            .iter()
-            .copied()
-            .filter(|&d| cluster.workloads[d].selector.matches(&pod.labels))
-            .min_by_key(|&d| Some(cluster.workloads[d].name.as_str()) != stem)
+        orphan_replica_set_owner(&cluster.workloads, candidates, rs_name, &pod.labels)
     }
 }
 
