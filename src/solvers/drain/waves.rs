@@ -73,14 +73,18 @@ pub(super) fn compose(
             s.current_healthy = healthy[p];
             s.disruptions_allowed = allowed(&statuses[p], healthy[p]);
         }
+        let opening = max_unavailable
+            .map(|limit| choose_nodes(candidates, &remaining, &open, &now, limit.max(1)));
         let mut wave = Vec::new();
         let mut deferred = Vec::new();
         let mut refused: HashSet<usize> = HashSet::new();
         let mut evicted_under: HashSet<usize> = HashSet::new();
         for &i in &remaining {
             let c = &candidates[i];
-            if let Some(limit) = max_unavailable {
-                if !open.contains(&c.node) && open.len() >= limit.max(1) {
+            if let (Some(limit), Some(opening)) = (max_unavailable, &opening) {
+                if !open.contains(&c.node)
+                    && (open.len() >= limit.max(1) || !opening.contains(&c.node))
+                {
                     deferred.push(i);
                     continue;
                 }
@@ -153,6 +157,86 @@ pub(super) fn compose(
         out.waves.push(wave);
     }
     out
+}
+
+/// The drained nodes to start this wave, for the free slots under the
+/// node limit: greedily the node with the fewest pods its PDBs could not
+/// let go now (budgets already promised to the open nodes and to the nodes
+/// chosen before it), then the most pods, then input order. Starting
+/// nodes whose PDBs do not compete lets them finish in one wave and free
+/// their slot.
+fn choose_nodes(
+    candidates: &[Candidate],
+    remaining: &[usize],
+    open: &HashSet<NodeId>,
+    now: &[PdbStatus],
+    limit: usize,
+) -> HashSet<NodeId> {
+    let mut chosen = HashSet::new();
+    let slots = limit.saturating_sub(open.len());
+    if slots == 0 {
+        return chosen;
+    }
+    let mut budget: Vec<i32> = now.iter().map(|s| s.disruptions_allowed).collect();
+    let mut waiting: Vec<(NodeId, Vec<Option<usize>>)> = Vec::new();
+    let mut index: HashMap<NodeId, usize> = HashMap::new();
+    for &i in remaining {
+        let c = &candidates[i];
+        // Pods that spend budget: healthy ones under a PDB (unready ones
+        // usually go free).
+        let spends = c.pdb.filter(|_| c.healthy);
+        if open.contains(&c.node) {
+            if let Some(p) = spends {
+                budget[p] -= 1;
+            }
+            continue;
+        }
+        let k = *index.entry(c.node).or_insert_with(|| {
+            waiting.push((c.node, Vec::new()));
+            waiting.len() - 1
+        });
+        waiting[k].1.push(spends);
+    }
+    if waiting.len() <= slots {
+        return waiting.into_iter().map(|(n, _)| n).collect();
+    }
+    let mut taken = vec![false; waiting.len()];
+    // Budget a node's own pods have claimed so far, per PDB (reset after
+    // each node through `touched`).
+    let mut claimed = vec![0i32; budget.len()];
+    let mut touched: Vec<usize> = Vec::new();
+    for _ in 0..slots {
+        let mut best: Option<(usize, (usize, std::cmp::Reverse<usize>, usize))> = None;
+        for (k, (_, pods)) in waiting.iter().enumerate() {
+            if taken[k] {
+                continue;
+            }
+            let mut refused = 0;
+            for &p in pods.iter().flatten() {
+                if claimed[p] == 0 {
+                    touched.push(p);
+                }
+                claimed[p] += 1;
+                if claimed[p] > budget[p] {
+                    refused += 1;
+                }
+            }
+            for p in touched.drain(..) {
+                claimed[p] = 0;
+            }
+            let key = (refused, std::cmp::Reverse(pods.len()), k);
+            if best.as_ref().is_none_or(|(_, b)| key < *b) {
+                best = Some((k, key));
+            }
+        }
+        let Some((k, _)) = best else { break };
+        taken[k] = true;
+        for p in waiting[k].1.iter().flatten() {
+            budget[*p] -= 1;
+        }
+        chosen.insert(waiting[k].0);
+    }
+    chosen
 }
 
 /// One candidate of `node` is settled (evicted or stuck); a node with none
