@@ -159,6 +159,9 @@ pub(super) fn compose(
     out
 }
 
+/// How a waiting node ranks for a free slot (smaller is better).
+type NodeRank = (usize, std::cmp::Reverse<usize>, usize);
+
 /// The drained nodes to start this wave, for the free slots under the
 /// node limit: greedily the node with the fewest pods its PDBs could not
 /// let go now (budgets already promised to the open nodes and to the nodes
@@ -206,7 +209,8 @@ fn choose_nodes(
     let mut claimed = vec![0i32; budget.len()];
     let mut touched: Vec<usize> = Vec::new();
     for _ in 0..slots {
-        let mut best: Option<(usize, (usize, std::cmp::Reverse<usize>, usize))> = None;
+        // (node, its rank: pods refused, most pods first, input order)
+        let mut best: Option<(usize, NodeRank)> = None;
         for (k, (_, pods)) in waiting.iter().enumerate() {
             if taken[k] {
                 continue;
