@@ -584,3 +584,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_ready_pod_that_is_still_pending_goes_free_and_the_bound_knows_it() {
+    let mut text = node("a", "p", 1, 16) + &node("b", "q", 1, 16);
+    text += &pod("web", 0, "a", "1", true, "");
+    // Bound, Ready, but still in phase Pending: the eviction API deletes it
+    // without consulting the PDB (canIgnorePDB).
+    text += &pod("web", 1, "a", "1", true, "").replace("phase: Running", "phase: Pending");
+    text += &statefulset("web", 2);
+    text += &pdb("web", "maxUnavailable: 1");
+    let report = run(&read(&text), &nodes(&["a"]));
+    assert!(report.feasible);
+    assert_eq!(report.waves.len(), 1);
+    assert_eq!(report.wave_lower_bound, 1);
+}

@@ -115,6 +115,7 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
                 node,
                 pdb: guarding.first().copied(),
                 healthy: is_healthy(pod),
+                spends_budget: is_healthy(pod) && !ignores_pdbs(pod),
                 recreated: owner.is_some(),
             });
         }

@@ -24,6 +24,9 @@ pub(super) struct Candidate {
     pub pdb: Option<usize>,
     /// Counted in the PDB's currentHealthy.
     pub healthy: bool,
+    /// Healthy and not deleted outright by the eviction API (a Pending
+    /// pod can be Ready): its eviction always spends its PDB's budget.
+    pub spends_budget: bool,
     /// Its controller recreates it (false: `--force` deletes it for good).
     pub recreated: bool,
 }
@@ -187,7 +190,7 @@ fn choose_nodes(
         let c = &candidates[i];
         // Pods that spend budget: healthy ones under a PDB (unready ones
         // usually go free).
-        let spends = c.pdb.filter(|_| c.healthy);
+        let spends = c.pdb.filter(|_| c.spends_budget);
         if open.contains(&c.node) {
             if let Some(p) = spends {
                 budget[p] -= 1;
@@ -275,9 +278,9 @@ pub(super) fn lower_bound(
         let c = &candidates[i];
         nodes.insert(c.node);
         if let Some(p) = c.pdb {
-            if c.healthy {
+            if c.spends_budget {
                 *spending.entry(p).or_insert(0) += 1;
-            } else {
+            } else if !c.healthy {
                 *unready.entry(p).or_insert(0) += 1;
             }
         }
