@@ -510,3 +510,118 @@ spec: {containers: [{name: c, resources: {requests: {cpu: 100m}}}]}
         report.unplaced[0].message
     );
 }
+
+/// Found by the proptest: the existing node takes one of the two app0
+/// pods (they repel each other), and one big node of the dearer pool
+/// takes the other with the memory-heavy pod (1.9); two small nodes (2.0)
+/// are what shrinking and swapping one node at a time reach.
+#[test]
+fn one_big_node_beats_two_small_ones() {
+    let pool = |cpu, memory_mi, cost: f64, max| PoolShape {
+        cpu,
+        memory_mi,
+        cost,
+        max,
+        zones: 1,
+        tainted: false,
+    };
+    let pod = |memory_mi, app, anti_affinity| PodShape {
+        cpu: 250,
+        memory_mi,
+        app,
+        anti_affinity,
+        zone_spread: false,
+        tolerates_taint: false,
+    };
+    let cluster = build(
+        Some(1000),
+        &[pool(2000, 6144, 1.9, 1), pool(1000, 4096, 1.0, 2)],
+        &[pod(1536, 0, true), pod(3072, 1, false), pod(1536, 0, false)],
+    );
+    let best = brute_force(&cluster).expect("a plan places every pod");
+    assert!((best - 1.9).abs() < 1e-9, "{best}");
+    let report = place(&cluster, &options(5.0)).unwrap();
+    assert!(report.unplaced.is_empty());
+    assert!((report.cost - best).abs() < 1e-9, "place {}", report.cost);
+    assert!(report.lower_bound <= best + 1e-9);
+    check(&cluster, &report);
+}
+
+/// Found by the proptest: the first pod's zone spread counts the last pod
+/// (same app label, no constraint of its own), so that pod must not join
+/// the first one's zone; kube-scheduler checks spread only for the pod it
+/// binds, so the packer itself must keep the first pod's spread valid.
+/// The big pods take both cheap nodes, and the spread pod needs a node of
+/// the dear pool: 1.9.
+#[test]
+fn a_pod_counted_by_another_class_spread_keeps_it_valid() {
+    let pool = |cpu, memory_mi, cost: f64, zones| PoolShape {
+        cpu,
+        memory_mi,
+        cost,
+        max: 2,
+        zones,
+        tainted: false,
+    };
+    let pod = |cpu, memory_mi, app, zone_spread| PodShape {
+        cpu,
+        memory_mi,
+        app,
+        anti_affinity: false,
+        zone_spread,
+        tolerates_taint: true,
+    };
+    let cluster = build(
+        None,
+        &[pool(1000, 8192, 1.7, 1), pool(3000, 6144, 0.1, 2)],
+        &[
+            pod(500, 3584, 1, true),
+            pod(2000, 4096, 2, false),
+            pod(1750, 3072, 2, false),
+            pod(1000, 1536, 1, false),
+        ],
+    );
+    let best = brute_force(&cluster).expect("a plan places every pod");
+    assert!((best - 1.9).abs() < 1e-9, "{best}");
+    let report = place(&cluster, &options(5.0)).unwrap();
+    assert!(report.unplaced.is_empty(), "{:?}", report.unplaced);
+    assert!((report.cost - best).abs() < 1e-9, "place {}", report.cost);
+    check(&cluster, &report);
+}
+
+/// 24 one-CPU pods spread over zones on 3-pod nodes in 3 zones: 8 nodes
+/// hold them only as 3/3/2 nodes per zone, where spread allows 7+7+6 = 20
+/// pods; 9 are needed. No existing node opens a zone, but 24 pods need at
+/// least 8 nodes of the only pool that takes them, so all three zones
+/// exist in every plan and the bound has the spread rows to prove 9.
+#[test]
+fn bound_sees_zones_that_demand_forces_open() {
+    let yaml = r#"
+apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {name: win}
+spec: {capacity: {cpu: 3500m, memory: 16Gi, pods: "110"}, allocatable: {cpu: 3500m, memory: 16Gi, pods: "110"}, costPerHour: 0.5, zones: ["1", "2", "3"]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 24
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}]
+      containers: [{name: c, resources: {requests: {cpu: "1"}}}]
+"#;
+    let cluster = read("spread.yaml", yaml);
+    let report = place(&cluster, &options(5.0)).unwrap();
+    assert_eq!(report.new_nodes.get("win"), Some(&9));
+    assert!(
+        (report.lower_bound - 4.5).abs() < 1e-6,
+        "{}",
+        report.lower_bound
+    );
+    assert_eq!(report.status, PlanStatus::Optimal);
+    check(&cluster, &report);
+}

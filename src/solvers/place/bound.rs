@@ -100,10 +100,15 @@ struct SpreadRow {
 /// Rows `N_a - N_b <= maxSkew` that every valid plan satisfies, for each
 /// DoNotSchedule constraint of a class whose selector matches only pods of
 /// that class (none placed yet, no other class) and has no minDomains:
-/// between two domains that already exist on eligible existing nodes, a
-/// pod in `a` passes the filter in the final state only if `N_a - N_b` is
-/// at most maxSkew (and with no pod in `a` the row holds trivially).
-fn spread_rows(p: &Problem, bins: &[Vec<usize>]) -> Vec<SpreadRow> {
+/// between two domains that exist in every plan's final state, a pod in
+/// `a` passes the filter only if `N_a - N_b` is at most maxSkew (and with
+/// no pod in `a` the row holds trivially). Domains that exist in every
+/// plan: those of eligible existing nodes, and, with `forced` demand
+/// (every pod of `demand` placed), those of the first zones of a pool that
+/// must add so many nodes: a class that only one pool's new nodes take,
+/// `k` at most to a node, needs `ceil(demand / k)` of them, and new nodes
+/// go round-robin over the pool's zones.
+fn spread_rows(p: &Problem, bins: &[Vec<usize>], forced: Option<&[u32]>) -> Vec<SpreadRow> {
     use crate::model::InclusionPolicy;
     use crate::predicates::{node_affinity, taint_toleration};
     let mut rows = Vec::new();
@@ -150,6 +155,9 @@ fn spread_rows(p: &Problem, bins: &[Vec<usize>]) -> Vec<SpreadRow> {
                 .filter(|n| eligible(n))
                 .filter_map(|n| n.labels.get(key).map(String::as_str))
                 .collect();
+            if let Some(demand) = forced {
+                domains.extend(forced_domains(p, c, demand[c], key, &eligible));
+            }
             domains.sort_unstable();
             domains.dedup();
             if domains.len() < 2 || domains.len() > 16 {
@@ -211,6 +219,39 @@ fn spread_rows(p: &Problem, bins: &[Vec<usize>]) -> Vec<SpreadRow> {
         }
     }
     rows
+}
+
+/// The `key` values of the zones a pool must open in every plan placing
+/// `demand` pods of class `c`: when only new nodes of one pool take the
+/// class (at most `k` pods to a node), the plan adds at least
+/// `ceil(demand / k)` of them, round-robin over the pool's zones, so the
+/// first that many zones hold a node (eligible for the spread, as the
+/// class may run there).
+fn forced_domains<'p>(
+    p: &'p Problem,
+    c: usize,
+    demand: u32,
+    key: &str,
+    eligible: &dyn Fn(&crate::model::Node) -> bool,
+) -> Vec<&'p str> {
+    let types = &p.compat_types[c];
+    if demand == 0 || !p.compat_existing[c].is_empty() || types.is_empty() {
+        return Vec::new();
+    }
+    let pool = p.types[types[0].0].pool;
+    if types.iter().any(|(t, _)| p.types[*t].pool != pool) {
+        return Vec::new();
+    }
+    let per_node = types.iter().map(|(_, cap)| *cap).fold(0.0, f64::max);
+    if per_node < 1.0 {
+        return Vec::new();
+    }
+    let nodes = (f64::from(demand) / per_node).ceil();
+    p.types
+        .iter()
+        .filter(|t| t.pool == pool && (t.zone as f64) < nodes && eligible(&t.template))
+        .filter_map(|t| t.template.labels.get(key).map(String::as_str))
+        .collect()
 }
 
 /// Greatest common divisor.
@@ -315,6 +356,45 @@ fn interrupted_bound(_: good_lp::solvers::highs::HighsSolution) -> Option<f64> {
 /// must be placed. `integer` makes node counts integral (a MILP, given
 /// `time_limit` seconds and an optional warm start).
 pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
+    solve_model(p, q, 0.0).ok()
+}
+
+/// Why a model has no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// The solver proved that no point meets the rows.
+    Infeasible,
+    /// Anything else (time limit, numerical trouble): nothing proven.
+    Unknown,
+}
+
+/// Relative slack on the capacity rows of a refutation: a plan that fills
+/// a node exactly must not be refuted by the solver's rounding.
+const REFUTE_SLACK: f64 = 1e-7;
+
+/// True when no plan with exactly `counts` new nodes per pool places all
+/// `demand` pods: the LP relaxation of the (tight) bound model with node
+/// counts fixed is proven infeasible, with capacities loosened by
+/// [`REFUTE_SLACK`]. False when it is feasible or the solver gave no proof
+/// (time limit), so a refutation can be trusted in a lower bound.
+pub(crate) fn refutes(p: &Problem, counts: &[u32], demand: &[u32], time_limit: f64) -> bool {
+    let q = Query {
+        demand,
+        penalty: None,
+        integer: false,
+        fixed_pool_nodes: Some(counts),
+        time_limit,
+        warm: None,
+        tight: true,
+    };
+    // A pool no demanded class may use has no variable in the model: nodes
+    // of it take nothing, so they cannot make the demand fit either.
+    solve_model(p, &q, REFUTE_SLACK).err() == Some(Failure::Infeasible)
+}
+
+/// [`solve`], telling a proven infeasibility apart from other failures;
+/// `slack` loosens every capacity row by that fraction.
+fn solve_model(p: &Problem, q: &Query, slack: f64) -> Result<Bound, Failure> {
     let Query {
         demand,
         penalty,
@@ -496,7 +576,8 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
                     .iter()
                     .map(|i| fill(&classes_of_existing[*i], d, p.existing_free[*i][d]))
                     .sum::<f64>()
-                    / scale[d];
+                    / scale[d]
+                    * (1.0 + slack);
                 model.add_constraint(constraint!(load <= free));
             }
         }
@@ -525,7 +606,8 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
                 }
             }
             if any {
-                let free = fill(&classes_of_type[ti], d, p.type_free[ti][d]) / scale[d];
+                let free =
+                    fill(&classes_of_type[ti], d, p.type_free[ti][d]) / scale[d] * (1.0 + slack);
                 model.add_constraint(constraint!(load <= free * *yv));
             }
         }
@@ -539,7 +621,9 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
     }
     // Topology spread: N_z - N_z' <= maxSkew between domains that exist
     // whatever the plan (see `spread_rows`).
-    for row in spread_rows(p, &bins) {
+    // With every pod placed, zones that demand forces open count too.
+    let forced = penalty.is_none().then_some(demand);
+    for row in spread_rows(p, &bins, forced) {
         let c = row.class;
         let mut diff = Expression::from(0.0);
         for (b, sign) in &row.existing_bins {
@@ -580,8 +664,8 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
     }
     let solution = match model.solve() {
         Ok(s) => s,
-        Err(ResolutionError::Infeasible) => return None,
-        Err(_) => return None,
+        Err(ResolutionError::Infeasible) => return Err(Failure::Infeasible),
+        Err(_) => return Err(Failure::Unknown),
     };
     let status = solution.status();
     let objective_value = solution.eval(&objective);
@@ -622,11 +706,11 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
             // Interrupted MILP: only the solver's proven bound counts.
             match (interrupted_bound(solution), penalty) {
                 (Some(b), None) => (b, false),
-                _ => return None,
+                _ => return Err(Failure::Unknown),
             }
         }
     };
-    Some(Bound {
+    Ok(Bound {
         value: shave(value),
         pool_nodes,
         integral,
@@ -637,9 +721,99 @@ pub(crate) fn solve(p: &Problem, q: &Query) -> Option<Bound> {
     })
 }
 
+/// The configuration LP of one pool's pods over known node patterns
+/// (pods per class on one node), in its dual form: prices per class, at
+/// most 1 each, of greatest total over `demand`, with no pattern worth
+/// more than one node. A pattern worth more prices a new column (column
+/// generation). None when the solver fails.
+pub(crate) fn pattern_prices(
+    patterns: &[Vec<usize>],
+    demand: &[usize],
+    time_limit: f64,
+) -> Option<Vec<f64>> {
+    let mut vars = ProblemVariables::new();
+    let y: Vec<Variable> = demand
+        .iter()
+        .map(|_| vars.add(variable().min(0).max(1)))
+        .collect();
+    let mut objective = Expression::from(0.0);
+    for (v, d) in y.iter().zip(demand) {
+        objective += *d as f64 * *v;
+    }
+    let mut model = vars
+        .maximise(objective)
+        .using(backend)
+        .with_time_limit(time_limit.max(0.01));
+    for pattern in patterns {
+        let mut worth = Expression::from(0.0);
+        for (v, k) in y.iter().zip(pattern) {
+            if *k > 0 {
+                worth += *k as f64 * *v;
+            }
+        }
+        model.add_constraint(constraint!(worth <= 1.0));
+    }
+    let solution = model.solve().ok()?;
+    Some(y.iter().map(|v| solution.value(*v)).collect())
+}
+
+/// The configuration LP in its primal form: nodes of each pattern (a
+/// fraction) covering `demand` with the fewest nodes. None when the
+/// solver fails.
+pub(crate) fn pattern_nodes(
+    patterns: &[Vec<usize>],
+    demand: &[usize],
+    time_limit: f64,
+) -> Option<Vec<f64>> {
+    let mut vars = ProblemVariables::new();
+    let x: Vec<Variable> = patterns
+        .iter()
+        .map(|_| vars.add(variable().min(0)))
+        .collect();
+    let mut objective = Expression::from(0.0);
+    for v in &x {
+        objective += *v;
+    }
+    let mut model = vars
+        .minimise(objective)
+        .using(backend)
+        .with_time_limit(time_limit.max(0.01));
+    for (c, d) in demand.iter().enumerate() {
+        if *d == 0 {
+            continue;
+        }
+        let mut covered = Expression::from(0.0);
+        for (v, pattern) in x.iter().zip(patterns) {
+            if pattern[c] > 0 {
+                covered += pattern[c] as f64 * *v;
+            }
+        }
+        model.add_constraint(constraint!(covered >= *d as f64));
+    }
+    let solution = model.solve().ok()?;
+    Some(x.iter().map(|v| solution.value(*v)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Cutting stock with patterns (2 A), (3 B) and (1 A + 1 B) for 4 A
+    /// and 3 B: 3 nodes (2 + 1), priced A 1/2 and B 1/3 by the dual.
+    #[test]
+    fn configuration_lp_and_its_dual() {
+        let patterns = vec![vec![2, 0], vec![0, 3], vec![1, 1]];
+        let demand = [4, 3];
+        let prices = pattern_prices(&patterns, &demand, 5.0).unwrap();
+        assert!((prices[0] - 0.5).abs() < 1e-6, "{prices:?}");
+        assert!((prices[1] - 1.0 / 3.0).abs() < 1e-6, "{prices:?}");
+        let nodes = pattern_nodes(&patterns, &demand, 5.0).unwrap();
+        let total: f64 = nodes.iter().sum();
+        assert!((total - 3.0).abs() < 1e-6, "{nodes:?}");
+        // Both sides agree (LP duality).
+        let dual: f64 = prices.iter().zip(demand).map(|(y, d)| y * d as f64).sum();
+        assert!((dual - total).abs() < 1e-6);
+    }
 
     #[test]
     fn gcd_of_requests() {

@@ -7,17 +7,24 @@
 //!    distribution of the classes (round-robin, and node by node with the
 //!    best-aligned pod first), and plain first-fit decreasing — and place
 //!    leftovers by moving one pod or adding nodes ([`pack`]); keep the best
-//!    plan. Then repack each pool's pods from scratch node by node, which
-//!    saves nodes on big multi-dimensional pods.
+//!    plan. Then repack each pool's pods from scratch node by node (best
+//!    aligned pod first, the mix a knapsack says fills the node best, or
+//!    the patterns of the pool's configuration LP by column generation),
+//!    which saves nodes on big multi-dimensional pods. Then pack the node
+//!    counts of the bound's MILP too, and keep the better plan.
 //! 4. Shrink: one node fewer of a pool at a time (most expensive first)
 //!    while the plan gets cheaper and places as many pods; swap nodes for
-//!    cheaper pools; consolidate; repack the pools again.
+//!    cheaper pools; consolidate; repack the pools again. When the node
+//!    count vectors cheaper than the plan are few (small instances), try
+//!    them all, cheapest first: each is refuted by the LP with those
+//!    counts or packed — a search, and a proof, the moves above lack.
 //! 5. Safety net: kube-scheduler and cluster-autoscaler's plan (`simulate`)
 //!    when it is better; only plans that pass every filter in their final
 //!    state are reported (`validate`), repaired if need be.
 //! 6. Prove: the LP bound for the pods placed, then the MILP with integer
 //!    node counts, warm-started from the plan, in the remaining time; both
-//!    with each node's capacity cut to what the requests can fill.
+//!    with each node's capacity cut to what the requests can fill, and the
+//!    enumeration's bound when it ran.
 //!
 //! `PODPLAN_DEBUG=1` prints a trace of the phases to stderr.
 
@@ -35,8 +42,8 @@ use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
 use crate::solvers::validate::validate_plan;
 use bound::{Query, Warm};
 use pack::{
-    class_order, complete, consolidate, constrained_first, pack, repack_pool, type_preference,
-    Guide, Mode, Packing,
+    class_order, complete, consolidate, constrained_first, pack, repack_pool,
+    repack_pool_by_knapsack, repack_pool_by_patterns, type_preference, Guide, Mode, Packing,
 };
 use problem::Problem;
 use std::collections::HashMap;
@@ -45,6 +52,7 @@ use web_time::{Duration, Instant};
 /// Plans the pending pods at least cost (see the module docs).
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     if options.repack {
+        // Consolidation: bound pods may move too ([`repack`]).
         return repack::place_repack(cluster, options);
     }
     let start = Instant::now();
@@ -317,8 +325,63 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         deadline,
         debug,
     );
-    counts = best.pool_nodes.clone();
     phase("repacked");
+    // 3c. The bound's own node counts: the MILP with integer node counts
+    // and tight capacities, warm-started from the plan, packed (and
+    // completed where its mix does not fit) when it differs from the plan.
+    if best.leftover.is_empty() && Instant::now() < deadline {
+        let warm = Warm {
+            pool_nodes: &best.pool_nodes,
+            on_existing: &best.on_existing,
+            on_types: &best.on_types,
+        };
+        let query = Query {
+            demand: &demand,
+            penalty: None,
+            integer: true,
+            fixed_pool_nodes: None,
+            time_limit: remaining(deadline).min(limit * 0.1),
+            warm: Some(&warm),
+            tight: true,
+        };
+        if let Some(milp) = bound::solve(&p, &query) {
+            let v: Vec<u32> = milp
+                .pool_nodes
+                .iter()
+                .zip(&p.pool_room)
+                .map(|(n, room)| ((n - 1e-6).ceil().max(0.0) as u32).min(*room))
+                .collect();
+            if debug {
+                eprintln!("{:>8} ms  milp counts {v:?}", start.elapsed().as_millis());
+            }
+            if v != best.pool_nodes {
+                if let Some(trial) = attempt(&v, 0) {
+                    let trial = repack_pools(
+                        &p,
+                        trial,
+                        &order,
+                        &repack_preference,
+                        &pools_by_cost,
+                        deadline,
+                        debug,
+                    );
+                    if debug {
+                        eprintln!(
+                            "{:>8} ms  milp counts packed: cost {:.3}, {} left",
+                            start.elapsed().as_millis(),
+                            trial.cost(&p),
+                            trial.leftover.len()
+                        );
+                    }
+                    if better(&trial, &best) {
+                        best = trial;
+                    }
+                }
+            }
+        }
+    }
+    phase("milp counts");
+    counts = best.pool_nodes.clone();
     // 4. Shrink: one node fewer of a pool, most expensive first, while the
     // plan stays cheaper and places as many pods.
     let mut time_limit_hit = false;
@@ -405,6 +468,68 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         time_limit_hit = true;
     }
     phase("repacked");
+    // 4e. Every node-count vector cheaper than the plan, cheapest first,
+    // when there are few: each is refuted by the LP with those counts, or
+    // packed. The first that packs is optimal; when all are refuted, the
+    // plan is — a proof the LP bound alone cannot give, as it ignores how
+    // pods fragment nodes and repel each other.
+    // A plan that leaves pods pending is beaten by any placing them all:
+    // then every vector, however dear, is a candidate.
+    let mut counts_bound: Option<f64> = None;
+    if !time_limit_hit {
+        let from = match &sizing {
+            Some(b) if b.unplaced_pods < 1e-9 => b.value,
+            _ => 0.0,
+        };
+        let below = if best.leftover.is_empty() {
+            best.cost(&p)
+        } else {
+            f64::INFINITY
+        };
+        if let Some(vectors) = cheaper_counts(&p, from, below, ENUMERATED_COUNTS) {
+            // The cheapest vector not refuted so far (none: the plan's).
+            let mut bound: Option<f64> = None;
+            for v in vectors {
+                let v_cost = counts_cost(&p, &v);
+                if best.leftover.is_empty() && v_cost >= best.cost(&p) - 1e-9 {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    time_limit_hit = true;
+                    bound = bound.or(Some(v_cost));
+                    break;
+                }
+                if bound::refutes(&p, &v, &demand, remaining(deadline)) {
+                    continue;
+                }
+                // Not refuted: no plan is cheaper than this vector.
+                bound = bound.or(Some(v_cost));
+                if let Some(trial) = attempt(&v, best.placed.len()) {
+                    if trial.leftover.is_empty() && better(&trial, &best) {
+                        best = trial;
+                    }
+                }
+            }
+            // Every vector was tried: a plan placing all pods costs at least
+            // the first one not refuted; with none, no plan places them all
+            // (and the bound is moot).
+            let bound = match (bound, best.leftover.is_empty()) {
+                (Some(b), true) => b.min(best.cost(&p)),
+                (None, true) => best.cost(&p),
+                (Some(b), false) => b,
+                (None, false) => f64::INFINITY,
+            };
+            if debug {
+                eprintln!(
+                    "{:>8} ms  counts enumerated: bound {bound:.3}, cost {:.3}",
+                    start.elapsed().as_millis(),
+                    best.cost(&p)
+                );
+            }
+            counts_bound = Some(bound);
+        }
+    }
+    phase("enumerated");
     // 5. Safety net: kube-scheduler and cluster-autoscaler's plan, when it
     // places more pods or costs less (small instances with odd shapes are
     // where a greedy order can win).
@@ -499,6 +624,10 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         Some(b) if placed == demand && b.unplaced_pods < 1e-9 => b.value,
         _ => lp(None, &placed, None, hard_deadline, true).map_or(0.0, |b| b.value),
     };
+    // The enumeration of node counts bounds every plan placing all pods.
+    if let (Some(b), true) = (counts_bound, placed == demand) {
+        lower = lower.max(b);
+    }
     let mut integral = false;
     if let (Some(packing), true) = (
         &packing,
@@ -577,29 +706,50 @@ fn repack_pools<'c>(
     deadline: Instant,
     debug: bool,
 ) -> Packing<'c> {
+    let better = |a: &Packing, b: &Packing| {
+        a.placed.len() > b.placed.len()
+            || (a.placed.len() == b.placed.len() && a.cost(p) < b.cost(p) - 1e-9)
+    };
+    // The longest trial so far: one that could not end by the deadline
+    // is not started (the bound needs the time after it).
+    let mut longest = Duration::ZERO;
     for &pi in pools_by_cost {
-        if Instant::now() >= deadline {
-            break;
-        }
         if best.pool_nodes[pi] < 2 {
             continue;
         }
-        let Some(trial) = repack_pool(p, &best, pi, order, preference, deadline) else {
-            continue;
-        };
-        let trial = repaired(p, trial);
-        if debug {
-            eprintln!(
-                "          repacked {}: cost {:.3} ({} left)",
-                p.cluster.pools[pi].name,
-                trial.cost(p),
-                trial.leftover.len()
-            );
-        }
-        if trial.placed.len() > best.placed.len()
-            || (trial.placed.len() == best.placed.len() && trial.cost(p) < best.cost(p) - 1e-9)
-        {
-            best = trial;
+        // Pod by pod (best-aligned first), node by node by knapsack, and
+        // by the configuration LP's patterns.
+        for how in ["", " by knapsack", " by patterns"] {
+            let began = Instant::now();
+            if began + longest >= deadline {
+                return best;
+            }
+            let trial = match how {
+                "" => repack_pool(p, &best, pi, order, preference, deadline),
+                " by knapsack" => {
+                    repack_pool_by_knapsack(p, &best, pi, order, preference, deadline)
+                }
+                _ => repack_pool_by_patterns(p, &best, pi, order, preference, deadline),
+            };
+            // Nodes left empty go first; the final check (costly at
+            // scale) only for a plan that is better without it, as
+            // repairing only takes pods and nodes away.
+            let trial = trial.map(|t| trimmed(p, t)).filter(|t| better(t, &best));
+            if let Some(trial) = trial {
+                let trial = repaired(p, trial);
+                if debug {
+                    eprintln!(
+                        "          repacked {}{how}: cost {:.3} ({} left)",
+                        p.cluster.pools[pi].name,
+                        trial.cost(p),
+                        trial.leftover.len()
+                    );
+                }
+                if better(&trial, &best) {
+                    best = trial;
+                }
+            }
+            longest = longest.max(began.elapsed());
         }
     }
     best
@@ -721,6 +871,84 @@ fn trimmed<'c>(p: &Problem<'c>, packing: Packing<'c>) -> Packing<'c> {
     }
     fresh.leftover = packing.leftover;
     fresh
+}
+
+/// Node-count vectors the enumeration below the plan's cost tries at most.
+const ENUMERATED_COUNTS: usize = 64;
+
+/// Hourly cost of `counts` new nodes per pool.
+fn counts_cost(p: &Problem, counts: &[u32]) -> f64 {
+    counts
+        .iter()
+        .zip(&p.cluster.pools)
+        .map(|(n, pool)| f64::from(*n) * pool.cost_per_hour)
+        .sum()
+}
+
+/// Every vector of new nodes per pool (0 for pools no class may use, at
+/// most each pool's room) whose cost is at least `from` and below
+/// `below`, cheapest first; None when there are more than `cap` (or a
+/// usable pool is free, which makes them endless).
+fn cheaper_counts(p: &Problem, from: f64, below: f64, cap: usize) -> Option<Vec<Vec<u32>>> {
+    let pools = &p.cluster.pools;
+    let usable: Vec<usize> = (0..pools.len())
+        .filter(|pi| (0..p.classes.len()).any(|c| p.pools_for_class(c).contains(pi)))
+        .collect();
+    if usable.iter().any(|pi| pools[*pi].cost_per_hour <= 0.0) {
+        return None;
+    }
+    let mut out: Vec<Vec<u32>> = Vec::new();
+    let mut counts = vec![0u32; pools.len()];
+    // Depth-first over the usable pools; false when the cap is passed.
+    fn walk(
+        p: &Problem,
+        usable: &[usize],
+        k: usize,
+        spent: f64,
+        (from, below, cap): (f64, f64, usize),
+        counts: &mut Vec<u32>,
+        out: &mut Vec<Vec<u32>>,
+    ) -> bool {
+        if k == usable.len() {
+            if spent >= from - 1e-9 {
+                out.push(counts.clone());
+            }
+            return out.len() <= cap;
+        }
+        let pi = usable[k];
+        let price = p.cluster.pools[pi].cost_per_hour;
+        let mut n = 0u32;
+        while n <= p.pool_room[pi] && spent + f64::from(n) * price < below - 1e-9 {
+            counts[pi] = n;
+            if !walk(
+                p,
+                usable,
+                k + 1,
+                spent + f64::from(n) * price,
+                (from, below, cap),
+                counts,
+                out,
+            ) {
+                return false;
+            }
+            n += 1;
+        }
+        counts[pi] = 0;
+        true
+    }
+    if !walk(
+        p,
+        &usable,
+        0,
+        0.0,
+        (from, below, cap),
+        &mut counts,
+        &mut out,
+    ) {
+        return None;
+    }
+    out.sort_by(|a, b| counts_cost(p, a).total_cmp(&counts_cost(p, b)));
+    Some(out)
 }
 
 /// Pods up to which packings are also tried in shuffled class orders.

@@ -6,6 +6,7 @@ use crate::model::{Cluster, NodeId, PodId, Resources};
 use crate::predicates::{self, node_affinity, NodeInfo, Snapshot};
 use crate::solvers::classes::{node_types, pod_classes, NodeType, PodClass};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A resource dimension of the packing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +88,21 @@ pub(crate) struct Problem<'c> {
     pub existing_index: HashMap<NodeId, usize>,
     /// Type of (pool index, zone index).
     pub type_index: HashMap<(usize, usize), usize>,
+    /// Classes whose spread counts other classes' pods ([`SpreadWatch`]).
+    pub spread_watch: Arc<SpreadWatch>,
+}
+
+/// Classes with a DoNotSchedule topology spread constraint that counts
+/// pods of other classes: placing one of those raises the count of its
+/// domain, which can break their spread in the final state
+/// (kube-scheduler checks spread only for the pod it binds).
+#[derive(Debug, Default)]
+pub(crate) struct SpreadWatch {
+    /// Per class, the other classes whose spread counts its pods.
+    pub watchers: Vec<Vec<usize>>,
+    /// Per watching class: its pods and the topology keys of its
+    /// DoNotSchedule constraints.
+    pub watching: HashMap<usize, (Vec<PodId>, Vec<String>)>,
 }
 
 /// Cap on new nodes of a pool without maxCount: Kubernetes' 5,000-node limit.
@@ -195,6 +211,7 @@ impl<'c> Problem<'c> {
             .enumerate()
             .map(|(i, t)| ((t.pool.index(), t.zone), i))
             .collect();
+        let spread_watch = Arc::new(spread_watch(cluster, &classes));
         Problem {
             cluster,
             base,
@@ -212,6 +229,7 @@ impl<'c> Problem<'c> {
             class_of,
             existing_index,
             type_index,
+            spread_watch,
         }
     }
 
@@ -225,4 +243,41 @@ impl<'c> Problem<'c> {
         pools.dedup();
         pools
     }
+}
+
+/// Which classes' spread counts which other classes' pods (same
+/// namespace, matching selector).
+fn spread_watch(cluster: &Cluster, classes: &[PodClass]) -> SpreadWatch {
+    let mut watch = SpreadWatch {
+        watchers: vec![Vec::new(); classes.len()],
+        watching: HashMap::new(),
+    };
+    for (w, watcher) in classes.iter().enumerate() {
+        let wpod = cluster.pod(watcher.representative());
+        for constraint in &wpod.spec.topology_spread {
+            if constraint.when_unsatisfiable != crate::model::UnsatisfiableAction::DoNotSchedule {
+                continue;
+            }
+            for (c, class) in classes.iter().enumerate() {
+                let pod = cluster.pod(class.representative());
+                if c == w
+                    || pod.namespace != wpod.namespace
+                    || !constraint.selector.matches(&pod.labels)
+                {
+                    continue;
+                }
+                if !watch.watchers[c].contains(&w) {
+                    watch.watchers[c].push(w);
+                }
+                let (_, keys) = watch
+                    .watching
+                    .entry(w)
+                    .or_insert_with(|| (watcher.pods.clone(), Vec::new()));
+                if !keys.contains(&constraint.topology_key) {
+                    keys.push(constraint.topology_key.clone());
+                }
+            }
+        }
+    }
+    watch
 }
