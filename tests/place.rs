@@ -625,3 +625,58 @@ spec:
     assert_eq!(report.status, PlanStatus::Optimal);
     check(&cluster, &report);
 }
+
+/// A pool's minCount is a hard constraint: every plan (and simulate's
+/// baseline, as cluster-autoscaler with --enforce-node-group-min-size)
+/// has that many nodes of the pool, named and zoned as new nodes always
+/// are, and the bound counts them.
+#[test]
+fn min_count_nodes_are_in_every_plan_and_in_the_bound() {
+    let yaml = r#"
+apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {name: user}
+spec: {allocatable: {cpu: "2", memory: 8Gi, pods: "110"}, zones: ["1", "2"], minCount: 2, maxCount: 6, costPerHour: 0.5}
+---
+apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {name: big}
+spec: {allocatable: {cpu: "8", memory: 32Gi, pods: "110"}, zones: ["1"], maxCount: 6, costPerHour: 1.5}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: REPLICAS
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: c, resources: {requests: {cpu: "1", memory: 1Gi}}}]
+"#;
+    // No pod at all: the two minimum nodes still cost.
+    let cluster = read("min.yaml", &yaml.replace("REPLICAS", "0"));
+    let report = place(&cluster, &options(5.0)).unwrap();
+    check(&cluster, &report);
+    assert_eq!(report.new_nodes.get("user"), Some(&2));
+    assert!((report.cost - 1.0).abs() < 1e-9, "{}", report.cost);
+    assert_eq!(report.status, PlanStatus::Optimal);
+    // Five 1-CPU pods: the two minimum nodes take four; one more small node
+    // (0.5) beats a big one (1.5). Names continue after the minimum nodes.
+    let cluster = read("min.yaml", &yaml.replace("REPLICAS", "5"));
+    let report = place(&cluster, &options(5.0)).unwrap();
+    check(&cluster, &report);
+    assert!((report.cost - 1.5).abs() < 1e-9, "{}", report.cost);
+    assert!(
+        (report.lower_bound - 1.5).abs() < 1e-9,
+        "{}",
+        report.lower_bound
+    );
+    let mut nodes: Vec<&str> = report.assignments.iter().map(|a| a.node.as_str()).collect();
+    nodes.sort();
+    nodes.dedup();
+    assert_eq!(nodes, vec!["user-new-0", "user-new-1", "user-new-2"]);
+    let baseline = simulate(&cluster, &options(5.0)).unwrap();
+    assert_eq!(baseline.new_nodes.get("user"), Some(&3));
+    assert!(validate_plan(&cluster, &baseline).is_ok());
+}

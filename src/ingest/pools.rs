@@ -593,6 +593,7 @@ pub(crate) fn convert_node_pool(
         min_count,
         max_count,
         cost_per_hour,
+        first_new_index: 0,
     })
 }
 

@@ -521,12 +521,22 @@ pub struct NodePool {
     pub max_count: Option<u32>,
     /// Hourly cost of one node.
     pub cost_per_hour: f64,
+    /// New nodes `<pool>-new-0 .. first_new_index-1` are already among the
+    /// cluster's nodes (those a plan must add to reach `min_count`): the
+    /// `k`-th further new node is `<pool>-new-<first_new_index + k>`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub first_new_index: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl NodePool {
-    /// The `k`-th new node of this pool (`<pool>-new-<k>`), as SPEC.md names
-    /// and labels it.
+    /// The `k`-th new node of this pool (`<pool>-new-<k>`, counted from
+    /// [`NodePool::first_new_index`]), as SPEC.md names and labels it.
     pub fn new_node(&self, id: PoolId, k: usize) -> Node {
+        let k = k + self.first_new_index;
         let name = format!("{}-new-{}", self.name, k);
         let mut labels = self.labels.clone();
         labels.insert("kubernetes.io/hostname".into(), name.clone());

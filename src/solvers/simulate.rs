@@ -59,6 +59,11 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 /// `lowerBound` is 0 (simulate proves nothing). `options.repack` is
 /// ignored: the scheduler never moves bound pods.
 pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+    // cluster-autoscaler with --enforce-node-group-min-size: pools first
+    // grow to their minCount.
+    if let Some((forced, cost)) = plan::with_min_counts(cluster) {
+        return simulate(&forced, options).map(|r| plan::add_forced_cost(r, cost));
+    }
     let started = Instant::now();
     let deadline = deadline(started, options.time_limit);
     let mut queue: Vec<PodId> = cluster.pending_pods().collect();

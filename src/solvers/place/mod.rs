@@ -55,6 +55,10 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         // Consolidation: bound pods may move too ([`repack`]).
         return repack::place_repack(cluster, options);
     }
+    // Nodes every plan needs for the pools' minCount: plan with them in.
+    if let Some((forced, cost)) = plan::with_min_counts(cluster) {
+        return place(&forced, options).map(|r| plan::add_forced_cost(r, cost));
+    }
     let start = Instant::now();
     let limit = options.time_limit.max(0.05);
     // Keep a tenth of the budget for the final bound and the report.
