@@ -33,6 +33,16 @@ fn read(files: &[&str]) -> Cluster {
     read_scenario(&inputs).unwrap_or_else(|e| panic!("{files:?}: {e}"))
 }
 
+/// The files of one scenario of `expect.json`.
+fn files_of(facts: &Value) -> Vec<&str> {
+    facts["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f.as_str().expect("file name"))
+        .collect()
+}
+
 fn count(v: &Value, key: &str) -> usize {
     v[key].as_u64().unwrap_or_else(|| panic!("{key} missing")) as usize
 }
@@ -151,13 +161,7 @@ fn every_file_matches_its_facts() {
 fn every_scenario_matches_its_facts() {
     let expect = expect();
     for (name, facts) in expect["scenarios"].as_object().expect("scenarios") {
-        let files: Vec<&str> = facts["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap())
-            .collect();
-        let cluster = read(&files);
+        let cluster = read(&files_of(facts));
         check(name, &cluster, facts);
         // Every bound pod of a scenario is bound to one of its nodes.
         for p in cluster.pods.iter().filter(|p| p.is_bound()) {
@@ -330,13 +334,7 @@ fn every_node_of_every_scenario_drains_validly() {
     let expect = expect();
     let mut drained = 0;
     for (name, facts) in expect["scenarios"].as_object().expect("scenarios") {
-        let files: Vec<&str> = facts["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap())
-            .collect();
-        let cluster = read(&files);
+        let cluster = read(&files_of(facts));
         for node in &cluster.nodes {
             for force in [false, true] {
                 let options = DrainOptions {
