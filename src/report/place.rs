@@ -113,6 +113,12 @@ pub struct PlanStats {
     pub method: String,
     /// Whether the time limit cut the search short.
     pub time_limit_hit: bool,
+    /// The plan's soft-preference violations: over the placed pending
+    /// pods, the weights of their unmet preferred node and pod
+    /// (anti-)affinity terms plus their untolerated `PreferNoSchedule`
+    /// taints (`place`'s third objective).
+    #[serde(default)]
+    pub soft_violations: u64,
 }
 
 /// The `place` / `simulate` report.
@@ -180,11 +186,19 @@ impl PlaceReport {
         );
         let _ = writeln!(
             out,
-            "{} pods placed, {} unplaced, {} ms ({})",
+            "{} pods placed, {} unplaced, {} ms ({}){}",
             self.assignments.len(),
             self.unplaced.len(),
             self.stats.solve_millis,
-            self.stats.method
+            self.stats.method,
+            if self.stats.soft_violations > 0 {
+                format!(
+                    ", soft-preference violations {}",
+                    self.stats.soft_violations
+                )
+            } else {
+                String::new()
+            }
         );
         if !self.pools.is_empty() {
             let _ = writeln!(

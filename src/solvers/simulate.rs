@@ -119,6 +119,7 @@ pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport
         pod_classes: plan::pod_class_count(cluster, &queue),
         method: "simulate".to_string(),
         time_limit_hit,
+        soft_violations: super::place::preferences::total(&sim.snapshot, &placed),
     };
     let plan = Plan {
         placed,

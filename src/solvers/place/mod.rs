@@ -30,6 +30,7 @@
 
 mod bound;
 mod pack;
+pub mod preferences;
 mod problem;
 pub(crate) mod repack;
 
@@ -566,6 +567,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         pod_classes: p.classes.len(),
         method,
         time_limit_hit,
+        ..PlanStats::default()
     };
     let packing_report = |packing: &Packing, method: &str| {
         let plan = Plan {
@@ -694,6 +696,12 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     } else {
         "; lp bound"
     };
+    // 8. Soft preferences, on the plan's nodes ([`preferences`]).
+    preferences::improve(
+        cluster,
+        &mut report,
+        start + Duration::from_secs_f64(limit * 0.9),
+    );
     report.stats.solve_millis = start.elapsed().as_millis() as u64;
     report.stats.time_limit_hit = time_limit_hit || Instant::now() >= hard_deadline;
     Ok(report)
