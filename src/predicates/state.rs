@@ -166,6 +166,21 @@ impl<'c> Snapshot<'c> {
         self.nodes.pop()
     }
 
+    /// Adds the replacement of a pod, unplaced: the same pod as its
+    /// controller recreates it (pending, unbound, not ready), as drain and
+    /// its validator both model an eviction.
+    pub fn add_replacement(&mut self, original: PodId) -> PodId {
+        let copy = Pod {
+            node_name: None,
+            node: None,
+            phase: PodPhase::Pending,
+            ready: false,
+            terminating: false,
+            ..self.pod(original).clone()
+        };
+        self.add_pod(copy)
+    }
+
     /// Adds a pod that is not in the cluster (a copy, a DaemonSet pod), unplaced.
     pub fn add_pod(&mut self, pod: Pod) -> PodId {
         let id = PodId(self.placement.len() as u32);

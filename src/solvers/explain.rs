@@ -140,18 +140,12 @@ fn explain_one(
 ) -> PodExplanation {
     let mut feasible = Vec::new();
     let mut filtered: BTreeMap<String, Vec<FilterReason>> = BTreeMap::new();
-    // (reason, plugin) -> node count, the scheduler's histogram; hashed
-    // while counting (5,000 nodes a pod), ordered once at the end.
-    let mut counting: HashMap<(&str, &'static str), usize> = HashMap::new();
     for (i, verdict) in per_node.iter().enumerate() {
         let node = &snapshot.node(crate::model::NodeId(i as u32)).name;
         match verdict {
             Ok(()) => feasible.push(node.clone()),
             Err(rejection) => {
                 let plugin = rejection.plugin.name();
-                for reason in &rejection.reasons {
-                    *counting.entry((reason.as_str(), plugin)).or_insert(0) += 1;
-                }
                 if !summary {
                     filtered.insert(
                         node.clone(),
@@ -168,7 +162,7 @@ fn explain_one(
             }
         }
     }
-    let histogram: BTreeMap<(&str, &'static str), usize> = counting.into_iter().collect();
+    let histogram = rejection_histogram(per_node.iter().filter_map(|v| v.as_ref().err().copied()));
     let message = summary_message(feasible.len(), per_node.len(), &histogram);
     let reasons = summary.then(|| reason_counts(&histogram));
     PodExplanation {
@@ -178,6 +172,22 @@ fn explain_one(
         reasons,
         message,
     }
+}
+
+/// The scheduler's (reason, plugin) -> nodes histogram of the nodes'
+/// rejections; hashed while counting (5,000 nodes a pod), ordered once at
+/// the end.
+pub(crate) fn rejection_histogram<'r>(
+    rejections: impl IntoIterator<Item = &'r Rejection>,
+) -> BTreeMap<(&'r str, &'static str), usize> {
+    let mut counting: HashMap<(&str, &'static str), usize> = HashMap::new();
+    for rejection in rejections {
+        let plugin = rejection.plugin.name();
+        for reason in &rejection.reasons {
+            *counting.entry((reason.as_str(), plugin)).or_insert(0) += 1;
+        }
+    }
+    counting.into_iter().collect()
 }
 
 /// A (reason, plugin) -> nodes histogram as `--summary` reports it: most
@@ -205,24 +215,12 @@ pub(crate) fn reason_counts<S: AsRef<str>>(
 /// snapshot (`0/N nodes are available: ...`), for reports of pods that stay
 /// pending.
 pub(crate) fn unschedulable_message(snapshot: &Snapshot, state: &PodState) -> String {
-    let mut feasible = 0;
-    let mut histogram: BTreeMap<(&str, &'static str), usize> = BTreeMap::new();
     let verdicts: Vec<Result<(), Rejection>> = snapshot
         .node_ids()
         .map(|n| predicates::filter(snapshot, state, n))
         .collect();
-    for verdict in &verdicts {
-        match verdict {
-            Ok(()) => feasible += 1,
-            Err(rejection) => {
-                for reason in &rejection.reasons {
-                    *histogram
-                        .entry((reason.as_str(), rejection.plugin.name()))
-                        .or_insert(0) += 1;
-                }
-            }
-        }
-    }
+    let feasible = verdicts.iter().filter(|v| v.is_ok()).count();
+    let histogram = rejection_histogram(verdicts.iter().filter_map(|v| v.as_ref().err()));
     summary_message(feasible, verdicts.len(), &histogram)
 }
 

@@ -4,16 +4,16 @@
 use crate::error::{Error, Result};
 use crate::ingest::{read_scenario, Input};
 use crate::model::{
-    Cluster, NodeId, Pod, PodId, PodOrigin, PodPhase, PoolId, UnsatisfiableAction, WorkloadId,
+    Cluster, NodeId, Pod, PodId, PodOrigin, PodPhase, UnsatisfiableAction, WorkloadId,
 };
 use crate::predicates::{self, node_affinity, PodState, Snapshot};
 use crate::report::explain::ReasonCount;
 use crate::report::headroom::{HeadroomOptions, HeadroomReport, PodManifest};
 use crate::scoring::pod_topology_spread::LABEL_HOSTNAME;
 use crate::scoring::Scorer;
-use crate::solvers::explain::reason_counts;
-use crate::solvers::simulate::{nodes_per_pool, pools_by_cost};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::solvers::explain::{reason_counts, rejection_histogram};
+use crate::solvers::simulate::{PoolScaler, ScaleTarget, ScaleUp, Trial};
+use std::collections::HashSet;
 use web_time::{Duration, Instant};
 
 /// New pool nodes added at most with `with_pools`: a guard on memory (a
@@ -127,7 +127,7 @@ pub fn headroom(cluster: &Cluster, options: &HeadroomOptions) -> Result<Headroom
     } else if capped {
         warnings.push(format!(
             "stopped after {fits} copies and {} new nodes (the guard is {} copies, {MAX_NEW_NODES} new nodes): more may fit",
-            run.new_nodes.iter().sum::<u32>(),
+            run.pools.total_added(),
             options.max_copies
         ));
     }
@@ -140,7 +140,8 @@ pub fn headroom(cluster: &Cluster, options: &HeadroomOptions) -> Result<Headroom
         .map(|(i, n)| (run.snapshot.node(NodeId(i as u32)).name.clone(), *n))
         .collect();
     let new_nodes = run
-        .new_nodes
+        .pools
+        .added
         .iter()
         .enumerate()
         .filter(|(_, n)| **n > 0)
@@ -242,16 +243,6 @@ fn manifest_template(manifest: &PodManifest) -> Result<(String, Pod, Vec<String>
     Ok((pod.key(), pod, warnings))
 }
 
-/// What a scale-up attempt did.
-enum ScaleUp {
-    /// A node that takes the copy was added.
-    Added,
-    /// No pool may add a node that takes it.
-    NoPool,
-    /// [`MAX_NEW_NODES`] reached.
-    Guard,
-}
-
 /// The scheduler (and autoscaler) placing copies on one snapshot.
 struct Run<'c> {
     cluster: &'c Cluster,
@@ -278,12 +269,9 @@ struct Run<'c> {
     hostnames: Option<HashSet<String>>,
     /// Built when placement is ordered.
     scorer: Option<Scorer>,
-    /// Pools that may scale, by `costPerHour`, then pool order.
-    pool_order: Vec<PoolId>,
-    /// Nodes per pool in the snapshot (existing and new).
-    pool_nodes: Vec<u32>,
-    /// New nodes per pool.
-    new_nodes: Vec<u32>,
+    /// Pools that may scale (none without `with_pools`), by `costPerHour`,
+    /// then pool order.
+    pools: PoolScaler,
 }
 
 impl<'c> Run<'c> {
@@ -332,12 +320,7 @@ impl<'c> Run<'c> {
             }
         }
         let scorer = ordered.then(|| Scorer::new(&snapshot));
-        let pool_order = if with_pools {
-            pools_by_cost(cluster, |p| p.max_count.is_some())
-        } else {
-            Vec::new()
-        };
-        let pool_nodes = nodes_per_pool(cluster);
+        let pools = PoolScaler::new(cluster, |p| with_pools && p.max_count.is_some());
         let nodes = snapshot.node_count();
         Run {
             cluster,
@@ -352,9 +335,7 @@ impl<'c> Run<'c> {
             cursor: 0,
             hostnames,
             scorer,
-            pool_order,
-            pool_nodes,
-            new_nodes: vec![0; cluster.pools.len()],
+            pools,
         }
     }
 
@@ -452,6 +433,32 @@ impl<'c> Run<'c> {
         .is_ok()
     }
 
+    /// Adds the first pool node, cheapest pool first, on which the copy
+    /// passes every filter: `simulate`'s scale-up ([`PoolScaler::scale_up`]),
+    /// capped at [`MAX_NEW_NODES`] new nodes.
+    fn scale_up(&mut self, pod: PodId) -> ScaleUp {
+        let mut pools = std::mem::take(&mut self.pools);
+        let outcome = pools.scale_up(self.cluster, self, pod, MAX_NEW_NODES);
+        self.pools = pools;
+        outcome
+    }
+
+    /// What rejects each node for one more copy: (plugin, reason) counts,
+    /// most frequent first, then by reason (explain's `--summary` order).
+    fn stopped_by(&self, pod: PodId) -> Vec<ReasonCount> {
+        let state = PodState::new(&self.snapshot, pod);
+        let verdicts: Vec<_> = self
+            .snapshot
+            .node_ids()
+            .map(|n| predicates::filter(&self.snapshot, &state, n))
+            .collect();
+        reason_counts(&rejection_histogram(
+            verdicts.iter().filter_map(|v| v.as_ref().err()),
+        ))
+    }
+}
+
+impl<'c> ScaleTarget for Run<'c> {
     /// Adds a node, keeping the caches in step.
     fn add_node(&mut self, node: crate::model::Node) -> NodeId {
         let id = self.snapshot.add_node(node);
@@ -496,75 +503,15 @@ impl<'c> Run<'c> {
         self.state = None;
     }
 
-    /// Adds the first pool node, cheapest pool first, on which the copy
-    /// passes every filter. As `simulate`'s scale-up (a copy of its
-    /// logic, whose helpers are private to simulate.rs): a zone-balanced
-    /// pool, which cannot pick the new node's zone, may add up to one node
-    /// per zone until one takes the copy; the nodes added on the way stay,
-    /// unless none takes it.
-    fn scale_up(&mut self, pod: PodId) -> ScaleUp {
-        for i in 0..self.pool_order.len() {
-            let p = self.pool_order[i];
-            let pool = &self.cluster.pools[p.index()];
-            let attempts = pool.zones.len().max(1);
-            let mut added = 0usize;
-            let mut fits = false;
-            while added < attempts {
-                if pool
-                    .max_count
-                    .is_some_and(|max| self.pool_nodes[p.index()] + added as u32 >= max)
-                {
-                    break;
-                }
-                if self.new_nodes.iter().sum::<u32>() as usize + added >= MAX_NEW_NODES {
-                    for _ in 0..added {
-                        self.remove_last_node();
-                    }
-                    return ScaleUp::Guard;
-                }
-                let node = pool.new_node(p, self.new_nodes[p.index()] as usize + added);
-                let id = self.add_node(node);
-                added += 1;
-                let local = self.local_ok[id.index()];
-                self.state_for(pod);
-                if local && self.stateful_ok(id) {
-                    fits = true;
-                    break;
-                }
-                // A node of the pool that cannot take the copy even when
-                // empty (taints, affinity, size) will not take it in
-                // another zone.
-                if added == 1 && !local {
-                    break;
-                }
-            }
-            if fits {
-                self.pool_nodes[p.index()] += added as u32;
-                self.new_nodes[p.index()] += added as u32;
-                return ScaleUp::Added;
-            }
-            for _ in 0..added {
-                self.remove_last_node();
-            }
+    fn trial(&mut self, pod: PodId, node: NodeId, first: bool) -> Trial {
+        let local = self.local_ok[node.index()];
+        self.state_for(pod);
+        if local && self.stateful_ok(node) {
+            Trial::Takes
+        } else if first && !local {
+            Trial::RejectsAlways
+        } else {
+            Trial::Rejects
         }
-        ScaleUp::NoPool
-    }
-
-    /// What rejects each node for one more copy: (plugin, reason) counts,
-    /// most frequent first, then by reason (explain's `--summary` order).
-    fn stopped_by(&self, pod: PodId) -> Vec<ReasonCount> {
-        let state = PodState::new(&self.snapshot, pod);
-        let mut counting: HashMap<(String, &'static str), usize> = HashMap::new();
-        for n in self.snapshot.node_ids() {
-            if let Err(rejection) = predicates::filter(&self.snapshot, &state, n) {
-                for reason in rejection.reasons {
-                    *counting
-                        .entry((reason, rejection.plugin.name()))
-                        .or_insert(0) += 1;
-                }
-            }
-        }
-        let ordered: BTreeMap<(String, &'static str), usize> = counting.into_iter().collect();
-        reason_counts(&ordered)
     }
 }

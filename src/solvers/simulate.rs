@@ -226,12 +226,8 @@ struct Simulator<'c> {
     /// The PreFilter state of the last class scheduled, kept up to date
     /// with every bind (upstream's AddPod) until a node is added or removed.
     state: Option<(u32, PodState)>,
-    /// Pools by `costPerHour`, then pool order.
-    pool_order: Vec<PoolId>,
-    /// Nodes per pool in the snapshot (existing and new).
-    pool_nodes: Vec<u32>,
-    /// New nodes per pool.
-    new_nodes: Vec<u32>,
+    /// The pools, tried by `costPerHour`, then pool order.
+    pools: PoolScaler,
     /// Bumped whenever a pod is bound or a node kept: a class that failed
     /// at the same generation fails again.
     generation: u64,
@@ -264,12 +260,159 @@ pub(crate) fn nodes_per_pool(cluster: &Cluster) -> Vec<u32> {
     counts
 }
 
+/// What a scale-up attempt did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScaleUp {
+    /// A node that takes the pod was added.
+    Added,
+    /// No pool may add a node that takes it.
+    NoPool,
+    /// The cap on new nodes was reached.
+    Guard,
+}
+
+/// What a pool node just added does with the pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trial {
+    /// The pod passes every filter on it.
+    Takes,
+    /// It rejects the pod; a node of the pool in another zone may not.
+    Rejects,
+    /// It rejects the pod even when empty (taints, affinity, size): no
+    /// node of the pool will take it.
+    RejectsAlways,
+}
+
+/// A scheduler state to which [`PoolScaler::scale_up`] adds trial nodes.
+pub(crate) trait ScaleTarget {
+    /// Adds a node, keeping the caches in step.
+    fn add_node(&mut self, node: crate::model::Node) -> NodeId;
+    /// Removes the last node (a trial that is not kept).
+    fn remove_last_node(&mut self);
+    /// What the node just added does with the pod; `first` when it is the
+    /// pool's first trial (the only one at which `RejectsAlways` is asked).
+    fn trial(&mut self, pod: PodId, node: NodeId, first: bool) -> Trial;
+}
+
+/// Cluster-autoscaler's node groups: the pools it may grow, in the order
+/// its least-cost expander tries them, and their node counts.
+#[derive(Debug, Default)]
+pub(crate) struct PoolScaler {
+    /// Pools by `costPerHour`, then pool order.
+    order: Vec<PoolId>,
+    /// Nodes per pool in the snapshot (existing and new).
+    nodes: Vec<u32>,
+    /// New nodes per pool.
+    pub(crate) added: Vec<u32>,
+}
+
+impl PoolScaler {
+    /// The pools `keep` accepts, with the cluster's node counts.
+    pub(crate) fn new(cluster: &Cluster, keep: impl Fn(&NodePool) -> bool) -> Self {
+        PoolScaler {
+            order: pools_by_cost(cluster, keep),
+            nodes: nodes_per_pool(cluster),
+            added: vec![0; cluster.pools.len()],
+        }
+    }
+
+    /// New nodes over all pools.
+    pub(crate) fn total_added(&self) -> usize {
+        self.added.iter().map(|&n| n as usize).sum()
+    }
+
+    /// Adds the first pool node, cheapest pool first, that takes the pod.
+    /// As cluster-autoscaler on a zone-balanced AKS pool, which cannot pick
+    /// the new node's zone, a pool may add up to one node per zone until
+    /// one takes the pod (a zone-spread pod needs a node in a lagging
+    /// zone); the nodes added on the way stay (they were paid for), unless
+    /// none takes the pod. At most `max_new` new nodes in all.
+    pub(crate) fn scale_up(
+        &mut self,
+        cluster: &Cluster,
+        target: &mut impl ScaleTarget,
+        pod: PodId,
+        max_new: usize,
+    ) -> ScaleUp {
+        for &p in &self.order {
+            let pool = &cluster.pools[p.index()];
+            let attempts = pool.zones.len().max(1);
+            let mut added = 0usize;
+            let mut fits = false;
+            while added < attempts {
+                if pool
+                    .max_count
+                    .is_some_and(|max| self.nodes[p.index()] + added as u32 >= max)
+                {
+                    break;
+                }
+                if self.total_added().saturating_add(added) >= max_new {
+                    for _ in 0..added {
+                        target.remove_last_node();
+                    }
+                    return ScaleUp::Guard;
+                }
+                let node = pool.new_node(p, self.added[p.index()] as usize + added);
+                let id = target.add_node(node);
+                added += 1;
+                match target.trial(pod, id, added == 1) {
+                    Trial::Takes => {
+                        fits = true;
+                        break;
+                    }
+                    Trial::RejectsAlways => break,
+                    Trial::Rejects => {}
+                }
+            }
+            if fits {
+                self.nodes[p.index()] += added as u32;
+                self.added[p.index()] += added as u32;
+                return ScaleUp::Added;
+            }
+            for _ in 0..added {
+                target.remove_last_node();
+            }
+        }
+        ScaleUp::NoPool
+    }
+}
+
+impl<'c> ScaleTarget for Simulator<'c> {
+    fn add_node(&mut self, node: crate::model::Node) -> NodeId {
+        let id = self.snapshot.add_node(node);
+        self.scorer.node_added(&self.snapshot, id);
+        // PreFilter states do not see nodes added after them.
+        self.state = None;
+        id
+    }
+
+    fn remove_last_node(&mut self) {
+        let Some(last) = self.snapshot.node_count().checked_sub(1) else {
+            return;
+        };
+        let id = NodeId(last as u32);
+        self.scorer.node_removing(&self.snapshot, id);
+        self.snapshot.remove_last_node();
+        self.filters.truncate(last);
+        self.topology.truncate(last);
+    }
+
+    fn trial(&mut self, pod: PodId, node: NodeId, first: bool) -> Trial {
+        let state = PodState::new(&self.snapshot, pod);
+        if predicates::filter(&self.snapshot, &state, node).is_ok() {
+            Trial::Takes
+        } else if first && !self.fits_empty_template(pod, node) {
+            Trial::RejectsAlways
+        } else {
+            Trial::Rejects
+        }
+    }
+}
+
 impl<'c> Simulator<'c> {
     fn new(cluster: &'c Cluster) -> Self {
         let snapshot = Snapshot::new(cluster);
         let scorer = Scorer::new(&snapshot);
-        let pool_order = pools_by_cost(cluster, |_| true);
-        let pool_nodes = nodes_per_pool(cluster);
         Simulator {
             cluster,
             snapshot,
@@ -277,9 +420,7 @@ impl<'c> Simulator<'c> {
             filters: StaticFilters::default(),
             topology: Topology::default(),
             state: None,
-            pool_order,
-            pool_nodes,
-            new_nodes: vec![0; cluster.pools.len()],
+            pools: PoolScaler::new(cluster, |_| true),
             generation: 0,
             failures: HashMap::new(),
         }
@@ -344,57 +485,16 @@ impl<'c> Simulator<'c> {
     }
 
     /// Adds the first pool node, cheapest pool first, on which the pod
-    /// passes every filter; false when there is none. As cluster-autoscaler
-    /// on a zone-balanced AKS pool, which cannot pick the new node's zone,
-    /// a pool may add up to one node per zone until one takes the pod (a
-    /// zone-spread pod needs a node in a lagging zone); the nodes added on
-    /// the way stay (they were paid for), unless none takes the pod.
+    /// passes every filter ([`PoolScaler::scale_up`]); false when there is
+    /// none.
     fn scale_up(&mut self, pod: PodId) -> bool {
-        for i in 0..self.pool_order.len() {
-            let p = self.pool_order[i];
-            let pool = &self.cluster.pools[p.index()];
-            let attempts = pool.zones.len().max(1);
-            let mut added = 0;
-            let mut fits = false;
-            while added < attempts {
-                if pool
-                    .max_count
-                    .is_some_and(|max| self.pool_nodes[p.index()] + added as u32 >= max)
-                {
-                    break;
-                }
-                let node = pool.new_node(p, self.new_nodes[p.index()] as usize + added);
-                let id = self.snapshot.add_node(node);
-                self.scorer.node_added(&self.snapshot, id);
-                added += 1;
-                // PreFilter states do not see nodes added after them.
-                self.state = None;
-                let state = PodState::new(&self.snapshot, pod);
-                if predicates::filter(&self.snapshot, &state, id).is_ok() {
-                    fits = true;
-                    break;
-                }
-                // A node of the pool that cannot take the pod even when empty
-                // (taints, affinity, size) will not take it in another zone.
-                if added == 1 && !self.fits_empty_template(pod, id) {
-                    break;
-                }
-            }
-            if fits {
-                self.pool_nodes[p.index()] += added as u32;
-                self.new_nodes[p.index()] += added as u32;
-                self.generation += 1;
-                return true;
-            }
-            for _ in 0..added {
-                let id = NodeId(self.snapshot.node_count() as u32 - 1);
-                self.scorer.node_removing(&self.snapshot, id);
-                self.snapshot.remove_last_node();
-                self.filters.truncate(id.index());
-                self.topology.truncate(id.index());
-            }
+        let mut pools = std::mem::take(&mut self.pools);
+        let added = pools.scale_up(self.cluster, self, pod, usize::MAX) == ScaleUp::Added;
+        self.pools = pools;
+        if added {
+            self.generation += 1;
         }
-        false
+        added
     }
 
     /// Whether the pod passes the node-local filters on this (new) node.

@@ -22,6 +22,19 @@ impl std::fmt::Display for Violation {
     }
 }
 
+/// A lower bound above the cost it bounds is a solver bug.
+fn check_lower_bound(report: &PlaceReport, problems: &mut Vec<Violation>) {
+    if report.lower_bound > report.cost + 1e-6 {
+        problems.push(violation(
+            "-",
+            format!(
+                "lowerBound {} exceeds cost {}",
+                report.lower_bound, report.cost
+            ),
+        ));
+    }
+}
+
 fn violation(pod: &str, message: impl Into<String>) -> Violation {
     Violation {
         pod: pod.to_string(),
@@ -83,15 +96,7 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             format!("cost {} but the new nodes cost {}", report.cost, cost),
         ));
     }
-    if report.lower_bound > report.cost + 1e-6 {
-        problems.push(violation(
-            "-",
-            format!(
-                "lowerBound {} exceeds cost {}",
-                report.lower_bound, report.cost
-            ),
-        ));
-    }
+    check_lower_bound(report, &mut problems);
     // Pods by key: pending pods must all be accounted for; bound pods may
     // appear (moved, with --repack).
     let pod_ids: HashMap<String, PodId> = (0..cluster.pods.len())
@@ -295,15 +300,7 @@ pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(
         .filter(|n| !removed.contains(n))
         .map(|n| node_cost(cluster, n))
         .sum();
-    if report.lower_bound > report.cost + 1e-6 {
-        problems.push(violation(
-            "-",
-            format!(
-                "lowerBound {} exceeds cost {}",
-                report.lower_bound, report.cost
-            ),
-        ));
-    }
+    check_lower_bound(report, &mut problems);
     // The final state, checked as a plain plan whose cost is the new nodes'.
     let reduced = consolidated(cluster, &removed, &moved);
     let mut inner = report.clone();

@@ -162,13 +162,7 @@ pub fn validate_drain(
                     e.pod
                 ));
             }
-            let mut copy = original.clone();
-            copy.node_name = None;
-            copy.node = None;
-            copy.phase = PodPhase::Pending;
-            copy.ready = false;
-            copy.terminating = false;
-            let id = snapshot.add_pod(copy);
+            let id = snapshot.add_replacement(pod);
             let state = PodState::new(&snapshot, id);
             if let Err(r) = filter(&snapshot, &state, node) {
                 errors.push(format!(

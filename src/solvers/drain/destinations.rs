@@ -10,7 +10,7 @@
 //! and per-class filter state is brought up to date lazily from a log of
 //! the snapshot's changes.
 
-use crate::model::{Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodPhase, PodSpec, Taint};
+use crate::model::{Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodSpec, Taint};
 use crate::predicates::inter_pod_affinity::term_matches;
 use crate::predicates::node_affinity::{pre_filter, PreFilter};
 use crate::predicates::{self, filter_node_local, filter_stateful, PodState, Snapshot};
@@ -116,21 +116,6 @@ impl Finder {
             node,
             added: true,
         });
-    }
-
-    /// Adds the replacement of an evicted pod to the snapshot, unplaced:
-    /// the same pod as its controller recreates it, not bound anywhere.
-    pub(super) fn replacement(snapshot: &mut Snapshot, original: PodId) -> PodId {
-        let pod = snapshot.pod(original);
-        let copy = Pod {
-            node_name: None,
-            node: None,
-            phase: PodPhase::Pending,
-            ready: false,
-            terminating: false,
-            ..pod.clone()
-        };
-        snapshot.add_pod(copy)
     }
 
     /// The first destination (in search order) that accepts `pod` now.

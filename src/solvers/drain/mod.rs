@@ -382,7 +382,7 @@ fn place_waves(
                 out.destinations.push((i, None));
                 continue;
             }
-            let copy = Finder::replacement(&mut snapshot, c.pod);
+            let copy = snapshot.add_replacement(c.pod);
             match finder.find(&mut snapshot, copy) {
                 Some(n) => {
                     finder.assign(&mut snapshot, copy, n);
@@ -477,7 +477,7 @@ impl Exhaustive<'_> {
         }
         let c = &self.candidates[i];
         let options: Vec<Option<(PodId, NodeId)>> = if c.recreated {
-            let copy = Finder::replacement(snapshot, c.pod);
+            let copy = snapshot.add_replacement(c.pod);
             let nodes = self.finder.all_feasible(snapshot, copy);
             self.steps += nodes.len().max(1) * 4;
             nodes.into_iter().map(|n| Some((copy, n))).collect()
