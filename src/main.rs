@@ -163,21 +163,16 @@ fn read_files(files: &[String]) -> Result<Vec<(String, String)>, String> {
     files
         .iter()
         .map(|f| {
-            let text = if f == "-" {
+            if f == "-" {
                 let mut s = String::new();
                 std::io::stdin()
                     .read_to_string(&mut s)
                     .map_err(|e| format!("<stdin>: {e}"))?;
-                s
+                Ok(("<stdin>".to_string(), s))
             } else {
-                std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?
-            };
-            let name = if f == "-" {
-                "<stdin>".to_string()
-            } else {
-                f.clone()
-            };
-            Ok((name, text))
+                let text = std::fs::read_to_string(f).map_err(|e| format!("{f}: {e}"))?;
+                Ok((f.clone(), text))
+            }
         })
         .collect()
 }

@@ -61,6 +61,15 @@ fn node(name: &str, pool: &str) -> String {
     )
 }
 
+/// Pool `general` (1/h, at most 5 nodes), existing `nodes` of it, and `pods`.
+fn general(nodes: &[&str], pods: &[String]) -> String {
+    let mut text = pool("general", 1.0, 5, 0);
+    for n in nodes {
+        text.push_str(&node(n, "general"));
+    }
+    text + &pods.concat()
+}
+
 /// How a test pod is owned and what else it carries.
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Kind {
@@ -128,14 +137,13 @@ fn assigned<'r>(report: &'r PlaceReport, pod: &str) -> Option<&'r str> {
 
 #[test]
 fn two_half_empty_nodes_consolidate_into_one() {
-    let text = [
-        pool("general", 1.0, 5, 0),
-        node("a", "general"),
-        node("b", "general"),
-        pod("web-a", 1500, Some("a"), Kind::Managed),
-        pod("web-b", 1500, Some("b"), Kind::Managed),
-    ]
-    .concat();
+    let text = general(
+        &["a", "b"],
+        &[
+            pod("web-a", 1500, Some("a"), Kind::Managed),
+            pod("web-b", 1500, Some("b"), Kind::Managed),
+        ],
+    );
     let cluster = read(&text);
     let report = repack(&cluster);
     assert_eq!(report.removable_nodes.len(), 1, "{}", report.to_text());
@@ -156,16 +164,15 @@ fn two_half_empty_nodes_consolidate_into_one() {
 
 #[test]
 fn daemonset_pods_do_not_block() {
-    let text = [
-        pool("general", 1.0, 5, 0),
-        node("a", "general"),
-        node("b", "general"),
-        pod("ds-a", 200, Some("a"), Kind::Daemon),
-        pod("ds-b", 200, Some("b"), Kind::Daemon),
-        pod("web-a", 1500, Some("a"), Kind::Managed),
-        pod("web-b", 1500, Some("b"), Kind::Managed),
-    ]
-    .concat();
+    let text = general(
+        &["a", "b"],
+        &[
+            pod("ds-a", 200, Some("a"), Kind::Daemon),
+            pod("ds-b", 200, Some("b"), Kind::Daemon),
+            pod("web-a", 1500, Some("a"), Kind::Managed),
+            pod("web-b", 1500, Some("b"), Kind::Managed),
+        ],
+    );
     let report = repack(&read(&text));
     assert_eq!(report.removable_nodes.len(), 1, "{}", report.to_text());
     // The DaemonSet pod goes with its node: it is not moved.
@@ -177,27 +184,25 @@ fn daemonset_pods_do_not_block() {
 
 #[test]
 fn an_unmanaged_pod_or_emptydir_keeps_its_node() {
-    let text = [
-        pool("general", 1.0, 5, 0),
-        node("a", "general"),
-        node("b", "general"),
-        pod("debug", 500, Some("a"), Kind::Unmanaged),
-        pod("web-b", 1500, Some("b"), Kind::Managed),
-    ]
-    .concat();
+    let text = general(
+        &["a", "b"],
+        &[
+            pod("debug", 500, Some("a"), Kind::Unmanaged),
+            pod("web-b", 1500, Some("b"), Kind::Managed),
+        ],
+    );
     let report = repack(&read(&text));
     assert_eq!(report.removable_nodes, vec!["b".to_string()]);
     assert_eq!(assigned(&report, "default/web-b"), Some("a"));
 
     for kind in [Kind::Unmanaged, Kind::LocalStorage] {
-        let text = [
-            pool("general", 1.0, 5, 0),
-            node("a", "general"),
-            node("b", "general"),
-            pod("x", 500, Some("a"), kind),
-            pod("y", 500, Some("b"), kind),
-        ]
-        .concat();
+        let text = general(
+            &["a", "b"],
+            &[
+                pod("x", 500, Some("a"), kind),
+                pod("y", 500, Some("b"), kind),
+            ],
+        );
         let report = repack(&read(&text));
         assert!(report.removable_nodes.is_empty(), "{kind:?}");
         assert!((report.cost - 2.0).abs() < 1e-9);
@@ -206,16 +211,14 @@ fn an_unmanaged_pod_or_emptydir_keeps_its_node() {
 
 #[test]
 fn required_anti_affinity_keeps_the_spread() {
-    let text = [
-        pool("general", 1.0, 5, 0),
-        node("a", "general"),
-        node("b", "general"),
-        node("c", "general"),
-        pod("s-a", 500, Some("a"), Kind::AntiAffine),
-        pod("s-b", 500, Some("b"), Kind::AntiAffine),
-        pod("w-c", 500, Some("c"), Kind::Managed),
-    ]
-    .concat();
+    let text = general(
+        &["a", "b", "c"],
+        &[
+            pod("s-a", 500, Some("a"), Kind::AntiAffine),
+            pod("s-b", 500, Some("b"), Kind::AntiAffine),
+            pod("w-c", 500, Some("c"), Kind::Managed),
+        ],
+    );
     let report = repack(&read(&text));
     // One node can go, not two: the anti-affine pods need two nodes.
     assert_eq!(report.removable_nodes.len(), 1, "{}", report.to_text());
@@ -291,15 +294,14 @@ fn an_expensive_node_is_replaced_by_a_cheaper_one() {
 
 #[test]
 fn pending_pods_are_placed_with_the_moves() {
-    let text = [
-        pool("general", 1.0, 5, 0),
-        node("a", "general"),
-        node("b", "general"),
-        pod("web-a", 1000, Some("a"), Kind::Managed),
-        pod("web-b", 1000, Some("b"), Kind::Managed),
-        pod("new", 1000, None, Kind::Managed),
-    ]
-    .concat();
+    let text = general(
+        &["a", "b"],
+        &[
+            pod("web-a", 1000, Some("a"), Kind::Managed),
+            pod("web-b", 1000, Some("b"), Kind::Managed),
+            pod("new", 1000, None, Kind::Managed),
+        ],
+    );
     let cluster = read(&text);
     let report = repack(&cluster);
     assert_eq!(report.removable_nodes.len(), 1);
@@ -311,14 +313,13 @@ fn pending_pods_are_placed_with_the_moves() {
 
 #[test]
 fn the_validator_catches_broken_repack_plans() {
-    let text = [
-        pool("general", 1.0, 5, 0),
-        node("a", "general"),
-        node("b", "general"),
-        pod("debug", 500, Some("a"), Kind::Unmanaged),
-        pod("web-b", 1500, Some("b"), Kind::Managed),
-    ]
-    .concat();
+    let text = general(
+        &["a", "b"],
+        &[
+            pod("debug", 500, Some("a"), Kind::Unmanaged),
+            pod("web-b", 1500, Some("b"), Kind::Managed),
+        ],
+    );
     let cluster = read(&text);
     let good = repack(&cluster);
     assert_eq!(good.removable_nodes, vec!["b".to_string()]);
@@ -363,14 +364,13 @@ fn the_validator_catches_broken_repack_plans() {
         pod: "default/web-b".into(),
         node: "a".into(),
     }];
-    let text = [
-        pool("general", 1.0, 5, 0),
-        node("a", "general"),
-        node("b", "general"),
-        pod("debug", 3000, Some("a"), Kind::Unmanaged),
-        pod("web-b", 1500, Some("b"), Kind::Managed),
-    ]
-    .concat();
+    let text = general(
+        &["a", "b"],
+        &[
+            pod("debug", 3000, Some("a"), Kind::Unmanaged),
+            pod("web-b", 1500, Some("b"), Kind::Managed),
+        ],
+    );
     let err = validate_repack_plan(&read(&text), &bad).unwrap_err();
     assert!(
         err.iter().any(|v| v.message.contains("NodeResourcesFit")),
@@ -415,14 +415,13 @@ fn cli_prints_removable_nodes_as_json() {
     assert!(report.lower_bound <= report.cost);
 
     // A consolidation from the command line, on stdin.
-    let text = [
-        pool("general", 1.0, 5, 0),
-        node("a", "general"),
-        node("b", "general"),
-        pod("web-a", 1500, Some("a"), Kind::Managed),
-        pod("web-b", 1500, Some("b"), Kind::Managed),
-    ]
-    .concat();
+    let text = general(
+        &["a", "b"],
+        &[
+            pod("web-a", 1500, Some("a"), Kind::Managed),
+            pod("web-b", 1500, Some("b"), Kind::Managed),
+        ],
+    );
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_podplan"))
         .args(["place", "--repack", "-"])
         .stdin(std::process::Stdio::piped())

@@ -238,8 +238,9 @@ fn is_v1beta1(api_version: Option<&str>) -> bool {
     api_version == Some("policy/v1beta1")
 }
 
-/// A pod spec before priorities are resolved.
-#[derive(Debug)]
+/// A pod spec before priorities are resolved. Two are equal when pods
+/// may share one `Arc<PodSpec>`.
+#[derive(Debug, PartialEq)]
 struct StagedSpec {
     spec: PodSpec,
     /// `spec.priority` as written (admission already resolved it).
@@ -278,6 +279,13 @@ impl Tally {
         match self.0.iter_mut().find(|(k, _)| k == what) {
             Some((_, c)) => *c += n,
             None => self.0.push((what.to_string(), n)),
+        }
+    }
+
+    /// Adds every count of `other`.
+    fn absorb(&mut self, other: &Tally) {
+        for (what, n) in &other.0 {
+            self.add_n(what, *n);
         }
     }
 }
@@ -544,7 +552,7 @@ impl Builder {
             _ => Resources::default(),
         };
         let node = Node {
-            name: name.clone(),
+            name,
             labels: n.metadata.labels,
             taints,
             unschedulable: n.spec.unschedulable,
@@ -552,14 +560,7 @@ impl Builder {
             pool: None,
             is_new: false,
         };
-        upsert(
-            &mut self.nodes,
-            &mut self.node_index,
-            name,
-            node,
-            &mut self.duplicates,
-            "Node",
-        );
+        self.insert_node(node);
         Ok(())
     }
 
@@ -577,12 +578,7 @@ impl Builder {
             Some(o) => {
                 let key = owner_key(&namespace, o);
                 match self.spec_by_owner.get(&key) {
-                    Some(&i)
-                        if self.specs[i].spec == staged.spec
-                            && self.specs[i].explicit_priority == staged.explicit_priority =>
-                    {
-                        i
-                    }
+                    Some(&i) if self.specs[i] == staged => i,
                     _ => {
                         let i = self.push_spec(staged);
                         self.spec_by_owner.insert(key, i);
@@ -619,6 +615,18 @@ impl Builder {
         };
         self.insert_pod(StagedPod { pod, spec });
         Ok(())
+    }
+
+    fn insert_node(&mut self, node: Node) {
+        let key = node.name.clone();
+        upsert(
+            &mut self.nodes,
+            &mut self.node_index,
+            key,
+            node,
+            &mut self.duplicates,
+            "Node",
+        );
     }
 
     fn insert_pod(&mut self, staged: StagedPod) {
@@ -709,31 +717,17 @@ impl Builder {
         }
         let offset = self.specs.len();
         self.specs.extend(other.specs);
-        for (what, n) in &other.skipped.0 {
-            self.skipped.add_n(what, *n);
-        }
-        for (what, n) in &other.duplicates.0 {
-            self.duplicates.add_n(what, *n);
-        }
+        self.skipped.absorb(&other.skipped);
+        self.duplicates.absorb(&other.duplicates);
         for node in other.nodes {
-            let name = node.name.clone();
-            upsert(
-                &mut self.nodes,
-                &mut self.node_index,
-                name,
-                node,
-                &mut self.duplicates,
-                "Node",
-            );
+            self.insert_node(node);
         }
         for mut p in other.pods {
             p.spec += offset;
             // Share the spec of an earlier input's pod of the same owner.
             if let Some(o) = &p.pod.owner {
                 if let Some(&j) = self.spec_by_owner.get(&owner_key(&p.pod.namespace, o)) {
-                    let (a, b) = (&self.specs[j], &self.specs[p.spec]);
-                    if j < offset && a.spec == b.spec && a.explicit_priority == b.explicit_priority
-                    {
+                    if j < offset && self.specs[j] == self.specs[p.spec] {
                         p.spec = j;
                     }
                 }
@@ -785,6 +779,17 @@ impl Builder {
         self.specs.len() - 1
     }
 
+    /// Converts and stages a controller's pod template spec.
+    fn push_template(
+        &mut self,
+        spec: PodSpecW,
+        namespace: &str,
+        labels: &Labels,
+    ) -> std::result::Result<usize, FieldErr> {
+        let staged = convert_pod_spec(spec, None, namespace, labels, "spec.template.spec")?;
+        Ok(self.push_spec(staged))
+    }
+
     fn add_namespace(&mut self, n: wire::NamespaceW) -> std::result::Result<(), FieldErr> {
         let name = required_name(&n.metadata)?;
         let mut labels = n.metadata.labels;
@@ -827,14 +832,7 @@ impl Builder {
             .node_name
             .clone()
             .filter(|s| !s.is_empty());
-        let staged = convert_pod_spec(
-            spec.template.spec,
-            None,
-            &namespace,
-            &template_labels,
-            "spec.template.spec",
-        )?;
-        let spec = self.push_spec(staged);
+        let spec = self.push_template(spec.template.spec, &namespace, &template_labels)?;
         let workload = Workload {
             kind,
             namespace,
@@ -857,14 +855,7 @@ impl Builder {
         let name = required_name(&w.metadata)?;
         let namespace = namespace_of(&w.metadata);
         let template_labels = w.spec.template.metadata.labels;
-        let staged = convert_pod_spec(
-            w.spec.template.spec,
-            None,
-            &namespace,
-            &template_labels,
-            "spec.template.spec",
-        )?;
-        let spec = self.push_spec(staged);
+        let spec = self.push_template(w.spec.template.spec, &namespace, &template_labels)?;
         self.insert_daemon_set(StagedDaemonSet {
             daemon_set: DaemonSet {
                 namespace,

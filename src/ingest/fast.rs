@@ -393,14 +393,7 @@ fn object<'de, A: MapAccess<'de>>(
     if let State::Undecided = state {
         state = decide(kind.as_deref(), default, api_version.as_deref(), depth).ok_or_else(bail)?;
     }
-    // The kind the object was read as, and `apiVersion` as finally read.
-    let kind_name = kind
-        .or(provisional)
-        .or_else(|| match default {
-            ItemKind::Known(d) => d.clone(),
-            ItemKind::Unknown => None,
-        })
-        .unwrap_or_default();
+    // `apiVersion` as finally read.
     let api_version = api_version.as_deref();
     match state {
         State::Undecided | State::List => {}
@@ -414,7 +407,17 @@ fn object<'de, A: MapAccess<'de>>(
             Err(what) => out.skip(&what),
         },
         State::Skip => {
-            let what = classify(&kind_name, api_version).err().ok_or_else(bail)?;
+            // The kind the object was read as; only skipped objects need it
+            // again, so the common case clones no list default per item.
+            let kind_name = kind
+                .as_deref()
+                .or(provisional.as_deref())
+                .or(match default {
+                    ItemKind::Known(d) => d.as_deref(),
+                    ItemKind::Unknown => None,
+                })
+                .unwrap_or_default();
+            let what = classify(kind_name, api_version).err().ok_or_else(bail)?;
             out.skip(&what);
         }
     }

@@ -7,11 +7,8 @@ use std::fmt::Write;
 /// What to drain and under which rules (`kubectl drain` flags and AKS
 /// upgrade settings).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase", default)]
 pub struct DrainOptions {
     /// Nodes to drain, by name (`--nodes A,B`).
@@ -34,11 +31,8 @@ pub struct DrainOptions {
 
 /// Why a pod cannot be evicted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub enum BlockerReason {
     /// Its PodDisruptionBudget allows no disruption now and never will
     /// during this drain.
@@ -69,11 +63,8 @@ impl BlockerReason {
 
 /// A pod that stops the drain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct Blocker {
     /// The node it is on.
     pub node: String,
@@ -91,11 +82,8 @@ pub struct Blocker {
 
 /// One eviction: the pod leaves `from`; its replacement runs on `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct Eviction {
     /// `ns/name`.
     pub pod: String,
@@ -109,11 +97,8 @@ pub struct Eviction {
 /// Evictions that run together; the next wave starts when their pods run
 /// again.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct Wave {
     /// Drained nodes that are empty (but for DaemonSet and mirror pods)
     /// once this wave is done.
@@ -125,11 +110,8 @@ pub struct Wave {
 /// A PDB's status as the disruption controller computes it, before the
 /// drain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct PdbNumbers {
     /// `ns/name`.
@@ -150,11 +132,8 @@ pub struct PdbNumbers {
 
 /// Statistics of a drain plan.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct DrainStats {
     /// Wall-clock time of the planning, parsing excluded.
@@ -169,11 +148,8 @@ pub struct DrainStats {
 
 /// The answer of `drain`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct DrainReport {
     /// No blocker: every drained node empties.

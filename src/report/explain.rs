@@ -6,11 +6,8 @@ use std::fmt::Write;
 
 /// Options of `explain`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExplainOptions {
     /// Only this pod (`ns/name`).
@@ -23,11 +20,8 @@ pub struct ExplainOptions {
 
 /// The `explain` report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct ExplainReport {
     /// One entry per pending pod, in input order.
     pub pods: Vec<PodExplanation>,
@@ -39,11 +33,8 @@ pub struct ExplainReport {
 
 /// One reason a plugin gave for filtering a node out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct FilterReason {
     /// The filter plugin's name (`TaintToleration`, ...).
     pub plugin: String,
@@ -53,11 +44,8 @@ pub struct FilterReason {
 
 /// A reason and how many nodes it filtered out (`--summary`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct ReasonCount {
     /// The filter plugin's name.
     pub plugin: String,
@@ -69,11 +57,8 @@ pub struct ReasonCount {
 
 /// Why one pending pod is (un)schedulable.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct PodExplanation {
     /// `ns/name`.

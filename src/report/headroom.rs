@@ -12,11 +12,8 @@ pub const DEFAULT_MAX_COPIES: usize = 1_000_000;
 
 /// A Pod manifest whose Pod is the template (`--pod FILE`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodManifest {
     /// The file's name, for error messages.
@@ -28,11 +25,8 @@ pub struct PodManifest {
 /// Options of `headroom`: exactly one of `workload` and `pod` names the
 /// pod whose copies are counted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase", default)]
 pub struct HeadroomOptions {
     /// A Deployment, StatefulSet, ReplicaSet or Job of the scenario
@@ -64,11 +58,8 @@ impl Default for HeadroomOptions {
 
 /// The `headroom` report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct HeadroomReport {
     /// The copied pod (`ns/name`: the workload's, or the manifest Pod's).

@@ -6,11 +6,8 @@ use std::fmt::Write;
 
 /// Options of `place` and `simulate`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PlaceOptions {
     /// Wall-clock limit for the whole solve, in seconds.
@@ -30,11 +27,8 @@ impl Default for PlaceOptions {
 
 /// How good a plan is known to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub enum PlanStatus {
     /// Every placeable pod is placed and `cost == lowerBound`.
@@ -47,11 +41,8 @@ pub enum PlanStatus {
 
 /// One pod's destination.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct Assignment {
     /// `ns/name`.
     pub pod: String,
@@ -61,11 +52,8 @@ pub struct Assignment {
 
 /// A pod the plan leaves pending, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct Unplaced {
     /// `ns/name`.
     pub pod: String,
@@ -75,11 +63,8 @@ pub struct Unplaced {
 
 /// Utilisation of one pool in the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct PoolUsage {
     /// Nodes of the pool in the plan (existing and new).
@@ -96,11 +81,8 @@ pub struct PoolUsage {
 
 /// Solver statistics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct PlanStats {
     /// Wall-clock time of the solve, parsing excluded.
@@ -123,11 +105,8 @@ pub struct PlanStats {
 
 /// The `place` / `simulate` report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "ts",
-    derive(tsify::Tsify),
-    tsify(hashmap_as_object, missing_as_null)
-)]
+#[cfg_attr(feature = "ts", derive(tsify::Tsify))]
+#[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 #[serde(rename_all = "camelCase")]
 pub struct PlaceReport {
     /// optimal | feasible | infeasible.
