@@ -37,14 +37,14 @@ pub(crate) mod repack;
 use super::explain::unschedulable_message;
 use super::plan::{self, Plan};
 use crate::error::Result;
-use crate::model::{Cluster, PodId};
+use crate::model::{Cluster, PodId, PoolId};
 use crate::predicates::PodState;
 use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
 use crate::solvers::validate::validate_plan;
 use bound::{Query, Warm};
 use pack::{
-    class_order, complete, consolidate, constrained_first, pack, repack_pool,
-    repack_pool_by_knapsack, repack_pool_by_patterns, type_preference, Guide, Mode, Packing,
+    class_order, complete, consolidate, constrained_first, pack, repack_pool, type_preference,
+    Guide, Mode, Packing, Repack,
 };
 use problem::Problem;
 use std::collections::HashMap;
@@ -101,13 +101,8 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         )
     };
     let sizing = lp(None, &demand, Some(&penalty), deadline, false);
-    let mut counts: Vec<u32> = match &sizing {
-        Some(b) => b
-            .pool_nodes
-            .iter()
-            .zip(&p.pool_room)
-            .map(|(n, room)| ((n - 1e-6).ceil().max(0.0) as u32).min(*room))
-            .collect(),
+    let counts: Vec<u32> = match &sizing {
+        Some(b) => p.rounded_counts(&b.pool_nodes),
         None => vec![0; cluster.pools.len()],
     };
     let debug = std::env::var_os("PODPLAN_DEBUG").is_some();
@@ -123,10 +118,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     }
     let unguided_preference = type_preference(&p, None);
     let constrained = constrained_first(&p, &order);
-    let better = |a: &Packing, b: &Packing| {
-        a.placed.len() > b.placed.len()
-            || (a.placed.len() == b.placed.len() && a.cost(&p) < b.cost(&p) - 1e-9)
-    };
+    let better = |a: &Packing, b: &Packing| a.better_than(b, &p);
     // With exactly `counts` new nodes: the packing guided by the LP's
     // distribution of the classes over these nodes, and a plain
     // first-fit-decreasing one, each completed with added nodes where pods
@@ -217,18 +209,12 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         if p.pods.len() > PLAIN_PACKING_UP_TO {
             return Some(guided);
         }
-        let plain = pack(
+        let plain = plain_packing(
             &p,
             counts,
             &constrained,
             &unguided_preference,
-            None,
-            Mode::RoundRobin,
             hard_deadline,
-        );
-        let plain = repaired(
-            &p,
-            complete(&p, plain, &constrained, &unguided_preference, hard_deadline),
         );
         packings += 1;
         let mut best = if better(&plain, &guided) {
@@ -251,19 +237,8 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
                     seed ^= seed << 17;
                     shuffled.swap(i, (seed % (i as u64 + 1)) as usize);
                 }
-                let trial = pack(
-                    &p,
-                    counts,
-                    &shuffled,
-                    &unguided_preference,
-                    None,
-                    Mode::RoundRobin,
-                    hard_deadline,
-                );
-                let trial = repaired(
-                    &p,
-                    complete(&p, trial, &shuffled, &unguided_preference, hard_deadline),
-                );
+                let trial =
+                    plain_packing(&p, counts, &shuffled, &unguided_preference, hard_deadline);
                 packings += 1;
                 if better(&trial, &best) {
                     best = trial;
@@ -293,33 +268,20 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     // 3. Pack with the LP's node counts; leftovers get added nodes.
     let mut best = match attempt(&counts, 0) {
         Some(packing) => packing,
-        None => {
-            let plain = pack(
-                &p,
-                &counts,
-                &constrained,
-                &unguided_preference,
-                None,
-                Mode::RoundRobin,
-                hard_deadline,
-            );
-            repaired(
-                &p,
-                complete(&p, plain, &constrained, &unguided_preference, hard_deadline),
-            )
-        }
+        None => plain_packing(
+            &p,
+            &counts,
+            &constrained,
+            &unguided_preference,
+            hard_deadline,
+        ),
     };
 
     phase("packed");
     // 3b. Repack each pool's pods from scratch, node by node (the best
     // aligned pod first): few big multi-dimensional pods (memory-heavy,
     // Windows) pack much tighter so than pod by pod.
-    let mut pools_by_cost: Vec<usize> = (0..cluster.pools.len()).collect();
-    pools_by_cost.sort_by(|a, b| {
-        cluster.pools[*b]
-            .cost_per_hour
-            .total_cmp(&cluster.pools[*a].cost_per_hour)
-    });
+    let pools_by_cost = p.pools_by_cost_desc();
     let repack_preference = type_preference(&p, sizing.as_ref().map(|b| b.on_types.as_slice()));
     best = repack_pools(
         &p,
@@ -350,12 +312,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             tight: true,
         };
         if let Some(milp) = bound::solve(&p, &query) {
-            let v: Vec<u32> = milp
-                .pool_nodes
-                .iter()
-                .zip(&p.pool_room)
-                .map(|(n, room)| ((n - 1e-6).ceil().max(0.0) as u32).min(*room))
-                .collect();
+            let v = p.rounded_counts(&milp.pool_nodes);
             if debug {
                 eprintln!("{:>8} ms  milp counts {v:?}", start.elapsed().as_millis());
             }
@@ -386,23 +343,21 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         }
     }
     phase("milp counts");
-    counts = best.pool_nodes.clone();
     // 4. Shrink: one node fewer of a pool, most expensive first, while the
     // plan stays cheaper and places as many pods.
     let mut time_limit_hit = false;
     // Steps start at a twentieth of the pool and halve on failure.
     'shrink: for &pi in &pools_by_cost {
-        let mut step = (counts[pi] / 20).max(1);
-        while counts[pi] > 0 && step > 0 {
+        let mut step = (best.pool_nodes[pi] / 20).max(1);
+        while best.pool_nodes[pi] > 0 && step > 0 {
             if Instant::now() >= deadline {
                 time_limit_hit = true;
                 break 'shrink;
             }
-            let mut fewer = counts.clone();
-            fewer[pi] -= step.min(counts[pi]);
+            let mut fewer = best.pool_nodes.clone();
+            fewer[pi] -= step.min(best.pool_nodes[pi]);
             match attempt(&fewer, best.placed.len()) {
                 Some(trial) if better(&trial, &best) => {
-                    counts = trial.pool_nodes.clone();
                     best = trial;
                 }
                 _ => step /= 2,
@@ -422,19 +377,21 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
                     cluster.pools[from].cost_per_hour,
                     cluster.pools[to].cost_per_hour,
                 );
-                if counts[from] == 0 || cost_to >= cost_from || counts[to] >= p.pool_room[to] {
+                if best.pool_nodes[from] == 0
+                    || cost_to >= cost_from
+                    || best.pool_nodes[to] >= p.pool_room[to]
+                {
                     continue;
                 }
                 if Instant::now() >= deadline {
                     time_limit_hit = true;
                     break 'swap;
                 }
-                let mut swapped = counts.clone();
+                let mut swapped = best.pool_nodes.clone();
                 swapped[from] -= 1;
                 swapped[to] += 1;
                 if let Some(trial) = attempt(&swapped, best.placed.len()) {
                     if better(&trial, &best) {
-                        counts = trial.pool_nodes.clone();
                         best = trial;
                         improved = true;
                         break 'swap;
@@ -448,10 +405,9 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     // 4c. Consolidate inside the plan: empty the last nodes of each pool
     // into the room left on the others.
     if Instant::now() < deadline {
-        let preference = type_preference(&p, sizing.as_ref().map(|b| b.on_types.as_slice()));
         let trial = repaired(
             &p,
-            consolidate(&p, best.clone_packing(), &preference, deadline),
+            consolidate(&p, best.clone_packing(), &repack_preference, deadline),
         );
         if better(&trial, &best) {
             best = trial;
@@ -495,7 +451,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             // The cheapest vector not refuted so far (none: the plan's).
             let mut bound: Option<f64> = None;
             for v in vectors {
-                let v_cost = counts_cost(&p, &v);
+                let v_cost = p.counts_cost(&v);
                 if best.leftover.is_empty() && v_cost >= best.cost(&p) - 1e-9 {
                     break;
                 }
@@ -578,10 +534,8 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         };
         plan::report(&packing.snapshot, plan, stats(method.to_string(), false))
     };
-    // Candidates: the baseline, the packing, and when the packing fails
-    // the final check, packings redone with all its nodes from the start,
-    // repaired by leaving offending pods pending and trimming nodes left
-    // empty. The valid one placing most pods, then cheapest, wins.
+    // Candidates: the baseline when it passes the final check, and the
+    // packing. The one placing most pods, then cheapest, wins.
     let mut valid: Vec<(PlaceReport, Option<Packing>)> = Vec::new();
     if let Some(r) = baseline {
         if validate_plan(cluster, &r).is_ok() {
@@ -608,21 +562,26 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     phase("validated");
     // 7. Prove a bound for the pods placed: the sizing LP's when it placed
     // them all, else the LP for those pods; then the MILP in the time left.
-    let class_of: HashMap<String, usize> = p
-        .classes
-        .iter()
-        .enumerate()
-        .flat_map(|(c, class)| {
-            class
+    // Pods placed per class: the packing's own, or by key for the
+    // baseline (its report is all there is).
+    let mut placed = vec![0u32; p.classes.len()];
+    match &packing {
+        Some(packing) => {
+            for (pod, _) in &packing.placed {
+                placed[p.class_of[pod]] += 1;
+            }
+        }
+        None => {
+            let class_of: HashMap<String, usize> = p
                 .pods
                 .iter()
-                .map(move |pod| (cluster.pod(*pod).key(), c))
-        })
-        .collect();
-    let mut placed = vec![0u32; p.classes.len()];
-    for a in &report.assignments {
-        if let Some(c) = class_of.get(&a.pod) {
-            placed[*c] += 1;
+                .filter_map(|pod| Some((cluster.pod(*pod).key(), *p.class_of.get(pod)?)))
+                .collect();
+            for a in &report.assignments {
+                if let Some(c) = class_of.get(&a.pod) {
+                    placed[*c] += 1;
+                }
+            }
         }
     }
     let cost = report.cost;
@@ -718,10 +677,7 @@ fn repack_pools<'c>(
     deadline: Instant,
     debug: bool,
 ) -> Packing<'c> {
-    let better = |a: &Packing, b: &Packing| {
-        a.placed.len() > b.placed.len()
-            || (a.placed.len() == b.placed.len() && a.cost(p) < b.cost(p) - 1e-9)
-    };
+    let better = |a: &Packing, b: &Packing| a.better_than(b, p);
     // The longest trial so far: one that could not end by the deadline
     // is not started (the bound needs the time after it).
     let mut longest = Duration::ZERO;
@@ -731,18 +687,12 @@ fn repack_pools<'c>(
         }
         // Pod by pod (best-aligned first), node by node by knapsack, and
         // by the configuration LP's patterns.
-        for how in ["", " by knapsack", " by patterns"] {
+        for how in Repack::ALL {
             let began = Instant::now();
             if began + longest >= deadline {
                 return best;
             }
-            let trial = match how {
-                "" => repack_pool(p, &best, pi, order, preference, deadline),
-                " by knapsack" => {
-                    repack_pool_by_knapsack(p, &best, pi, order, preference, deadline)
-                }
-                _ => repack_pool_by_patterns(p, &best, pi, order, preference, deadline),
-            };
+            let trial = repack_pool(p, &best, pi, order, preference, deadline, how);
             // Nodes left empty go first; the final check (costly at
             // scale) only for a plan that is better without it, as
             // repairing only takes pods and nodes away.
@@ -751,8 +701,9 @@ fn repack_pools<'c>(
                 let trial = repaired(p, trial);
                 if debug {
                     eprintln!(
-                        "          repacked {}{how}: cost {:.3} ({} left)",
+                        "          repacked {}{}: cost {:.3} ({} left)",
                         p.cluster.pools[pi].name,
+                        how.label(),
                         trial.cost(p),
                         trial.leftover.len()
                     );
@@ -787,6 +738,28 @@ fn unplaced_with_reasons(p: &Problem, packing: &Packing) -> Vec<(PodId, String)>
             (*pod, message)
         })
         .collect()
+}
+
+/// An unguided round-robin packing of `counts` new nodes in class
+/// `order`, completed with added nodes where pods are left over, and
+/// repaired.
+fn plain_packing<'c>(
+    p: &Problem<'c>,
+    counts: &[u32],
+    order: &[usize],
+    preference: &[Vec<usize>],
+    deadline: Instant,
+) -> Packing<'c> {
+    let packing = pack(
+        p,
+        counts,
+        order,
+        preference,
+        None,
+        Mode::RoundRobin,
+        deadline,
+    );
+    repaired(p, complete(p, packing, order, preference, deadline))
 }
 
 /// The packing, made to pass every filter in its final state: nodes added
@@ -835,12 +808,19 @@ fn trimmed<'c>(p: &Problem<'c>, packing: Packing<'c>) -> Packing<'c> {
         .iter()
         .map(|(_, node)| packing.snapshot.node(*node).name.as_str())
         .collect();
+    // Names as the pool gives them (after its minCount nodes, when those
+    // are planned in).
     let counts: Vec<u32> = pools
         .iter()
         .zip(&packing.pool_nodes)
-        .map(|(pool, n)| {
+        .enumerate()
+        .map(|(pi, (pool, n))| {
             let mut n = *n;
-            while n > 0 && !used.contains(format!("{}-new-{}", pool.name, n - 1).as_str()) {
+            while n > 0 {
+                let last = pool.new_node(PoolId(pi as u32), n as usize - 1);
+                if used.contains(last.name.as_str()) {
+                    break;
+                }
                 n -= 1;
             }
             n
@@ -869,8 +849,14 @@ fn trimmed<'c>(p: &Problem<'c>, packing: Packing<'c>) -> Packing<'c> {
         .map(|id| (fresh.snapshot.node(id).name.clone(), id))
         .collect();
     let class_of = &p.class_of;
+    fresh.leftover = packing.leftover;
     for (pod, name) in placed {
-        let node = ids[&name];
+        // Every used node is kept; a pod whose node is gone all the same
+        // stays pending rather than lost.
+        let Some(&node) = ids.get(&name) else {
+            fresh.leftover.push(pod);
+            continue;
+        };
         fresh.snapshot.assign(pod, node);
         fresh.placed.push((pod, node));
         let c = class_of[&pod];
@@ -881,21 +867,11 @@ fn trimmed<'c>(p: &Problem<'c>, packing: Packing<'c>) -> Packing<'c> {
             *fresh.on_types[c].entry(*t).or_insert(0) += 1;
         }
     }
-    fresh.leftover = packing.leftover;
     fresh
 }
 
 /// Node-count vectors the enumeration below the plan's cost tries at most.
 const ENUMERATED_COUNTS: usize = 64;
-
-/// Hourly cost of `counts` new nodes per pool.
-fn counts_cost(p: &Problem, counts: &[u32]) -> f64 {
-    counts
-        .iter()
-        .zip(&p.cluster.pools)
-        .map(|(n, pool)| f64::from(*n) * pool.cost_per_hour)
-        .sum()
-}
 
 /// Every vector of new nodes per pool (0 for pools no class may use, at
 /// most each pool's room) whose cost is at least `from` and below
@@ -959,7 +935,7 @@ fn cheaper_counts(p: &Problem, from: f64, below: f64, cap: usize) -> Option<Vec<
     ) {
         return None;
     }
-    out.sort_by(|a, b| counts_cost(p, a).total_cmp(&counts_cost(p, b)));
+    out.sort_by(|a, b| p.counts_cost(a).total_cmp(&p.counts_cost(b)));
     Some(out)
 }
 
@@ -977,4 +953,47 @@ fn remaining(deadline: Instant) -> f64 {
         .saturating_duration_since(Instant::now())
         .as_secs_f64()
         .max(0.01)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{read_scenario, Input};
+
+    /// A pool's minCount node planned in (`user-new-0`, zone 1) that the
+    /// pods cannot use (they select zone 2): the plan's node is
+    /// `user-new-1`, and trimming must know it by that name, not take the
+    /// unused minimum node for the last new one (it used to drop the
+    /// plan's node and panic on its pods).
+    #[test]
+    fn trimming_names_new_nodes_after_the_min_count_ones() {
+        let yaml = r#"
+apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {name: user}
+spec: {allocatable: {cpu: "2", memory: 8Gi, pods: "110"}, zones: ["1", "2"], minCount: 1, maxCount: 6, costPerHour: 0.5}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      nodeSelector: {topology.kubernetes.io/zone: "2"}
+      containers: [{name: c, resources: {requests: {cpu: "1", memory: 1Gi}}}]
+"#;
+        let cluster = read_scenario(&[Input::new("min.yaml", yaml)]).expect("scenario reads");
+        let options = PlaceOptions {
+            time_limit: 2.0,
+            repack: false,
+        };
+        let report = place(&cluster, &options).expect("plans");
+        assert!(report.unplaced.is_empty(), "{:?}", report.unplaced);
+        assert!(report.assignments.iter().all(|a| a.node == "user-new-1"));
+        assert!((report.cost - 1.0).abs() < 1e-9, "{}", report.cost);
+        assert!(validate_plan(&cluster, &report).is_ok());
+    }
 }

@@ -66,11 +66,14 @@ impl<'c> Packing<'c> {
 
     /// Hourly cost of the new nodes.
     pub fn cost(&self, p: &Problem) -> f64 {
-        self.pool_nodes
-            .iter()
-            .zip(&p.cluster.pools)
-            .map(|(n, pool)| f64::from(*n) * pool.cost_per_hour)
-            .sum()
+        p.counts_cost(&self.pool_nodes)
+    }
+
+    /// Whether this packing beats `other`: more pods placed, or as many
+    /// for less.
+    pub fn better_than(&self, other: &Packing, p: &Problem) -> bool {
+        self.placed.len() > other.placed.len()
+            || (self.placed.len() == other.placed.len() && self.cost(p) < other.cost(p) - 1e-9)
     }
 
     /// Takes pods off their nodes: they become leftovers.
@@ -241,6 +244,17 @@ impl<'c> Packer<'c> {
 }
 
 impl Packer<'_> {
+    /// The problem's pods on `node`, with their classes (the pods bound
+    /// before are not the packer's to move).
+    fn problem_pods_on(&self, p: &Problem, node: NodeId) -> Vec<(PodId, usize)> {
+        self.snapshot
+            .info(node)
+            .pods
+            .iter()
+            .filter_map(|q| p.class_of.get(q).map(|c| (*q, *c)))
+            .collect()
+    }
+
     /// Places `pod` (of class `c`) on `node` if every filter accepts it.
     fn try_place(&mut self, state: &mut PodState, c: usize, pod: PodId, node: NodeId) -> bool {
         state.pod = pod;
@@ -309,19 +323,10 @@ impl Packer<'_> {
         budget: &mut usize,
     ) -> bool {
         for node in candidates_of(c) {
-            let residents: Vec<PodId> = self
-                .snapshot
-                .info(node)
-                .pods
-                .iter()
-                .copied()
-                .filter(|q| p.class_of.contains_key(q))
-                .collect();
-            for q in residents {
+            for (q, qc) in self.problem_pods_on(p, node) {
                 if *budget == 0 {
                     return false;
                 }
-                let qc = p.class_of[&q];
                 self.unplace(qc, q, node);
                 let mut state = PodState::new(&self.snapshot, pod);
                 *budget = budget.saturating_sub(1);
@@ -756,88 +761,50 @@ impl Filler {
     }
 }
 
-/// Repacks the problem pods on pool `pi`'s new nodes from scratch: the
-/// constrained classes (spread, affinity, one per node) first, one pod
-/// per node in turn over as many nodes as the pods' total requests need;
-/// then node by node, in creation order, the best-aligned pod first
-/// ([`Mode::Fill`]); pods left over go first-fit anywhere they may. The
-/// nodes left empty at the end of the pool are what this saves (the
-/// caller trims them). None when some pod finds no node.
-pub(crate) fn repack_pool<'c>(
-    p: &Problem<'c>,
-    packing: &Packing<'c>,
-    pi: usize,
-    order: &[usize],
-    preference: &[Vec<usize>],
-    deadline: Instant,
-) -> Option<Packing<'c>> {
-    repack_pool_as(p, packing, pi, order, preference, deadline, Repack::Greedy)
-}
-
-/// Like [`repack_pool`], but after the constrained classes each node, in
-/// creation order, takes the mix of the other pods that fills it best: a
-/// bounded knapsack over their classes in the two dimensions they need
-/// most nodes for (in units of the gcd of their requests), a unit of a
-/// dimension worth what that dimension still needs in nodes, so scarce
-/// capacity goes first and no node keeps a gap the rest could not fill
-/// (minimum bin slack). For pools of few, big pods (memory-heavy), where
-/// pod-by-pod greed strands capacity; the filters still decide every
-/// placement. None also when the units are too fine for the table.
-pub(crate) fn repack_pool_by_knapsack<'c>(
-    p: &Problem<'c>,
-    packing: &Packing<'c>,
-    pi: usize,
-    order: &[usize],
-    preference: &[Vec<usize>],
-    deadline: Instant,
-) -> Option<Packing<'c>> {
-    repack_pool_as(
-        p,
-        packing,
-        pi,
-        order,
-        preference,
-        deadline,
-        Repack::Knapsack,
-    )
-}
-
-/// Like [`repack_pool_by_knapsack`], but the nodes take the patterns
-/// (pods per class on one node) of the pool's configuration LP, solved by
-/// column generation with the knapsack as pricing, rounded down; the
-/// pods the rounding leaves go node by node as in [`repack_pool`].
-pub(crate) fn repack_pool_by_patterns<'c>(
-    p: &Problem<'c>,
-    packing: &Packing<'c>,
-    pi: usize,
-    order: &[usize],
-    preference: &[Vec<usize>],
-    deadline: Instant,
-) -> Option<Packing<'c>> {
-    repack_pool_as(
-        p,
-        packing,
-        pi,
-        order,
-        preference,
-        deadline,
-        Repack::Patterns,
-    )
-}
-
-/// How [`repack_pool_as`] fills the nodes after the constrained classes.
+/// How [`repack_pool`] fills the nodes after the constrained classes.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Repack {
-    /// Best-aligned pod first ([`repack_pool`]).
+pub(crate) enum Repack {
+    /// Node by node, in creation order, the best-aligned pod first
+    /// ([`Mode::Fill`]).
     Greedy,
-    /// A knapsack per node ([`repack_pool_by_knapsack`]).
+    /// Each node, in creation order, takes the mix of the other pods that
+    /// fills it best: a bounded knapsack over their classes in the two
+    /// dimensions they need most nodes for (in units of the gcd of their
+    /// requests), a unit of a dimension worth what that dimension still
+    /// needs in nodes, so scarce capacity goes first and no node keeps a
+    /// gap the rest could not fill (minimum bin slack). For pools of few,
+    /// big pods (memory-heavy), where pod-by-pod greed strands capacity;
+    /// the filters still decide every placement. The repacking is None
+    /// also when the units are too fine for the table.
     Knapsack,
-    /// Configuration-LP patterns ([`repack_pool_by_patterns`]).
+    /// The nodes take the patterns (pods per class on one node) of the
+    /// pool's configuration LP, solved by column generation with the
+    /// knapsack as pricing, rounded down; the pods the rounding leaves go
+    /// node by node as in [`Repack::Greedy`].
     Patterns,
 }
 
-/// [`repack_pool`] and its variants, as `mode` says.
-fn repack_pool_as<'c>(
+impl Repack {
+    /// Every way, in the order they are tried.
+    pub(crate) const ALL: [Repack; 3] = [Repack::Greedy, Repack::Knapsack, Repack::Patterns];
+
+    /// Suffix for the trace (`repacked <pool><label>`).
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Repack::Greedy => "",
+            Repack::Knapsack => " by knapsack",
+            Repack::Patterns => " by patterns",
+        }
+    }
+}
+
+/// Repacks the problem pods on pool `pi`'s new nodes from scratch: the
+/// constrained classes (spread, affinity, one per node) first, one pod
+/// per node in turn over as many nodes as the pods' total requests need;
+/// then the others as `mode` says; pods left over go first-fit anywhere
+/// they may. The nodes left empty at the end of the pool are what this
+/// saves (the caller trims them). None when some pod finds no node.
+pub(crate) fn repack_pool<'c>(
     p: &Problem<'c>,
     packing: &Packing<'c>,
     pi: usize,
@@ -861,16 +828,7 @@ fn repack_pool_as<'c>(
     let (mut packer, rest) = packing.clone_packing().into_packer(p);
     let mut lists: Vec<Vec<PodId>> = vec![Vec::new(); p.classes.len()];
     for &node in &nodes {
-        let residents: Vec<PodId> = packer
-            .snapshot
-            .info(node)
-            .pods
-            .iter()
-            .copied()
-            .filter(|q| p.class_of.contains_key(q))
-            .collect();
-        for q in residents {
-            let c = p.class_of[&q];
+        for (q, c) in packer.problem_pods_on(p, node) {
             packer.unplace(c, q, node);
             lists[c].push(q);
         }
@@ -1040,7 +998,7 @@ fn one_at_a_time(p: &Problem, c: usize) -> bool {
             .is_empty()
 }
 
-/// The knapsack of [`repack_pool_by_knapsack`]: its classes, dimensions
+/// The knapsack of [`Repack::Knapsack`]: its classes, dimensions
 /// and units.
 struct Knapsack {
     /// Classes it chooses from.
@@ -1443,12 +1401,7 @@ pub(crate) fn consolidate<'c>(
         nodes_of_type,
         ..
     } = &rest;
-    let mut pools_by_cost: Vec<usize> = (0..p.cluster.pools.len()).collect();
-    pools_by_cost.sort_by(|a, b| {
-        p.cluster.pools[*b]
-            .cost_per_hour
-            .total_cmp(&p.cluster.pools[*a].cost_per_hour)
-    });
+    let pools_by_cost = p.pools_by_cost_desc();
     let mut emptied: std::collections::HashSet<NodeId> = std::collections::HashSet::new();
     let name_of: HashMap<String, NodeId> = packer
         .snapshot
@@ -1459,24 +1412,17 @@ pub(crate) fn consolidate<'c>(
         let pool = &p.cluster.pools[pi];
         let mut k = pool_nodes[pi];
         while k > 0 && Instant::now() < deadline {
-            let Some(&last) = name_of.get(&format!("{}-new-{}", pool.name, k - 1)) else {
+            let name = pool.new_node(PoolId(pi as u32), k as usize - 1).name;
+            let Some(&last) = name_of.get(&name) else {
                 break;
             };
-            let residents: Vec<PodId> = packer
-                .snapshot
-                .info(last)
-                .pods
-                .iter()
-                .copied()
-                .filter(|q| p.class_of.contains_key(q))
-                .collect();
-            for &q in &residents {
-                packer.unplace(p.class_of[&q], q, last);
+            let residents = packer.problem_pods_on(p, last);
+            for &(q, c) in &residents {
+                packer.unplace(c, q, last);
             }
             let mut moved: Vec<(PodId, NodeId)> = Vec::new();
             let mut all = true;
-            for &q in &residents {
-                let c = p.class_of[&q];
+            for &(q, c) in &residents {
                 let mut state = PodState::new(&packer.snapshot, q);
                 let mut candidates: Vec<NodeId> = p.compat_existing[c]
                     .iter()
@@ -1501,8 +1447,8 @@ pub(crate) fn consolidate<'c>(
                 for (q, n) in moved {
                     packer.unplace(p.class_of[&q], q, n);
                 }
-                for &q in &residents {
-                    packer.force_place(p.class_of[&q], q, last);
+                for &(q, c) in &residents {
+                    packer.force_place(c, q, last);
                 }
                 break;
             }

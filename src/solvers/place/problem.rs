@@ -145,51 +145,47 @@ impl<'c> Problem<'c> {
             .map(|t| probe.add_node(t.template.clone()))
             .collect();
         let existing: Vec<NodeId> = (0..cluster.nodes.len() as u32).map(NodeId).collect();
-        let existing_free: Vec<Vec<f64>> = existing
-            .iter()
-            .map(|&n| free_of(&dims, &base.node(n).allocatable, base.info(n)))
-            .collect();
-        let type_free: Vec<Vec<f64>> = type_nodes
-            .iter()
-            .map(|&n| free_of(&dims, &probe.node(n).allocatable, probe.info(n)))
-            .collect();
+        let free_on = |snap: &Snapshot, nodes: &[NodeId]| -> Vec<Vec<f64>> {
+            nodes
+                .iter()
+                .map(|&n| free_of(&dims, &snap.node(n).allocatable, snap.info(n)))
+                .collect()
+        };
+        let existing_free = free_on(&base, &existing);
+        let type_free = free_on(&probe, &type_nodes);
         let mut compat_existing = Vec::with_capacity(classes.len());
         let mut compat_types = Vec::with_capacity(classes.len());
         for (ci, class) in classes.iter().enumerate() {
             let pod = cluster.pod(class.representative());
             let pre = node_affinity::pre_filter(&pod.spec);
-            let fits = |snap: &Snapshot, n: NodeId| {
-                predicates::filter_node_local(pod, snap.node(n), snap.info(n), &pre).is_ok()
+            // The nodes (of `snap`, free room `free`) the class fits on, with
+            // how many of its pods each takes; the cheap capacity first,
+            // the filters only where at least one pod fits.
+            let compat = |snap: &Snapshot, nodes: &[NodeId], free: &[Vec<f64>]| {
+                nodes
+                    .iter()
+                    .zip(free)
+                    .enumerate()
+                    .map(|(i, (n, free))| {
+                        (i, *n, capacity(&class_req[ci], free, class.one_per_node))
+                    })
+                    .filter(|(_, n, cap)| {
+                        *cap >= 1.0
+                            && predicates::filter_node_local(
+                                pod,
+                                snap.node(*n),
+                                snap.info(*n),
+                                &pre,
+                            )
+                            .is_ok()
+                    })
+                    .map(|(i, _, cap)| (i, cap))
+                    .collect::<Vec<_>>()
             };
-            let req = &class_req[ci];
-            compat_existing.push(
-                existing
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &n)| fits(&base, n))
-                    .map(|(i, _)| (i, capacity(req, &existing_free[i], class.one_per_node)))
-                    .filter(|(_, cap)| *cap >= 1.0)
-                    .collect(),
-            );
-            compat_types.push(
-                type_nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &n)| fits(&probe, n))
-                    .map(|(i, _)| (i, capacity(req, &type_free[i], class.one_per_node)))
-                    .filter(|(_, cap)| *cap >= 1.0)
-                    .collect(),
-            );
+            compat_existing.push(compat(&base, &existing, &existing_free));
+            compat_types.push(compat(&probe, &type_nodes, &type_free));
         }
-        let pool_existing: Vec<u32> = (0..cluster.pools.len())
-            .map(|p| {
-                cluster
-                    .nodes
-                    .iter()
-                    .filter(|n| n.pool.is_some_and(|id| id.index() == p))
-                    .count() as u32
-            })
-            .collect();
+        let pool_existing = crate::solvers::simulate::nodes_per_pool(cluster);
         let pool_room = cluster
             .pools
             .iter()
@@ -242,6 +238,34 @@ impl<'c> Problem<'c> {
         pools.sort_unstable();
         pools.dedup();
         pools
+    }
+
+    /// Hourly cost of `counts` new nodes per pool.
+    pub fn counts_cost(&self, counts: &[u32]) -> f64 {
+        counts
+            .iter()
+            .zip(&self.cluster.pools)
+            .map(|(n, pool)| f64::from(*n) * pool.cost_per_hour)
+            .sum()
+    }
+
+    /// New nodes per pool for an LP's fractional node counts: rounded up
+    /// (past solver noise), at most each pool's room.
+    pub fn rounded_counts(&self, pool_nodes: &[f64]) -> Vec<u32> {
+        pool_nodes
+            .iter()
+            .zip(&self.pool_room)
+            .map(|(n, room)| ((n - 1e-6).ceil().max(0.0) as u32).min(*room))
+            .collect()
+    }
+
+    /// Pool indices, most expensive first (ties in pool order): the order
+    /// in which pools are shrunk and emptied.
+    pub fn pools_by_cost_desc(&self) -> Vec<usize> {
+        let pools = &self.cluster.pools;
+        let mut order: Vec<usize> = (0..pools.len()).collect();
+        order.sort_by(|a, b| pools[*b].cost_per_hour.total_cmp(&pools[*a].cost_per_hour));
+        order
     }
 }
 

@@ -548,20 +548,21 @@ pub(crate) fn pool_minimums_hold(
     removed: &[NodeId],
     report: &PlaceReport,
 ) -> bool {
-    let pools: HashSet<PoolId> = removed
-        .iter()
-        .filter_map(|n| cluster.node(*n).pool)
-        .collect();
+    // Existing nodes per pool, less those removed (each once).
+    let mut kept = crate::solvers::simulate::nodes_per_pool(cluster);
+    let removed: HashSet<NodeId> = removed.iter().copied().collect();
+    let mut pools: HashSet<PoolId> = HashSet::new();
+    for pool in removed.iter().filter_map(|n| cluster.node(*n).pool) {
+        pools.insert(pool);
+        if let Some(k) = kept.get_mut(pool.index()) {
+            *k = k.saturating_sub(1);
+        }
+    }
     pools.into_iter().all(|p| {
         let Some(pool) = cluster.pools.get(p.index()) else {
             return true;
         };
-        let kept = cluster
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(i, n)| n.pool == Some(p) && !removed.contains(&NodeId(*i as u32)))
-            .count() as u32;
+        let kept = kept[p.index()];
         let new = report.new_nodes.get(&pool.name).copied().unwrap_or(0);
         kept + new >= pool.min_count
     })
@@ -899,35 +900,26 @@ pub(crate) fn lower_bound(
             (bins.len() - 1, t.zone)
         })
         .collect();
-    let relaxed = solve_bound(
-        cluster,
-        &bins,
-        &type_bins,
-        &demand,
-        &req,
-        &one_per_node,
-        constant,
-        false,
-        until,
-    );
-    let relaxed = relaxed?;
+    // The LP first (cheap, always some bound), then the MILP when time is
+    // left; the better of the two.
+    let solve = |integer: bool| {
+        solve_bound(
+            cluster,
+            &bins,
+            &type_bins,
+            &demand,
+            &req,
+            &one_per_node,
+            constant,
+            integer,
+            until,
+        )
+    };
+    let relaxed = solve(false)?;
     if Instant::now() >= until {
         return Some(relaxed);
     }
-    match solve_bound(
-        cluster,
-        &bins,
-        &type_bins,
-        &demand,
-        &req,
-        &one_per_node,
-        constant,
-        true,
-        until,
-    ) {
-        Some(v) => Some(v.max(relaxed)),
-        None => Some(relaxed),
-    }
+    Some(solve(true).map_or(relaxed, |v| v.max(relaxed)))
 }
 
 /// Solves the bound's model (LP, or MILP with integer node counts); the
