@@ -661,6 +661,16 @@ spec:
     assert_eq!(report.new_nodes.get("user"), Some(&2));
     assert!((report.cost - 1.0).abs() < 1e-9, "{}", report.cost);
     assert_eq!(report.status, PlanStatus::Optimal);
+    // The validator refuses a plan without them.
+    let mut short = report.clone();
+    short.new_nodes.clear();
+    short.cost = 0.0;
+    short.lower_bound = 0.0;
+    let problems = validate_plan(&cluster, &short).unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.message.contains("minCount")),
+        "{problems:?}"
+    );
     // Five 1-CPU pods: the two minimum nodes take four; one more small node
     // (0.5) beats a big one (1.5). Names continue after the minimum nodes.
     let cluster = read("min.yaml", &yaml.replace("REPLICAS", "5"));

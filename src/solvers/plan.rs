@@ -144,12 +144,7 @@ pub fn report(snapshot: &Snapshot, plan: Plan, stats: PlanStats) -> PlaceReport 
 /// pool has its minimum already. Planning on the copy and adding the cost
 /// to its bound is exact: every valid plan contains these nodes.
 pub(crate) fn with_min_counts(cluster: &Cluster) -> Option<(Cluster, f64)> {
-    let mut existing = vec![0u32; cluster.pools.len()];
-    for node in &cluster.nodes {
-        if let Some(slot) = node.pool.and_then(|p| existing.get_mut(p.index())) {
-            *slot += 1;
-        }
-    }
+    let existing = super::simulate::nodes_per_pool(cluster);
     let mut forced = cluster.clone();
     let mut cost = 0.0;
     for (i, pool) in cluster.pools.iter().enumerate() {

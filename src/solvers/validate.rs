@@ -58,6 +58,24 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
         .map(|id| (snapshot.node(id).name.clone(), id))
         .collect();
     let mut cost = 0.0;
+    // Every pool reaches its minCount (existing nodes and new ones).
+    for (i, pool) in cluster.pools.iter().enumerate() {
+        let existing = cluster
+            .nodes
+            .iter()
+            .filter(|n| n.pool == Some(PoolId(i as u32)))
+            .count() as u32;
+        let new = report.new_nodes.get(&pool.name).copied().unwrap_or(0);
+        if existing + new < pool.min_count {
+            problems.push(violation(
+                "-",
+                format!(
+                    "pool {}: {existing} existing + {new} new nodes are below minCount {}",
+                    pool.name, pool.min_count
+                ),
+            ));
+        }
+    }
     for (pool_name, count) in &report.new_nodes {
         let Some(pool_id) = cluster.pool_by_name(pool_name) else {
             problems.push(violation(
