@@ -31,10 +31,10 @@ fn pod<'a>(report: &'a ExplainReport, key: &str) -> &'a podplan::report::explain
 #[test]
 fn k3s_pending_pods_are_insufficient_cpu_as_the_real_scheduler_said() {
     let cluster = read(&[
-        "../shared/realworld/k3s-bundle-nodes.json",
-        "../shared/realworld/k3s-bundle-pods-default.json",
-        "../shared/realworld/k3s-bundle-pods-kube-system.json",
-        "../shared/realworld/k3s-bundle-deployments-default.json",
+        "tests/fixtures/realworld/k3s-bundle-nodes.json",
+        "tests/fixtures/realworld/k3s-bundle-pods-default.json",
+        "tests/fixtures/realworld/k3s-bundle-pods-kube-system.json",
+        "tests/fixtures/realworld/k3s-bundle-deployments-default.json",
     ]);
     let report = explain(&cluster, &ExplainOptions::default()).unwrap();
     assert_eq!(report.pods.len(), 2);

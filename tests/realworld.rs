@@ -1,4 +1,4 @@
-//! Reads every real-world dump in `../shared/realworld` and checks the facts
+//! Reads every real-world dump in `tests/fixtures/realworld` and checks the facts
 //! `expect.json` records for it (computed independently by `facts.py`), per
 //! file and per scenario (files of one cluster read together).
 
@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/realworld")
 }
 
 fn expect() -> Value {

@@ -395,7 +395,7 @@ mod tests {
 
     #[test]
     fn streaming_reader_agrees_on_real_dumps() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/realworld");
         let Ok(entries) = std::fs::read_dir(&dir) else {
             return;
         };
