@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::fmt;
 
 /// What to generate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,6 +39,7 @@ impl Default for GenerateOptions {
 struct Rng(u64);
 
 impl Rng {
+    /// The next 64 random bits.
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -45,8 +47,15 @@ impl Rng {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+
+    /// A draw in `0..n` (0 when `n` is 0).
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
+    }
+
+    /// One of `choices`, uniformly (one draw).
+    fn pick<T: Copy>(&mut self, choices: &[T]) -> T {
+        choices[self.below(choices.len())]
     }
 }
 
@@ -61,145 +70,328 @@ struct PoolShape {
     taint: Option<(&'static str, &'static str)>,
 }
 
+/// A [`PoolShape`] (const).
+const fn shape(
+    name: &'static str,
+    share: usize,
+    cpu_milli: i64,
+    memory_mi: i64,
+    gpus: i64,
+    taint: Option<(&'static str, &'static str)>,
+) -> PoolShape {
+    PoolShape {
+        name,
+        share,
+        cpu_milli,
+        memory_mi,
+        gpus,
+        taint,
+    }
+}
+
+/// The pools of [`generate`].
 const POOLS: [PoolShape; 5] = [
-    PoolShape {
-        name: "system",
-        share: 5,
-        cpu_milli: 3860,
-        memory_mi: 14034,
-        gpus: 0,
-        taint: Some(("CriticalAddonsOnly", "true")),
-    },
-    PoolShape {
-        name: "general",
-        share: 60,
-        cpu_milli: 7820,
-        memory_mi: 30418,
-        gpus: 0,
-        taint: None,
-    },
-    PoolShape {
-        name: "highmem",
-        share: 15,
-        cpu_milli: 15740,
-        memory_mi: 128722,
-        gpus: 0,
-        taint: Some(("workload", "highmem")),
-    },
-    PoolShape {
-        name: "gpu",
-        share: 5,
-        cpu_milli: 23660,
-        memory_mi: 222920,
-        gpus: 1,
-        taint: Some(("sku", "gpu")),
-    },
-    PoolShape {
-        name: "spot",
-        share: 15,
-        cpu_milli: 7820,
-        memory_mi: 30418,
-        gpus: 0,
-        taint: Some(("kubernetes.azure.com/scalesetpriority", "spot")),
-    },
+    shape(
+        "system",
+        5,
+        3860,
+        14034,
+        0,
+        Some(("CriticalAddonsOnly", "true")),
+    ),
+    shape("general", 60, 7820, 30418, 0, None),
+    shape(
+        "highmem",
+        15,
+        15740,
+        128722,
+        0,
+        Some(("workload", "highmem")),
+    ),
+    shape("gpu", 5, 23660, 222920, 1, Some(("sku", "gpu"))),
+    shape("spot", 15, 7820, 30418, 0, Some((SPOT_KEY, "spot"))),
 ];
 
+/// The availability zones nodes are spread over, round-robin.
 const ZONES: [&str; 3] = ["1", "2", "3"];
 
-/// Generates a scenario as a Kubernetes `List`.
-pub fn generate(options: &GenerateOptions) -> Value {
-    let mut rng = Rng(options.seed);
-    let mut items = Vec::new();
-    // Nodes, pool by share; remember each node's pool and free capacity.
-    let mut node_pool = Vec::with_capacity(options.nodes);
-    let mut free: Vec<(i64, i64, i64)> = Vec::with_capacity(options.nodes);
-    let total_share: usize = POOLS.iter().map(|p| p.share).sum();
-    for i in 0..options.nodes {
-        let slot = i * total_share / options.nodes.max(1);
+/// The taint key (and label) of AKS Spot nodes.
+const SPOT_KEY: &str = "kubernetes.azure.com/scalesetpriority";
+
+// ---------------------------------------------------------------------------
+// Building blocks shared by the generators
+// ---------------------------------------------------------------------------
+
+/// The generated nodes, in order: each one's name and pool (an index into
+/// the pool shapes they were generated from).
+struct Fleet {
+    names: Vec<String>,
+    pools: Vec<usize>,
+}
+
+impl Fleet {
+    /// The nodes whose pool is one of `pool_names`.
+    fn nodes_in(&self, shapes: &[PoolShape], pool_names: &[&str]) -> Vec<usize> {
+        (0..self.pools.len())
+            .filter(|&n| pool_names.contains(&shapes[self.pools[n]].name))
+            .collect()
+    }
+}
+
+/// Room left on a node for pods.
+#[derive(Debug, Clone, Copy)]
+struct Room {
+    cpu_milli: i64,
+    memory_mi: i64,
+    pods: i64,
+}
+
+impl Room {
+    /// Takes room for one pod of `cpu_milli` and `memory_mi` when there is
+    /// enough; whether it did.
+    fn take(&mut self, cpu_milli: i64, memory_mi: i64) -> bool {
+        let fits = self.cpu_milli >= cpu_milli && self.memory_mi >= memory_mi && self.pods >= 1;
+        if fits {
+            self.cpu_milli -= cpu_milli;
+            self.memory_mi -= memory_mi;
+            self.pods -= 1;
+        }
+        fits
+    }
+}
+
+/// Writes `count` nodes, the pools taking consecutive runs of them in
+/// proportion to their shares, in zones round-robin.
+fn write_nodes(shapes: &[PoolShape], count: usize, items: &mut Vec<Value>) -> Fleet {
+    let total_share: usize = shapes.iter().map(|p| p.share).sum();
+    let mut fleet = Fleet {
+        names: Vec::with_capacity(count),
+        pools: Vec::with_capacity(count),
+    };
+    for i in 0..count {
+        let slot = i * total_share / count.max(1);
         let mut acc = 0;
-        let pool = POOLS
+        // `slot` is below the total share, so some pool always matches.
+        let pool = shapes
             .iter()
             .position(|p| {
                 acc += p.share;
                 slot < acc
             })
-            .unwrap_or(1);
-        let p = &POOLS[pool];
-        let name = format!("aks-{}-{i}", p.name);
-        let mut node = json!({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "labels": {
-                "kubernetes.azure.com/agentpool": p.name,
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "topology.kubernetes.io/zone": ZONES[i % ZONES.len()],
-            }},
-            "status": {"allocatable": {
-                "cpu": format!("{}m", p.cpu_milli),
-                "memory": format!("{}Mi", p.memory_mi),
-                "pods": "110",
-            }},
-        });
-        if p.gpus > 0 {
-            node["status"]["allocatable"]["nvidia.com/gpu"] = json!(p.gpus.to_string());
-        }
-        if let Some((k, v)) = p.taint {
-            node["spec"] = json!({"taints": [{"key": k, "value": v, "effect": "NoSchedule"}]});
-        }
-        items.push(node);
-        node_pool.push(pool);
-        free.push((p.cpu_milli, p.memory_mi, 110));
+            .unwrap_or(shapes.len() - 1);
+        let name = format!("aks-{}-{i}", shapes[pool].name);
+        items.push(node_object(&name, &shapes[pool], ZONES[i % ZONES.len()]));
+        fleet.names.push(name);
+        fleet.pools.push(pool);
     }
-    // Bound pods: workloads of 200 replicas placed round-robin on the
-    // general and spot nodes that still have room.
-    let hosts: Vec<usize> = (0..options.nodes)
-        .filter(|n| matches!(POOLS[node_pool[*n]].name, "general" | "spot"))
+    fleet
+}
+
+/// A Node of `pool`: AKS labels, the pool's allocatable and taint.
+fn node_object(name: &str, pool: &PoolShape, zone: &str) -> Value {
+    let mut node = json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": {
+            "kubernetes.azure.com/agentpool": pool.name,
+            "kubernetes.io/hostname": name,
+            "kubernetes.io/os": "linux",
+            "topology.kubernetes.io/zone": zone,
+        }},
+        "status": {"allocatable": {
+            "cpu": format!("{}m", pool.cpu_milli),
+            "memory": format!("{}Mi", pool.memory_mi),
+            "pods": "110",
+        }},
+    });
+    if pool.gpus > 0 {
+        node["status"]["allocatable"]["nvidia.com/gpu"] = json!(pool.gpus.to_string());
+    }
+    if let Some((key, value)) = pool.taint {
+        node["spec"] = json!({"taints": [no_schedule(key, value)]});
+    }
+    node
+}
+
+/// The taint `key=value:NoSchedule`, or the toleration of exactly it.
+fn no_schedule(key: &str, value: &str) -> Value {
+    json!({"key": key, "value": value, "effect": "NoSchedule"})
+}
+
+/// A container requesting `cpu_milli` and `memory_mi`.
+fn container(name: &str, cpu_milli: impl fmt::Display, memory_mi: impl fmt::Display) -> Value {
+    json!({"name": name, "resources": {"requests": {
+        "cpu": format!("{cpu_milli}m"), "memory": format!("{memory_mi}Mi")}}})
+}
+
+/// Required anti-affinity: at most one pod `selector` matches per node.
+fn hostname_anti_affinity(selector: &Value) -> Value {
+    json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": selector, "topologyKey": "kubernetes.io/hostname"}]}})
+}
+
+/// Zone spread of the pods `selector` matches, skew at most 1.
+fn zone_spread(selector: &Value) -> Value {
+    json!([{"maxSkew": 1,
+        "topologyKey": "topology.kubernetes.io/zone",
+        "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector}])
+}
+
+/// A DaemonSet whose pods tolerate every taint.
+fn daemon_set(namespace: &str, app: &str, container: Value, node_selector: Option<Value>) -> Value {
+    let mut spec = json!({"tolerations": [{"operator": "Exists"}], "containers": [container]});
+    if let Some(selector) = node_selector {
+        spec["nodeSelector"] = selector;
+    }
+    json!({
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": app, "namespace": namespace},
+        "spec": {"selector": {"matchLabels": {"app": app}},
+            "template": {"metadata": {"labels": {"app": app}}, "spec": spec}},
+    })
+}
+
+/// A Running, Ready pod owned by the controller `owner_kind`/`owner_name`.
+fn running_pod(
+    name: &str,
+    namespace: &str,
+    labels: &Value,
+    (owner_kind, owner_name, owner_uid): (&str, &str, &str),
+    spec: Value,
+) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels,
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner_kind,
+                "name": owner_name, "controller": true, "uid": owner_uid}]},
+        "spec": spec,
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+    })
+}
+
+/// A Deployment or StatefulSet of `replicas` pods labelled `labels`
+/// (its selector).
+fn workload(
+    kind: &str,
+    name: &str,
+    namespace: &str,
+    replicas: usize,
+    labels: &Value,
+    spec: Value,
+) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": spec}},
+    })
+}
+
+/// A PodDisruptionBudget: `rule` (minAvailable or maxUnavailable) over
+/// the pods `selector` matches.
+fn pdb(name: &str, namespace: &str, mut rule: Value, selector: &Value) -> Value {
+    rule["selector"] = selector.clone();
+    json!({
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+        "metadata": {"name": name, "namespace": namespace}, "spec": rule,
+    })
+}
+
+/// A `v1` `List` of `items`.
+fn list(items: Vec<Value>) -> Value {
+    json!({"apiVersion": "v1", "kind": "List", "items": items})
+}
+
+// ---------------------------------------------------------------------------
+// The explain-style cluster
+// ---------------------------------------------------------------------------
+
+/// Generates a scenario as a Kubernetes `List`.
+pub fn generate(options: &GenerateOptions) -> Value {
+    let mut rng = Rng(options.seed);
+    let mut items = Vec::new();
+    let fleet = write_nodes(&POOLS, options.nodes, &mut items);
+    // Bound pods are replicas of workloads of 200.
+    let bound_workloads = options.bound_pods.div_ceil(200).max(1);
+    write_bound_pods(options.bound_pods, bound_workloads, &fleet, &mut items);
+    write_pending_pods(options, bound_workloads, &mut rng, &mut items);
+    list(items)
+}
+
+/// Writes `count` bound pods, replicas of `workloads` ReplicaSets, placed
+/// round-robin on the general and spot nodes that still have room; stops
+/// at the first pod no node has room for.
+fn write_bound_pods(count: usize, workloads: usize, fleet: &Fleet, items: &mut Vec<Value>) {
+    let hosts = fleet.nodes_in(&POOLS, &["general", "spot"]);
+    let mut room: Vec<Room> = fleet
+        .pools
+        .iter()
+        .map(|&p| Room {
+            cpu_milli: POOLS[p].cpu_milli,
+            memory_mi: POOLS[p].memory_mi,
+            pods: 110,
+        })
         .collect();
-    let workloads = options.bound_pods.div_ceil(200).max(1);
     let mut cursor = 0;
-    for p in 0..options.bound_pods {
+    for p in 0..count {
         if hosts.is_empty() {
             break;
         }
         let w = p % workloads;
         let (cpu, mem) = (50 + (w % 5) as i64 * 10, 64 + (w % 4) as i64 * 32);
-        let mut host = None;
-        for _ in 0..hosts.len() {
-            let n = hosts[cursor % hosts.len()];
-            cursor += 1;
-            let f = &mut free[n];
-            if f.0 >= cpu && f.1 >= mem && f.2 >= 1 {
-                *f = (f.0 - cpu, f.1 - mem, f.2 - 1);
-                host = Some(n);
-                break;
-            }
-        }
-        let Some(n) = host else { break };
+        let Some(n) = round_robin_host(&hosts, &mut cursor, &mut room, cpu, mem) else {
+            break;
+        };
+        let spec = json!({
+            "nodeName": fleet.names[n],
+            "tolerations": [{"key": SPOT_KEY, "operator": "Exists"}],
+            "containers": [container("app", cpu, mem)],
+        });
+        let (replica_set, uid) = (format!("wl-{w}-rs"), format!("rs-{w}"));
+        let owner = ("ReplicaSet", replica_set.as_str(), uid.as_str());
+        let namespace = format!("tenant-{}", w % 20);
+        let labels = json!({"app": format!("wl-{w}")});
         let name = format!("wl-{w}-rs-{p}");
-        items.push(json!({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": format!("tenant-{}", w % 20),
-                "labels": {"app": format!("wl-{w}")},
-                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                    "name": format!("wl-{w}-rs"), "controller": true, "uid": format!("rs-{w}")}]},
-            "spec": {
-                "nodeName": format!("aks-{}-{n}", POOLS[node_pool[n]].name),
-                "tolerations": [{"key": "kubernetes.azure.com/scalesetpriority", "operator": "Exists"}],
-                "containers": [{"name": "app", "resources": {"requests": {
-                    "cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}}}],
-            },
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
-        }));
+        items.push(running_pod(&name, &namespace, &labels, owner, spec));
     }
-    // Pending pods: a third with required hostname anti-affinity, a third
-    // with zone spread, a third plain; some share labels with bound workloads.
-    let groups = if options.pending_workloads == 0 {
+}
+
+/// The next of `hosts` from `cursor` on with room for the pod (room
+/// taken), trying each once.
+fn round_robin_host(
+    hosts: &[usize],
+    cursor: &mut usize,
+    room: &mut [Room],
+    cpu_milli: i64,
+    memory_mi: i64,
+) -> Option<usize> {
+    for _ in 0..hosts.len() {
+        let n = hosts[*cursor % hosts.len()];
+        *cursor += 1;
+        if room[n].take(cpu_milli, memory_mi) {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// Writes the pending pods: a third with required hostname anti-affinity,
+/// a third with zone spread, a third plain; some share labels with bound
+/// workloads. They are replicas of Deployments, or, without
+/// `pending_workloads`, Pod objects no two alike.
+fn write_pending_pods(
+    options: &GenerateOptions,
+    bound_workloads: usize,
+    rng: &mut Rng,
+    items: &mut Vec<Value>,
+) {
+    let distinct = options.pending_workloads == 0;
+    let groups = if distinct {
         options.pending_pods
     } else {
         options.pending_workloads
     };
     for g in 0..groups {
-        let replicas = if options.pending_workloads == 0 {
+        let replicas = if distinct {
             1
         } else {
             options.pending_pods / groups + usize::from(g < options.pending_pods % groups)
@@ -207,62 +399,54 @@ pub fn generate(options: &GenerateOptions) -> Value {
         if replicas == 0 {
             continue;
         }
-        let reuse_bound_labels = g % 4 == 0;
-        let app = if reuse_bound_labels {
-            format!("wl-{}", rng.below(workloads))
-        } else {
-            format!("new-{g}")
-        };
-        let namespace = if reuse_bound_labels {
-            format!("tenant-{}", app[3..].parse::<usize>().unwrap_or(0) % 20)
-        } else {
-            format!("tenant-{}", g % 20)
-        };
+        let (app, namespace) = pending_app(g, bound_workloads, rng);
         let mut labels = json!({"app": app});
-        if options.pending_workloads == 0 {
+        if distinct {
             labels["pod"] = json!(format!("p-{g}"));
         }
-        let cpu = [100, 250, 500, 1000, 2000][rng.below(5)];
-        let mem = [128, 512, 1024, 4096][rng.below(4)];
-        let mut spec = json!({
-            "containers": [{"name": "app", "resources": {"requests": {
-                "cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}}}],
-        });
-        let selector = json!({"matchLabels": {"app": app}});
-        match g % 3 {
-            0 => {
-                spec["affinity"] = json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-                    {"labelSelector": selector, "topologyKey": "kubernetes.io/hostname"}]}});
-            }
-            1 => {
-                spec["topologySpreadConstraints"] = json!([{"maxSkew": 1,
-                    "topologyKey": "topology.kubernetes.io/zone",
-                    "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector}]);
-            }
-            _ => {
-                if rng.below(3) == 0 {
-                    spec["tolerations"] =
-                        json!([{"key": "workload", "value": "highmem", "effect": "NoSchedule"}]);
-                    spec["nodeSelector"] = json!({"kubernetes.azure.com/agentpool": "highmem"});
-                }
-            }
-        }
-        if options.pending_workloads == 0 {
-            items.push(json!({
+        let spec = pending_spec(g, &app, rng);
+        items.push(if distinct {
+            json!({
                 "apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": format!("pending-{g}"), "namespace": namespace, "labels": labels},
                 "spec": spec,
-            }));
+            })
         } else {
-            items.push(json!({
-                "apiVersion": "apps/v1", "kind": "Deployment",
-                "metadata": {"name": format!("deploy-{g}"), "namespace": namespace},
-                "spec": {"replicas": replicas, "selector": {"matchLabels": labels.clone()},
-                    "template": {"metadata": {"labels": labels}, "spec": spec}},
-            }));
+            let name = format!("deploy-{g}");
+            workload("Deployment", &name, &namespace, replicas, &labels, spec)
+        });
+    }
+}
+
+/// The `app` label and namespace of pending group `g`: every fourth group
+/// reuses a random bound workload's.
+fn pending_app(g: usize, bound_workloads: usize, rng: &mut Rng) -> (String, String) {
+    if g % 4 == 0 {
+        let w = rng.below(bound_workloads);
+        (format!("wl-{w}"), format!("tenant-{}", w % 20))
+    } else {
+        (format!("new-{g}"), format!("tenant-{}", g % 20))
+    }
+}
+
+/// The pod spec of pending group `g`: random requests, then by `g % 3`
+/// anti-affinity, zone spread, or (one time in three) the highmem pool.
+fn pending_spec(g: usize, app: &str, rng: &mut Rng) -> Value {
+    let cpu = rng.pick(&[100, 250, 500, 1000, 2000]);
+    let mem = rng.pick(&[128, 512, 1024, 4096]);
+    let mut spec = json!({"containers": [container("app", cpu, mem)]});
+    let selector = json!({"matchLabels": {"app": app}});
+    match g % 3 {
+        0 => spec["affinity"] = hostname_anti_affinity(&selector),
+        1 => spec["topologySpreadConstraints"] = zone_spread(&selector),
+        _ => {
+            if rng.below(3) == 0 {
+                spec["tolerations"] = json!([no_schedule("workload", "highmem")]);
+                spec["nodeSelector"] = json!({"kubernetes.azure.com/agentpool": "highmem"});
+            }
         }
     }
-    json!({"apiVersion": "v1", "kind": "List", "items": items})
+    spec
 }
 
 /// Sizes of the placement benchmark ladder.
@@ -319,6 +503,74 @@ impl LadderSize {
     }
 }
 
+/// What a ladder workload runs, drawn from 0..100: 8 % memory-heavy, 2 %
+/// GPU jobs, 5 % Windows, 15 % Spot-tolerant batch, the rest web.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LadderKind {
+    MemoryHeavy,
+    Gpu,
+    Windows,
+    SpotBatch,
+    Web,
+}
+
+impl LadderKind {
+    fn from_draw(draw: usize) -> LadderKind {
+        match draw {
+            0..=7 => LadderKind::MemoryHeavy,
+            8..=9 => LadderKind::Gpu,
+            10..=14 => LadderKind::Windows,
+            15..=29 => LadderKind::SpotBatch,
+            _ => LadderKind::Web,
+        }
+    }
+
+    /// Most replicas: GPU, memory-heavy and Windows workloads stay small,
+    /// as in real clusters.
+    fn replica_cap(self) -> Option<usize> {
+        match self {
+            LadderKind::MemoryHeavy | LadderKind::Windows => Some(24),
+            LadderKind::Gpu => Some(4),
+            LadderKind::SpotBatch | LadderKind::Web => None,
+        }
+    }
+
+    /// Random requests (millicores, MiB) and the pod spec placing it.
+    fn pod_shape(self, rng: &mut Rng) -> (i32, i32, Value) {
+        match self {
+            LadderKind::MemoryHeavy => (
+                rng.pick(&[1000, 2000, 4000]),
+                rng.pick(&[8192, 16384, 32768]),
+                json!({"nodeSelector": {"workload": "highmem"},
+                       "tolerations": [no_schedule("workload", "highmem")]}),
+            ),
+            LadderKind::Gpu => (
+                8000,
+                65536,
+                json!({"nodeSelector": {"workload": "ml"},
+                "tolerations": [{"key": "sku", "operator": "Exists", "effect": "NoSchedule"}]}),
+            ),
+            LadderKind::Windows => (
+                rng.pick(&[250, 500, 1000]),
+                rng.pick(&[512, 1024, 2048]),
+                json!({"nodeSelector": {"kubernetes.io/os": "windows"},
+                       "tolerations": [no_schedule("os", "windows")]}),
+            ),
+            LadderKind::SpotBatch => (
+                rng.pick(&[100, 200, 500]),
+                rng.pick(&[128, 256, 512]),
+                json!({"tolerations": [no_schedule(SPOT_KEY, "spot")],
+                    "nodeSelector": {"kubernetes.io/os": "linux"}}),
+            ),
+            LadderKind::Web => (
+                rng.pick(&[50, 100, 100, 200, 250]),
+                rng.pick(&[64, 128, 128, 256, 512]),
+                json!({"nodeSelector": {"kubernetes.io/os": "linux"}}),
+            ),
+        }
+    }
+}
+
 /// A capacity-planning scenario of the ladder: system, general (two
 /// sizes), high-memory, GPU, Windows and Spot pools over three zones with
 /// AKS prices; three existing system nodes; many small web workloads, some
@@ -328,24 +580,53 @@ impl LadderSize {
 pub fn ladder(size: LadderSize, seed: u64) -> Value {
     let (pods, workloads) = size.shape();
     let mut rng = Rng(seed ^ 0x5EED);
-    let zones = json!(["1", "2", "3"]);
-    let pool = |name: &str, vm: &str, cost: f64, extra: Value| {
-        let mut spec = json!({"vmSize": vm, "zones": zones, "costPerHour": cost, "maxCount": 1000});
-        if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
-            for (k, v) in extra {
-                spec.insert(k.clone(), v.clone());
-            }
+    let mut items = ladder_pools();
+    items.extend(
+        ZONES
+            .iter()
+            .enumerate()
+            .map(|(i, zone)| system_node(i, zone)),
+    );
+    let exporter = container("exporter", 50, 64);
+    let linux = json!({"kubernetes.io/os": "linux"});
+    items.push(daemon_set(
+        "monitoring",
+        "node-exporter",
+        exporter,
+        Some(linux),
+    ));
+    // Kinds first, then how many pods each workload has.
+    let kinds: Vec<LadderKind> = (0..workloads)
+        .map(|w| {
+            // The last workload is web, so that the ladder's pods always
+            // have a workload without a replica cap to go to.
+            let draw = if w + 1 == workloads {
+                99
+            } else {
+                rng.below(100)
+            };
+            LadderKind::from_draw(draw)
+        })
+        .collect();
+    let counts = replica_counts(&kinds, pods, &mut rng);
+    for (w, (&kind, &replicas)) in kinds.iter().zip(&counts).enumerate() {
+        if replicas > 0 {
+            write_ladder_workload(w, kind, replicas, &mut rng, &mut items);
         }
-        json!({"apiVersion": "podplan.dev/v1alpha1", "kind": "NodePool",
-               "metadata": {"name": name}, "spec": spec})
-    };
-    let mut items = vec![
+    }
+    list(items)
+}
+
+/// The ladder's NodePools, with AKS VM sizes and prices.
+fn ladder_pools() -> Vec<Value> {
+    let pool = ladder_pool;
+    vec![
         pool(
             "system",
             "Standard_D4s_v5",
             0.192,
             json!({"mode": "System", "maxCount": 5,
-            "taints": [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"}]}),
+            "taints": [no_schedule("CriticalAddonsOnly", "true")]}),
         ),
         pool(
             "general8",
@@ -364,21 +645,20 @@ pub fn ladder(size: LadderSize, seed: u64) -> Value {
             "Standard_E16s_v5",
             1.008,
             json!({"labels": {"workload": "highmem"},
-            "taints": [{"key": "workload", "value": "highmem", "effect": "NoSchedule"}]}),
+            "taints": [no_schedule("workload", "highmem")]}),
         ),
         pool(
             "gpu",
             "Standard_NC24ads_A100_v4",
             3.673,
             json!({"labels": {"workload": "ml"},
-            "taints": [{"key": "sku", "value": "gpu", "effect": "NoSchedule"}], "maxCount": 200}),
+            "taints": [no_schedule("sku", "gpu")], "maxCount": 200}),
         ),
         pool(
             "win",
             "Standard_D4s_v5",
             0.376,
-            json!({"osType": "Windows",
-            "taints": [{"key": "os", "value": "windows", "effect": "NoSchedule"}]}),
+            json!({"osType": "Windows", "taints": [no_schedule("os", "windows")]}),
         ),
         pool(
             "spot",
@@ -386,51 +666,52 @@ pub fn ladder(size: LadderSize, seed: u64) -> Value {
             0.077,
             json!({"priority": "Spot", "maxPods": 250}),
         ),
-    ];
-    for (i, zone) in ZONES.iter().enumerate() {
-        let name = format!("aks-system-{i}");
-        items.push(json!({"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "labels": {
-                "kubernetes.azure.com/agentpool": "system", "kubernetes.io/os": "linux",
-                "kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone}},
-            "spec": {"taints": [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"}]},
-            "status": {"allocatable": {"cpu": "3860m", "memory": "14034Mi", "pods": "110"}}}));
+    ]
+}
+
+/// A NodePool of the ladder in all three zones, at most 1000 nodes,
+/// `extra` fields added (or overriding).
+fn ladder_pool(name: &str, vm_size: &str, cost_per_hour: f64, extra: Value) -> Value {
+    let mut spec = json!({"vmSize": vm_size, "zones": ZONES, "costPerHour": cost_per_hour,
+        "maxCount": 1000});
+    if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            spec.insert(k.clone(), v.clone());
+        }
     }
-    items.push(json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": "node-exporter", "namespace": "monitoring"},
-        "spec": {"selector": {"matchLabels": {"app": "node-exporter"}},
-            "template": {"metadata": {"labels": {"app": "node-exporter"}}, "spec": {
-                "nodeSelector": {"kubernetes.io/os": "linux"},
-                "tolerations": [{"operator": "Exists"}],
-                "containers": [{"name": "exporter", "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}}}]}}}}));
-    // Kinds first; GPU, memory-heavy and Windows workloads stay small, as
-    // in real clusters; the other pods are shared among the rest with
-    // random weights.
-    let kinds: Vec<usize> = (0..workloads)
-        .map(|w| {
-            if w + 1 == workloads {
-                99
-            } else {
-                rng.below(100)
-            }
-        })
-        .collect();
-    let small_cap = |kind: usize| match kind {
-        0..=7 => Some(24),
-        8..=9 => Some(4),
-        10..=14 => Some(24),
-        _ => None,
-    };
-    let mean = (pods / workloads).max(1);
+    json!({"apiVersion": "podplan.dev/v1alpha1", "kind": "NodePool",
+           "metadata": {"name": name}, "spec": spec})
+}
+
+/// Existing system node `i`, in `zone`.
+fn system_node(i: usize, zone: &str) -> Value {
+    let name = format!("aks-system-{i}");
+    json!({"apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": {
+            "kubernetes.azure.com/agentpool": "system", "kubernetes.io/os": "linux",
+            "kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone}},
+        "spec": {"taints": [no_schedule("CriticalAddonsOnly", "true")]},
+        "status": {"allocatable": {"cpu": "3860m", "memory": "14034Mi", "pods": "110"}}})
+}
+
+/// Replicas per workload, `pods` in all: capped kinds get about half to
+/// one and a half times the mean (at most their cap), the others share
+/// the rest by random weights, the last workload taking what rounding
+/// leaves.
+fn replica_counts(kinds: &[LadderKind], pods: usize, rng: &mut Rng) -> Vec<usize> {
+    let mean = (pods / kinds.len()).max(1);
     let mut counts: Vec<usize> = kinds
         .iter()
-        .map(|k| small_cap(*k).map_or(0, |cap| (mean / 2 + rng.below(mean)).min(cap)))
+        .map(|k| {
+            k.replica_cap()
+                .map_or(0, |cap| (mean / 2 + rng.below(mean)).min(cap))
+        })
         .collect();
     let small: usize = counts.iter().sum::<usize>().min(pods);
     let weights: Vec<usize> = kinds
         .iter()
         .map(|k| {
-            if small_cap(*k).is_none() {
+            if k.replica_cap().is_none() {
                 50 + rng.below(100)
             } else {
                 0
@@ -447,80 +728,47 @@ pub fn ladder(size: LadderSize, seed: u64) -> Value {
     if let Some(last) = counts.last_mut() {
         *last += pods.saturating_sub(assigned);
     }
-    for w in 0..workloads {
-        let kind = kinds[w];
-        let replicas = counts[w];
-        if replicas == 0 {
-            continue;
-        }
-        let namespace = format!("tenant-{}", w % 12);
-        let name = format!("app-{w}");
-        let (cpu, mem, mut spec) = match kind {
-            // memory-heavy
-            0..=7 => (
-                [1000, 2000, 4000][rng.below(3)],
-                [8192, 16384, 32768][rng.below(3)],
-                json!({"nodeSelector": {"workload": "highmem"},
-                       "tolerations": [{"key": "workload", "value": "highmem", "effect": "NoSchedule"}]}),
-            ),
-            // GPU jobs
-            8..=9 => (
-                8000,
-                65536,
-                json!({"nodeSelector": {"workload": "ml"},
-                "tolerations": [{"key": "sku", "operator": "Exists", "effect": "NoSchedule"}]}),
-            ),
-            // Windows
-            10..=14 => (
-                [250, 500, 1000][rng.below(3)],
-                [512, 1024, 2048][rng.below(3)],
-                json!({"nodeSelector": {"kubernetes.io/os": "windows"},
-                       "tolerations": [{"key": "os", "value": "windows", "effect": "NoSchedule"}]}),
-            ),
-            // Spot-tolerant batch
-            15..=29 => (
-                [100, 200, 500][rng.below(3)],
-                [128, 256, 512][rng.below(3)],
-                json!({"tolerations": [{"key": "kubernetes.azure.com/scalesetpriority",
-                    "value": "spot", "effect": "NoSchedule"}],
-                    "nodeSelector": {"kubernetes.io/os": "linux"}}),
-            ),
-            // web
-            _ => (
-                [50, 100, 100, 200, 250][rng.below(5)],
-                [64, 128, 128, 256, 512][rng.below(5)],
-                json!({"nodeSelector": {"kubernetes.io/os": "linux"}}),
-            ),
-        };
-        let mut resources =
-            json!({"requests": {"cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}});
-        if (8..=9).contains(&kind) {
-            resources["limits"] = json!({"nvidia.com/gpu": "1"});
-        }
-        spec["containers"] = json!([{"name": "main", "resources": resources}]);
-        let selector = json!({"matchLabels": {"app": name}});
-        let constraint = rng.below(10);
-        if constraint < 2 && replicas <= 50 {
-            spec["affinity"] = json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-                {"labelSelector": selector, "topologyKey": "kubernetes.io/hostname"}]}});
-        } else if constraint < 5 {
-            spec["topologySpreadConstraints"] = json!([{"maxSkew": 1,
-                "topologyKey": "topology.kubernetes.io/zone",
-                "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector}]);
-        }
-        items.push(json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {"replicas": replicas, "selector": selector,
-                "template": {"metadata": {"labels": {"app": name}}, "spec": spec}}}));
-        if w % 5 == 0 {
-            items.push(
-                json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-                "metadata": {"name": name, "namespace": namespace},
-                "spec": {"maxUnavailable": 1, "selector": selector}}),
-            );
-        }
+    counts
+}
+
+/// Writes ladder workload `w`: a Deployment with random requests, one in
+/// five with required hostname anti-affinity (when it has at most 50
+/// replicas), three in ten with zone spread; every fifth with a PDB.
+fn write_ladder_workload(
+    w: usize,
+    kind: LadderKind,
+    replicas: usize,
+    rng: &mut Rng,
+    items: &mut Vec<Value>,
+) {
+    let namespace = format!("tenant-{}", w % 12);
+    let name = format!("app-{w}");
+    let (cpu, mem, mut spec) = kind.pod_shape(rng);
+    let mut main = container("main", cpu, mem);
+    if kind == LadderKind::Gpu {
+        main["resources"]["limits"] = json!({"nvidia.com/gpu": "1"});
     }
-    json!({"apiVersion": "v1", "kind": "List", "items": items})
+    spec["containers"] = json!([main]);
+    let labels = json!({"app": name});
+    let selector = json!({"matchLabels": labels});
+    let constraint = rng.below(10);
+    if constraint < 2 && replicas <= 50 {
+        spec["affinity"] = hostname_anti_affinity(&selector);
+    } else if constraint < 5 {
+        spec["topologySpreadConstraints"] = zone_spread(&selector);
+    }
+    items.push(workload(
+        "Deployment",
+        &name,
+        &namespace,
+        replicas,
+        &labels,
+        spec,
+    ));
+    if w % 5 == 0 {
+        let rule = json!({"maxUnavailable": 1});
+        items.push(pdb(&name, &namespace, rule, &selector));
+    }
 }
 
 /// Shape of a drain scenario ([`drain_scenario`]).
@@ -549,6 +797,41 @@ impl Default for DrainScenarioOptions {
     }
 }
 
+/// The pools of the drain scenario, with their VM sizes.
+const DRAIN_POOLS: [(PoolShape, &str); 5] = [
+    (
+        shape(
+            "system",
+            4,
+            3860,
+            14034,
+            0,
+            Some(("CriticalAddonsOnly", "true")),
+        ),
+        "Standard_D4s_v5",
+    ),
+    (shape("drain", 20, 7820, 30418, 0, None), "Standard_D8s_v5"),
+    (
+        shape("general", 56, 7820, 30418, 0, None),
+        "Standard_D8s_v5",
+    ),
+    (
+        shape("spot", 12, 7820, 30418, 0, Some((SPOT_KEY, "spot"))),
+        "Standard_D8s_v5",
+    ),
+    (
+        shape(
+            "highmem",
+            8,
+            15740,
+            128722,
+            0,
+            Some(("workload", "highmem")),
+        ),
+        "Standard_E16s_v5",
+    ),
+];
+
 /// A running multi-tenant cluster to drain: NodePool objects, nodes in
 /// three zones, a DaemonSet, workloads whose running pods fill the `drain`,
 /// `general` and `spot` pools to about 40%, every workload guarded by a
@@ -558,184 +841,162 @@ impl Default for DrainScenarioOptions {
 /// moves about a fifth of the pods.
 pub fn drain_scenario(options: &DrainScenarioOptions) -> Value {
     let mut rng = Rng(options.seed ^ 0xD4A1);
-    let mut items = Vec::new();
-    let shape = |name, share, cpu_milli, memory_mi, taint| PoolShape {
-        name,
-        share,
-        cpu_milli,
-        memory_mi,
-        gpus: 0,
-        taint,
-    };
-    let pools: [PoolShape; 5] = [
-        shape(
-            "system",
-            4,
-            3860,
-            14034,
-            Some(("CriticalAddonsOnly", "true")),
-        ),
-        shape("drain", 20, 7820, 30418, None),
-        shape("general", 56, 7820, 30418, None),
-        shape(
-            "spot",
-            12,
-            7820,
-            30418,
-            Some(("kubernetes.azure.com/scalesetpriority", "spot")),
-        ),
-        shape("highmem", 8, 15740, 128722, Some(("workload", "highmem"))),
-    ];
-    let vm = [
-        "Standard_D4s_v5",
-        "Standard_D8s_v5",
-        "Standard_D8s_v5",
-        "Standard_D8s_v5",
-        "Standard_E16s_v5",
-    ];
-    for (i, pool) in pools.iter().enumerate() {
-        let name = pool.name;
-        let mut spec =
-            json!({"vmSize": vm[i], "zones": ZONES, "maxCount": 10_000, "costPerHour": 0.384});
-        if let Some((k, v)) = pool.taint {
-            spec["taints"] = json!([{"key": k, "value": v, "effect": "NoSchedule"}]);
-        }
-        items.push(
-            json!({"apiVersion": "podplan.dev/v1alpha1", "kind": "NodePool",
-            "metadata": {"name": name}, "spec": spec}),
-        );
-    }
-    let total: usize = pools.iter().map(|p| p.share).sum();
-    let mut hosts = Vec::new();
-    let mut free: Vec<(i64, i64, i64)> = Vec::new();
-    let mut names = Vec::new();
-    for i in 0..options.nodes {
-        let slot = i * total / options.nodes.max(1);
-        let mut acc = 0;
-        let p = pools
+    let shapes = DRAIN_POOLS.map(|(shape, _)| shape);
+    let mut items: Vec<Value> = DRAIN_POOLS
+        .iter()
+        .map(|(shape, vm_size)| drain_node_pool(shape, vm_size))
+        .collect();
+    let fleet = write_nodes(&shapes, options.nodes, &mut items);
+    let agent = container("agent", 100, 128);
+    items.push(daemon_set("kube-system", "node-agent", agent, None));
+    let hosts = fleet.nodes_in(&shapes, &["drain", "general", "spot"]);
+    let mut placer = RandomPlacer {
+        cursor: rng.below(hosts.len().max(1)),
+        hosts,
+        // Pods fill 40 % of a node, after the DaemonSet's 100m / 128Mi.
+        room: fleet
+            .pools
             .iter()
-            .position(|p| {
-                acc += p.share;
-                slot < acc
+            .map(|&p| Room {
+                cpu_milli: shapes[p].cpu_milli * 4 / 10 - 100,
+                memory_mi: shapes[p].memory_mi * 4 / 10 - 128,
+                pods: 60,
             })
-            .unwrap_or(2);
-        let PoolShape {
-            name: pool,
-            cpu_milli: cpu,
-            memory_mi: mem,
-            taint,
-            ..
-        } = pools[p];
-        let name = format!("aks-{pool}-{i}");
-        let mut node = json!({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "labels": {
-                "kubernetes.azure.com/agentpool": pool,
-                "kubernetes.io/hostname": name,
-                "kubernetes.io/os": "linux",
-                "topology.kubernetes.io/zone": ZONES[i % ZONES.len()],
-            }},
-            "status": {"allocatable": {"cpu": format!("{cpu}m"), "memory": format!("{mem}Mi"), "pods": "110"}},
-        });
-        if let Some((k, v)) = taint {
-            node["spec"] = json!({"taints": [{"key": k, "value": v, "effect": "NoSchedule"}]});
-        }
-        items.push(node);
-        if matches!(pool, "drain" | "general" | "spot") {
-            hosts.push(free.len());
-        }
-        // The DaemonSet below takes 100m / 128Mi on every node.
-        free.push((cpu * 4 / 10 - 100, mem * 4 / 10 - 128, 60));
-        names.push(name);
-    }
-    items.push(json!({
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": "node-agent", "namespace": "kube-system"},
-        "spec": {"selector": {"matchLabels": {"app": "node-agent"}},
-            "template": {"metadata": {"labels": {"app": "node-agent"}},
-                "spec": {"tolerations": [{"operator": "Exists"}],
-                    "containers": [{"name": "agent", "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}}]}}},
-    }));
+            .collect(),
+    };
     let workloads = options.workloads.max(1);
-    let mut cursor = rng.below(hosts.len().max(1));
     for w in 0..workloads {
         let replicas = options.pods / workloads + usize::from(w < options.pods % workloads);
-        if replicas == 0 || hosts.is_empty() {
-            continue;
-        }
-        let namespace = format!("tenant-{}", w % 50);
-        let app = format!("app-{w}");
-        let stateful = w % 10 == 3;
-        let anti = w % 10 == 7;
-        let (cpu, mem) = (20 + (w % 7) as i64 * 10, 32 + (w % 5) as i64 * 32);
-        let labels = json!({"app": app});
-        let mut spec = json!({
-            "tolerations": [{"key": "kubernetes.azure.com/scalesetpriority", "operator": "Exists"}],
-            "containers": [{"name": "app", "resources": {"requests": {
-                "cpu": format!("{cpu}m"), "memory": format!("{mem}Mi")}}}],
-        });
-        if anti {
-            spec["affinity"] = json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-                {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}});
-        }
-        let (kind, owner_kind, owner_name) = if stateful {
-            ("StatefulSet", "StatefulSet", app.clone())
-        } else {
-            ("Deployment", "ReplicaSet", format!("{app}-5d8f7c"))
-        };
-        items.push(json!({
-            "apiVersion": "apps/v1", "kind": kind,
-            "metadata": {"name": app, "namespace": namespace},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                "template": {"metadata": {"labels": labels}, "spec": spec}},
-        }));
-        let rule = match w % 4 {
-            0 => json!({"maxUnavailable": 1}),
-            1 => json!({"maxUnavailable": "10%"}),
-            2 => json!({"minAvailable": "80%"}),
-            _ => json!({"minAvailable": replicas.saturating_sub(2)}),
-        };
-        let mut pdb_spec = rule;
-        pdb_spec["selector"] = json!({"matchLabels": labels});
-        items.push(json!({
-            "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-            "metadata": {"name": app, "namespace": namespace}, "spec": pdb_spec,
-        }));
-        let mut used: Vec<usize> = Vec::new();
-        for r in 0..replicas {
-            let mut host = None;
-            // Random hosts, as the scheduler's default spreading scatters a
-            // workload's replicas over the cluster.
-            for _ in 0..hosts.len() {
-                let n = hosts[(cursor + rng.below(hosts.len())) % hosts.len()];
-                cursor += 1;
-                let f = &mut free[n];
-                if f.0 >= cpu && f.1 >= mem && f.2 >= 1 && !(anti && used.contains(&n)) {
-                    *f = (f.0 - cpu, f.1 - mem, f.2 - 1);
-                    host = Some(n);
-                    break;
-                }
-            }
-            let Some(n) = host else { break };
-            if anti {
-                used.push(n);
-            }
-            let name = if stateful {
-                format!("{app}-{r}")
-            } else {
-                format!("{app}-5d8f7c-{r:05x}")
-            };
-            let mut pod_spec = spec.clone();
-            pod_spec["nodeName"] = json!(names[n]);
-            items.push(json!({
-                "apiVersion": "v1", "kind": "Pod",
-                "metadata": {"name": name, "namespace": namespace, "labels": labels,
-                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner_kind,
-                        "name": owner_name, "controller": true, "uid": format!("{kind}-{w}")}]},
-                "spec": pod_spec,
-                "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
-            }));
+        if replicas > 0 && !placer.hosts.is_empty() {
+            write_drain_workload(w, replicas, &fleet, &mut placer, &mut rng, &mut items);
         }
     }
-    json!({"apiVersion": "v1", "kind": "List", "items": items})
+    list(items)
+}
+
+/// The NodePool object of a drain scenario pool.
+fn drain_node_pool(shape: &PoolShape, vm_size: &str) -> Value {
+    let mut spec =
+        json!({"vmSize": vm_size, "zones": ZONES, "maxCount": 10_000, "costPerHour": 0.384});
+    if let Some((key, value)) = shape.taint {
+        spec["taints"] = json!([no_schedule(key, value)]);
+    }
+    json!({"apiVersion": "podplan.dev/v1alpha1", "kind": "NodePool",
+        "metadata": {"name": shape.name}, "spec": spec})
+}
+
+/// Places running pods on random hosts with room, as the scheduler's
+/// default spreading scatters a workload's replicas over the cluster.
+struct RandomPlacer {
+    hosts: Vec<usize>,
+    room: Vec<Room>,
+    cursor: usize,
+}
+
+impl RandomPlacer {
+    /// A host with room for the pod (room taken) that is not in
+    /// `excluded`, trying as many random hosts as there are hosts.
+    fn place(
+        &mut self,
+        rng: &mut Rng,
+        cpu_milli: i64,
+        memory_mi: i64,
+        excluded: &[usize],
+    ) -> Option<usize> {
+        let hosts = self.hosts.len();
+        for _ in 0..hosts {
+            let n = self.hosts[(self.cursor + rng.below(hosts)) % hosts];
+            self.cursor += 1;
+            if !excluded.contains(&n) && self.room[n].take(cpu_milli, memory_mi) {
+                return Some(n);
+            }
+        }
+        None
+    }
+}
+
+/// Writes drain workload `w`: a Deployment (or, one in ten, a
+/// StatefulSet; one in ten with required hostname anti-affinity), its PDB
+/// and its running pods, as many of `replicas` as find a host.
+fn write_drain_workload(
+    w: usize,
+    replicas: usize,
+    fleet: &Fleet,
+    placer: &mut RandomPlacer,
+    rng: &mut Rng,
+    items: &mut Vec<Value>,
+) {
+    let namespace = format!("tenant-{}", w % 50);
+    let app = format!("app-{w}");
+    let stateful = w % 10 == 3;
+    let anti = w % 10 == 7;
+    let (cpu, mem) = (20 + (w % 7) as i64 * 10, 32 + (w % 5) as i64 * 32);
+    let labels = json!({"app": app});
+    let selector = json!({"matchLabels": labels});
+    let spec = drain_pod_spec(cpu, mem, anti.then_some(&selector));
+    let (kind, owner_kind, owner_name) = if stateful {
+        ("StatefulSet", "StatefulSet", app.clone())
+    } else {
+        ("Deployment", "ReplicaSet", format!("{app}-5d8f7c"))
+    };
+    items.push(workload(
+        kind,
+        &app,
+        &namespace,
+        replicas,
+        &labels,
+        spec.clone(),
+    ));
+    items.push(pdb(
+        &app,
+        &namespace,
+        drain_pdb_rule(w, replicas),
+        &selector,
+    ));
+    let owner_uid = format!("{kind}-{w}");
+    // Anti-affinity: no two replicas on one host.
+    let mut used: Vec<usize> = Vec::new();
+    for r in 0..replicas {
+        let excluded: &[usize] = if anti { &used } else { &[] };
+        let Some(n) = placer.place(rng, cpu, mem, excluded) else {
+            break;
+        };
+        if anti {
+            used.push(n);
+        }
+        // Named as the StatefulSet or the ReplicaSet names them.
+        let name = if stateful {
+            format!("{app}-{r}")
+        } else {
+            format!("{app}-5d8f7c-{r:05x}")
+        };
+        let mut pod_spec = spec.clone();
+        pod_spec["nodeName"] = json!(fleet.names[n]);
+        let owner = (owner_kind, owner_name.as_str(), owner_uid.as_str());
+        items.push(running_pod(&name, &namespace, &labels, owner, pod_spec));
+    }
+}
+
+/// The pod spec of a drain workload: Spot-tolerant, with required hostname
+/// anti-affinity to the pods `anti_affinity` selects.
+fn drain_pod_spec(cpu_milli: i64, memory_mi: i64, anti_affinity: Option<&Value>) -> Value {
+    let mut spec = json!({
+        "tolerations": [{"key": SPOT_KEY, "operator": "Exists"}],
+        "containers": [container("app", cpu_milli, memory_mi)],
+    });
+    if let Some(selector) = anti_affinity {
+        spec["affinity"] = hostname_anti_affinity(selector);
+    }
+    spec
+}
+
+/// The PDB rule of drain workload `w`, in turn maxUnavailable 1,
+/// maxUnavailable 10%, minAvailable 80% and minAvailable replicas−2.
+fn drain_pdb_rule(w: usize, replicas: usize) -> Value {
+    match w % 4 {
+        0 => json!({"maxUnavailable": 1}),
+        1 => json!({"maxUnavailable": "10%"}),
+        2 => json!({"minAvailable": "80%"}),
+        _ => json!({"minAvailable": replicas.saturating_sub(2)}),
+    }
 }
