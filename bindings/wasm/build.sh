@@ -28,7 +28,7 @@ rm -rf pkg
 wasm-bindgen "$wasm" --target web --out-dir pkg --experimental-reset-state-function
 
 # binaryen from npm: Debian's wasm-opt 108 writes a module that fails to
-# load (../../../shared/TOOLCHAIN.md). The features are those rustc enables
+# load (bindings/wasm/README.md). The features are those rustc enables
 # by default for wasm32-unknown-unknown.
 node_modules/.bin/wasm-opt -Oz \
   --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \

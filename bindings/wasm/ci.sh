@@ -13,7 +13,7 @@ want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$want" != "$have" ]; then
   # No --locked: wasm-bindgen-cli's own lockfile pins a yanked crate
-  # (../../../shared/TOOLCHAIN.md). About 4.5 minutes on 2 cores.
+  # (bindings/wasm/README.md). About 4.5 minutes on 2 cores.
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
