@@ -4,7 +4,7 @@
 //! 150000`, then `drain --pool drain`). Parsing excluded.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use podplan::ingest::generate::{drain_scenario, DrainScenarioOptions};
+use podplan::generate::{drain_scenario, DrainScenarioOptions};
 use podplan::{drain, read_scenario, DrainOptions, Input};
 use std::time::Duration;
 

@@ -7,7 +7,7 @@
 //! different (the worst case: 5 million pod × node filter calls).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use podplan::ingest::generate::{generate, GenerateOptions};
+use podplan::generate::{generate, GenerateOptions};
 use podplan::{explain, read_scenario, ExplainOptions, Input};
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! `cargo run --release --example ladder` (BENCHMARKS.md).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use podplan::ingest::generate::{ladder, LadderSize};
+use podplan::generate::{ladder, LadderSize};
 use podplan::{place, read_scenario, simulate, Input, PlaceOptions};
 use std::time::Duration;
 

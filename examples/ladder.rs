@@ -7,8 +7,8 @@
 //! cargo run --release --example ladder -- xs s m  # some
 //! ```
 
-use podplan::ingest::generate::{ladder, LadderSize};
-use podplan::solvers::validate::validate_plan;
+use podplan::check::validate_plan;
+use podplan::generate::{ladder, LadderSize};
 use podplan::{place, read_scenario, simulate, Input, PlaceOptions};
 use std::time::Instant;
 

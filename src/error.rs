@@ -37,6 +37,10 @@ pub enum Error {
     /// An option of an operation is wrong (unknown node, pool, pod...).
     #[error("{0}")]
     Usage(String),
+    /// Something that should not happen: a bug in podplan, not in the
+    /// input. The message asks for a report.
+    #[error("internal error: {0} (this is a bug in podplan: please report it with the input that caused it)")]
+    Internal(String),
 }
 
 /// Result with podplan's error.

@@ -21,27 +21,80 @@
 //! assert_eq!(report.pods[0].message, "0/1 nodes are available: 1 Insufficient cpu.");
 //! ```
 //!
-//! Data flows one way: [`ingest`] (wire format → model) → [`model`] →
-//! [`predicates`] (kube-scheduler's filter plugins) → solvers → [`report`].
+//! # Layers
+//!
+//! Data flows one way, and each layer imports only from the layers before
+//! it (`tests/layers.rs` enforces it):
+//!
+//! | layer | what it holds |
+//! |---|---|
+//! | `error`, [`model`], [`report`] | errors; the cluster as plain data; the reports' types and text views |
+//! | `ingest` | the wire format (Kubernetes JSON/YAML, NodePool) → [`model`]; the only code that knows it |
+//! | [`predicates`] | kube-scheduler's filter plugins, one file each, and its `FitError` message |
+//! | [`scoring`] | kube-scheduler's score plugins, and the soft-preference weight |
+//! | `engine` | what several operations share: pod classes, plans, scale-up, PDB arithmetic, drainability rules, the LP backend |
+//! | [`check`] | independent oracles that replay every plan |
+//! | `ops` | the operations: explain, simulate, place, consolidate, drain, headroom |
+//!
+//! The public API is this page's functions and option/report types, plus
+//! [`model`], [`report`], [`check`], the scheduler plugins ([`predicates`],
+//! [`scoring`]) and the disruption controller's arithmetic
+//! ([`disruption`]) that the ported upstream tables test, the VM catalogue
+//! ([`catalogue`]) and the scenario generators ([`generate`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod check;
+mod engine;
 pub mod error;
-pub mod ingest;
+mod ingest;
 pub mod model;
+mod ops;
 pub mod predicates;
 pub mod report;
 pub mod scoring;
-pub mod solvers;
 
+pub use engine::disruption;
 pub use error::{Error, Result};
+pub use ingest::generate;
+pub use ingest::pools as catalogue;
 pub use ingest::{read_scenario, Input};
 pub use report::drain::{DrainOptions, DrainReport};
 pub use report::explain::{ExplainOptions, ExplainReport};
 pub use report::headroom::{HeadroomOptions, HeadroomReport};
 pub use report::place::{PlaceOptions, PlaceReport};
-pub use solvers::drain::drain;
-pub use solvers::explain::explain;
-pub use solvers::headroom::headroom;
-pub use solvers::place::place;
-pub use solvers::simulate::simulate;
+
+/// Why each pending pod is (un)schedulable: kube-scheduler's filter phase
+/// for every pending pod (or `options.pod`), with the other pending pods
+/// not yet placed.
+pub fn explain(cluster: &model::Cluster, options: &ExplainOptions) -> Result<ExplainReport> {
+    ops::explain::explain(cluster, options)
+}
+
+/// Which nodes to add, at least cost, with a proven lower bound; with
+/// `options.repack`, consolidation: which existing nodes can go.
+pub fn place(cluster: &model::Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+    ops::place_or_consolidate(cluster, options)
+}
+
+/// What kube-scheduler (default profile) and cluster-autoscaler would do
+/// with the pending pods: the baseline `place` is compared with.
+pub fn simulate(cluster: &model::Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+    ops::simulate::simulate(cluster, options)
+}
+
+/// Whether the nodes of `options` can be drained without breaking a
+/// PodDisruptionBudget, what blocks it, and in what waves.
+pub fn drain(cluster: &model::Cluster, options: &DrainOptions) -> Result<DrainReport> {
+    ops::drain::drain(cluster, options)
+}
+
+/// How many more copies of a pod fit (cluster-capacity). A pod manifest in
+/// `options.pod` is read here, with the scenario reader.
+pub fn headroom(cluster: &model::Cluster, options: &HeadroomOptions) -> Result<HeadroomReport> {
+    let manifest = match (&options.workload, &options.pod) {
+        (None, Some(m)) => Some(read_scenario(&[Input::new(m.file.clone(), &m.text)])?),
+        _ => None,
+    };
+    ops::headroom::headroom(cluster, options, manifest.as_ref())
+}

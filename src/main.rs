@@ -2,7 +2,7 @@
 //! prints its report. No planning logic lives here.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use podplan::ingest::generate::{
+use podplan::generate::{
     drain_scenario, generate, ladder, DrainScenarioOptions, GenerateOptions, LadderSize,
 };
 use podplan::{explain, place, read_scenario, simulate, ExplainOptions, Input, PlaceOptions};

@@ -5,9 +5,9 @@
 //! brute-force search over all wave plans: it is feasible exactly when
 //! some plan is, and then uses the fewest waves.
 
+use podplan::check::validate_drain;
 use podplan::model::Cluster;
 use podplan::report::drain::{BlockerReason, DrainOptions, DrainReport, Eviction, Wave};
-use podplan::solvers::validate_drain::validate_drain;
 use podplan::{drain, read_scenario, Input};
 use proptest::prelude::*;
 
@@ -522,7 +522,7 @@ proptest! {
 
 #[test]
 fn generated_cluster_pool_drain_validates() {
-    use podplan::ingest::generate::{drain_scenario, DrainScenarioOptions};
+    use podplan::generate::{drain_scenario, DrainScenarioOptions};
     let options = DrainScenarioOptions {
         nodes: 60,
         pods: 1_200,
@@ -567,7 +567,7 @@ proptest! {
         max_unavailable in prop::option::of(1usize..4),
         surge in 0usize..2,
     ) {
-        use podplan::ingest::generate::{drain_scenario, DrainScenarioOptions};
+        use podplan::generate::{drain_scenario, DrainScenarioOptions};
         let text = drain_scenario(&DrainScenarioOptions { nodes, pods, workloads, seed }).to_string();
         let cluster = read_scenario(&[Input::new("drain.json", &text)]).unwrap();
         let options = DrainOptions {

@@ -2,14 +2,14 @@
 //! (`validate_plan`), its cost is at least its proven bound and at most
 //! simulate's, and on small random clusters it equals a brute-force optimum.
 
-use podplan::ingest::generate::{ladder, LadderSize};
+use podplan::check::validate_plan;
+use podplan::generate::{ladder, LadderSize};
 use podplan::model::{
     labels, Cluster, InclusionPolicy, LabelSelector, Labels, Node, NodePool, Pod, PodAffinityTerm,
     PodSpec, Resources, Taint, TaintEffect, Toleration, TolerationOperator,
     TopologySpreadConstraint, UnsatisfiableAction,
 };
 use podplan::report::place::{Assignment, PlanStats, PlanStatus};
-use podplan::solvers::validate::validate_plan;
 use podplan::{place, read_scenario, simulate, Input, PlaceOptions, PlaceReport};
 use proptest::prelude::*;
 use std::collections::BTreeMap;

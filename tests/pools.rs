@@ -1,7 +1,7 @@
 //! The AKS VM catalogue and node resource reservation rules, through the
-//! public items of `podplan::ingest::pools`.
+//! public items of `podplan::catalogue`.
 
-use podplan::ingest::pools::{
+use podplan::catalogue::{
     aks_allocatable, aks_reserved_cpu, aks_reserved_memory, vm_capacity, vm_size, VmSize,
     CATALOGUE, DEFAULT_MAX_PODS, GPU_RESOURCE,
 };

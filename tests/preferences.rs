@@ -3,13 +3,13 @@
 //! they cost nothing, never at the price of a node or a placed pod; every
 //! plan still validates.
 
+use podplan::check::report_violations;
+use podplan::check::validate_plan;
 use podplan::model::{
     labels, Cluster, LabelSelector, Labels, Node, NodePool, NodeSelectorTerm, Operator, Pod,
     PodAffinityTerm, PodSpec, PreferredSchedulingTerm, Requirement, Resources, Taint, TaintEffect,
     WeightedPodAffinityTerm,
 };
-use podplan::solvers::place::preferences::report_violations;
-use podplan::solvers::validate::validate_plan;
 use podplan::{place, read_scenario, simulate, Input, PlaceOptions, PlaceReport};
 use proptest::prelude::*;
 use std::sync::Arc;
@@ -439,7 +439,7 @@ proptest! {
 #[test]
 #[ignore]
 fn ladder_m_with_preferences_costs_the_same() {
-    use podplan::ingest::generate::{ladder, LadderSize};
+    use podplan::generate::{ladder, LadderSize};
     use std::collections::HashMap;
     let text = ladder(LadderSize::M, 1).to_string();
     let mut cluster = read_scenario(&[Input::new("ladder.json", &text)]).unwrap();

@@ -329,8 +329,8 @@ fn aks_and_kind_details() {
 /// static pods, DaemonSets and all).
 #[test]
 fn every_node_of_every_scenario_drains_validly() {
+    use podplan::check::validate_drain;
     use podplan::report::drain::DrainOptions;
-    use podplan::solvers::validate_drain::validate_drain;
     let expect = expect();
     let mut drained = 0;
     for (name, facts) in expect["scenarios"].as_object().expect("scenarios") {

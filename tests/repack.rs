@@ -3,9 +3,9 @@
 //! a proptest against a brute-force optimum of the repack objective, and
 //! the CLI.
 
+use podplan::check::{validate_plan, validate_repack_plan};
 use podplan::model::Cluster;
 use podplan::report::place::PlanStatus;
-use podplan::solvers::validate::{validate_plan, validate_repack_plan};
 use podplan::{place, read_scenario, Input, PlaceOptions, PlaceReport};
 use proptest::prelude::*;
 use std::fmt::Write;

@@ -2,6 +2,7 @@
 //! cases (one per plugin), queue order, cluster-autoscaler scale-up, and
 //! every plan replayed by `validate_plan`.
 
+use podplan::check::validate_plan;
 use podplan::model::{
     labels, Cluster, DaemonSet, InclusionPolicy, LabelSelector, Labels, Node, NodeId, NodePool,
     NodeSelectorTerm, Operator, Pod, PodAffinityTerm, PodId, PodOrigin, PodPhase, PodSpec, PoolId,
@@ -12,7 +13,6 @@ use podplan::model::{
 use podplan::predicates::Snapshot;
 use podplan::report::place::PlanStatus;
 use podplan::scoring::{ScorePlugin, Scorer};
-use podplan::solvers::validate::validate_plan;
 use podplan::{simulate, PlaceOptions, PlaceReport};
 use std::sync::Arc;
 
@@ -691,7 +691,7 @@ fn time_limit_leaves_the_rest_pending() {
 /// checks each pod's feasible nodes against the full filter chain.
 #[test]
 fn generated_scenarios_replay_cleanly() {
-    use podplan::ingest::generate::{generate, GenerateOptions};
+    use podplan::generate::{generate, GenerateOptions};
     for (seed, workloads) in [(1, 10), (2, 0), (3, 4)] {
         let text = generate(&GenerateOptions {
             nodes: 30,

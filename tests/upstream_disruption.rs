@@ -48,11 +48,11 @@
 //! podplan follows current Kubernetes where SPEC.md still says the
 //! eviction API skips an empty-selector PDB.
 
-use podplan::model::{Cluster, PodId, PodOrigin};
-use podplan::solvers::disruption::{
+use podplan::disruption::{
     eviction_outcome, guarding_by_pod, guarding_pdbs, is_healthy, pdb_status, pdb_statuses,
     EvictionOutcome, PdbStatus,
 };
+use podplan::model::{Cluster, PodId, PodOrigin};
 
 // ---------------------------------------------------------------------------
 // Scenario builders

@@ -4,6 +4,7 @@
 mod cluster;
 mod labels;
 mod resources;
+mod variants;
 
 pub use cluster::*;
 pub use labels::*;

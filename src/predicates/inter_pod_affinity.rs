@@ -14,7 +14,8 @@
 //! (`preFilterState.updateWithPod`). [`State::filter`] checks, in upstream's
 //! order, affinity, anti-affinity, then existing pods' anti-affinity.
 
-use super::{Snapshot, Verdict};
+use super::framework::Verdict;
+use super::state::Snapshot;
 use crate::model::{Cluster, Labels, NodeId, Pod, PodAffinityTerm, PodId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -7,6 +7,8 @@
 //! upstream's PreFilterExtensions) so solvers can call [`filter`] millions of
 //! times.
 
+pub mod fit_error;
+pub mod framework;
 pub mod inter_pod_affinity;
 pub mod node_affinity;
 pub mod node_name;
@@ -17,72 +19,10 @@ pub mod pod_topology_spread;
 pub mod state;
 pub mod taint_toleration;
 
+pub use framework::{Plugin, Rejection, Verdict};
 pub use state::{NodeInfo, PodGroup, Snapshot};
 
 use crate::model::{NodeId, PodId};
-use serde::{Deserialize, Serialize};
-
-/// A kube-scheduler filter plugin, in the default profile's filter order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Plugin {
-    /// `NodeUnschedulable`: cordoned nodes.
-    NodeUnschedulable,
-    /// `NodeName`: `spec.nodeName`.
-    NodeName,
-    /// `TaintToleration`: NoSchedule/NoExecute taints.
-    TaintToleration,
-    /// `NodeAffinity`: node selector and required node affinity.
-    NodeAffinity,
-    /// `NodePorts`: host port conflicts.
-    NodePorts,
-    /// `NodeResourcesFit`: requests against allocatable.
-    NodeResourcesFit,
-    /// `PodTopologySpread`: DoNotSchedule constraints.
-    PodTopologySpread,
-    /// `InterPodAffinity`: required pod affinity and anti-affinity.
-    InterPodAffinity,
-}
-
-impl Plugin {
-    /// All filter plugins in the default profile's order.
-    pub const ALL: [Plugin; 8] = [
-        Plugin::NodeUnschedulable,
-        Plugin::NodeName,
-        Plugin::TaintToleration,
-        Plugin::NodeAffinity,
-        Plugin::NodePorts,
-        Plugin::NodeResourcesFit,
-        Plugin::PodTopologySpread,
-        Plugin::InterPodAffinity,
-    ];
-
-    /// The plugin's upstream name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Plugin::NodeUnschedulable => "NodeUnschedulable",
-            Plugin::NodeName => "NodeName",
-            Plugin::TaintToleration => "TaintToleration",
-            Plugin::NodeAffinity => "NodeAffinity",
-            Plugin::NodePorts => "NodePorts",
-            Plugin::NodeResourcesFit => "NodeResourcesFit",
-            Plugin::PodTopologySpread => "PodTopologySpread",
-            Plugin::InterPodAffinity => "InterPodAffinity",
-        }
-    }
-}
-
-/// Why a node was filtered out: the first failing plugin (kube-scheduler
-/// stops at the first) and its reasons (NodeResourcesFit may give several).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rejection {
-    /// The failing plugin.
-    pub plugin: Plugin,
-    /// Its reason strings, as upstream prints them.
-    pub reasons: Vec<String>,
-}
-
-/// A plugin's verdict on one node: `Err` carries its reason strings.
-pub type Verdict = Result<(), Vec<String>>;
 
 /// Per-pod precomputed state (upstream's CycleState after PreFilter).
 #[derive(Debug, Clone)]

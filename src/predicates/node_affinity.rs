@@ -14,7 +14,7 @@
 //!
 //! [`NodeSelectorTerm::matches`]: crate::model::NodeSelectorTerm::matches
 
-use super::Verdict;
+use super::framework::Verdict;
 use crate::model::{Node, Operator, Pod, PodSpec};
 use std::collections::BTreeSet;
 

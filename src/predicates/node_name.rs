@@ -1,6 +1,6 @@
 //! `NodeName`: a pod with `spec.nodeName` fits only that node.
 
-use super::Verdict;
+use super::framework::Verdict;
 use crate::model::{Node, Pod};
 
 /// Upstream's `ErrReason`.

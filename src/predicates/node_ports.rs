@@ -8,7 +8,8 @@
 //! sidecar init containers, `hostPort > 0`) is decided by ingest, see
 //! [`PodSpec::host_ports`](crate::model::PodSpec::host_ports).
 
-use super::{NodeInfo, Verdict};
+use super::framework::Verdict;
+use super::state::NodeInfo;
 use crate::model::{HostPort, Pod};
 
 /// Upstream's `ErrReason`.

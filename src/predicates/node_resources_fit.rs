@@ -2,7 +2,8 @@
 //! minus what its pods request, on every resource, plus the pod count
 //! (`noderesources/fit.go`, `fitsRequest`).
 
-use super::{NodeInfo, Verdict};
+use super::framework::Verdict;
+use super::state::NodeInfo;
 use crate::model::{Node, Pod, Resources, CPU, EPHEMERAL_STORAGE, MEMORY, PODS};
 
 /// Upstream's reason for the pod count.

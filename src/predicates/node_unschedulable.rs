@@ -1,7 +1,7 @@
 //! `NodeUnschedulable`: a cordoned node (`spec.unschedulable`) takes only
 //! pods that tolerate the `node.kubernetes.io/unschedulable:NoSchedule` taint.
 
-use super::Verdict;
+use super::framework::Verdict;
 use crate::model::{Node, Pod, Taint, TaintEffect};
 
 /// Upstream's `ErrReasonUnschedulable`.

@@ -28,9 +28,10 @@
 //! state was computed becomes a domain only when a matching pod is added to
 //! it (as upstream's AddPod): recompute the state after adding nodes.
 
+use super::framework::Verdict;
 use super::node_affinity::required_matches;
+use super::state::Snapshot;
 use super::taint_toleration::{find_untolerated, is_hard};
-use super::{Snapshot, Verdict};
 use crate::model::{
     InclusionPolicy, Node, NodeId, Pod, PodId, PodSpec, TopologySpreadConstraint,
     UnsatisfiableAction,

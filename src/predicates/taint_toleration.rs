@@ -6,7 +6,7 @@
 //! operators (feature gate `TaintTolerationComparisonOperators`, off by
 //! default) are not modelled.
 
-use super::Verdict;
+use super::framework::Verdict;
 use crate::model::{Node, Pod, Taint, TaintEffect, Toleration};
 
 /// The first taint accepted by `applies` that no toleration tolerates

@@ -150,3 +150,24 @@ impl ExplainReport {
         out
     }
 }
+
+/// A (reason, plugin) -> nodes histogram as `--summary` reports it: most
+/// frequent first, then by reason.
+pub fn reason_counts<S: AsRef<str>>(
+    histogram: &BTreeMap<(S, &'static str), usize>,
+) -> Vec<ReasonCount> {
+    let mut counts: Vec<ReasonCount> = histogram
+        .iter()
+        .map(|((message, plugin), nodes)| ReasonCount {
+            plugin: plugin.to_string(),
+            message: message.as_ref().to_string(),
+            nodes: *nodes,
+        })
+        .collect();
+    counts.sort_by(|a, b| {
+        b.nodes
+            .cmp(&a.nodes)
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    counts
+}

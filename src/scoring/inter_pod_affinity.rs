@@ -20,7 +20,7 @@
 //! many pods each match stands for. [`ClassTerms`] keeps the matches of one
 //! incoming pod class and only looks at groups and specs that appeared since.
 
-use super::{Topology, MISSING};
+use super::framework::{Topology, MISSING};
 use crate::model::{NodeId, Pod, PodSpec};
 use crate::predicates::inter_pod_affinity::term_matches;
 use crate::predicates::Snapshot;
@@ -248,7 +248,7 @@ pub fn normalize(scores: &mut [i64]) {
     let diff = max.saturating_sub(min);
     for s in scores.iter_mut() {
         *s = if diff > 0 {
-            (super::MAX_NODE_SCORE as f64 * ((*s - min) as f64 / diff as f64)) as i64
+            (super::framework::MAX_NODE_SCORE as f64 * ((*s - min) as f64 / diff as f64)) as i64
         } else {
             0
         };

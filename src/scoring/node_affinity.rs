@@ -28,7 +28,7 @@ pub fn score(spec: &PodSpec, node: &Node) -> i64 {
 
 /// NormalizeScore.
 pub fn normalize(scores: &mut [i64]) {
-    super::default_normalize_score(super::MAX_NODE_SCORE, false, scores);
+    super::framework::default_normalize_score(super::framework::MAX_NODE_SCORE, false, scores);
 }
 
 #[cfg(test)]

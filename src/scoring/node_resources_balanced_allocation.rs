@@ -45,7 +45,7 @@ pub fn score(pod: &Resources, allocatable: &Resources, node_requested: &Resource
     } else {
         0.0
     };
-    ((1.0 - std) * super::MAX_NODE_SCORE as f64) as i64
+    ((1.0 - std) * super::framework::MAX_NODE_SCORE as f64) as i64
 }
 
 #[cfg(test)]

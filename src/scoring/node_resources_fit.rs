@@ -46,11 +46,12 @@ pub fn least_requested_score(requested: i64, capacity: i64) -> i64 {
         return 0;
     }
     let free = capacity - requested;
-    match free.checked_mul(super::MAX_NODE_SCORE) {
+    match free.checked_mul(super::framework::MAX_NODE_SCORE) {
         Some(scaled) => scaled / capacity,
         // Untrusted quantities may be near i64::MAX.
         None => {
-            (i128::from(free) * i128::from(super::MAX_NODE_SCORE) / i128::from(capacity)) as i64
+            (i128::from(free) * i128::from(super::framework::MAX_NODE_SCORE) / i128::from(capacity))
+                as i64
         }
     }
 }

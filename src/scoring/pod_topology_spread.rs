@@ -33,7 +33,7 @@
 //! the selector matched once per group; [`ClassSpread`] remembers which
 //! groups match and looks only at groups that appeared since.
 
-use super::{Topology, MISSING};
+use super::framework::{Topology, MISSING};
 use crate::model::{
     InclusionPolicy, LabelSelector, Labels, Node, NodeId, PodSpec, UnsatisfiableAction,
 };
@@ -116,7 +116,7 @@ pub fn score_for_count(count: i64, max_skew: i32, weight: f64) -> f64 {
 
 /// NormalizeScore over the feasible nodes; `ignored` nodes get 0.
 pub fn normalize(scores: &mut [i64], ignored: &[bool]) {
-    let max_node = super::MAX_NODE_SCORE;
+    let max_node = super::framework::MAX_NODE_SCORE;
     let mut min = i64::MAX;
     let mut max = 0i64;
     for (s, ign) in scores.iter().zip(ignored) {

@@ -27,7 +27,7 @@ pub fn score(taints: &[Taint], tolerations: &[&Toleration]) -> i64 {
 
 /// NormalizeScore.
 pub fn normalize(scores: &mut [i64]) {
-    super::default_normalize_score(super::MAX_NODE_SCORE, true, scores);
+    super::framework::default_normalize_score(super::framework::MAX_NODE_SCORE, true, scores);
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! topology domain from the start, as in the final state.
 
 use super::problem::{free_of, Problem, SpreadWatch};
+use crate::engine::lp::seconds_until;
 use crate::model::{NodeId, PodId, PoolId};
 use crate::predicates::{self, PodState, Snapshot};
 use std::collections::HashMap;
@@ -963,14 +964,6 @@ pub(crate) fn repack_pool<'c>(
     Some(packer.into_packing(rest))
 }
 
-/// Seconds left until `deadline` (at least a hundredth).
-fn seconds_to(deadline: Instant) -> f64 {
-    deadline
-        .saturating_duration_since(Instant::now())
-        .as_secs_f64()
-        .max(0.01)
-}
-
 /// Column-generation rounds of [`Knapsack::patterns`] at most.
 const PRICING_ROUNDS: usize = 200;
 
@@ -1148,7 +1141,7 @@ impl Knapsack {
             if Instant::now() >= deadline {
                 return None;
             }
-            let prices = super::bound::pattern_prices(&patterns, &left, seconds_to(deadline))?;
+            let prices = super::bound::pattern_prices(&patterns, &left, seconds_until(deadline))?;
             let pattern = self.best_mix(p, &left, &prices, free);
             let worth: f64 = pattern
                 .iter()
@@ -1160,7 +1153,7 @@ impl Knapsack {
             }
             patterns.push(pattern);
         }
-        let nodes = super::bound::pattern_nodes(&patterns, &left, seconds_to(deadline))?;
+        let nodes = super::bound::pattern_nodes(&patterns, &left, seconds_until(deadline))?;
         Some(
             patterns
                 .into_iter()

@@ -2,9 +2,9 @@
 //! (existing nodes, new-node types) and which class may go where, with how
 //! many pods of a class one bin holds on its own.
 
+use crate::engine::classes::{node_types, pod_classes, NodeType, PodClass};
 use crate::model::{Cluster, NodeId, PodId, Resources};
 use crate::predicates::{self, node_affinity, NodeInfo, Snapshot};
-use crate::solvers::classes::{node_types, pod_classes, NodeType, PodClass};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -185,7 +185,7 @@ impl<'c> Problem<'c> {
             compat_existing.push(compat(&base, &existing, &existing_free));
             compat_types.push(compat(&probe, &type_nodes, &type_free));
         }
-        let pool_existing = crate::solvers::simulate::nodes_per_pool(cluster);
+        let pool_existing = cluster.nodes_per_pool();
         let pool_room = cluster
             .pools
             .iter()

@@ -2,9 +2,10 @@
 //! would do with the pending pods (SPEC.md §2). It is the baseline against
 //! which `place`'s savings are shown, and proves nothing about cost.
 
-use super::plan::{self, Plan};
+use crate::engine::plan::{self, Plan};
+use crate::engine::scale_up::{PoolScaler, ScaleTarget, ScaleUp, Trial};
 use crate::error::Result;
-use crate::model::{Cluster, Labels, NodeId, NodePool, PodId, PoolId, UnsatisfiableAction};
+use crate::model::{Cluster, Labels, NodeId, PodId, UnsatisfiableAction};
 use crate::predicates::{
     self, node_affinity, node_name, node_ports, node_resources_fit, node_unschedulable,
     taint_toleration, PodState, Snapshot,
@@ -61,7 +62,7 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     // cluster-autoscaler with --enforce-node-group-min-size: pools first
     // grow to their minCount.
-    if let Some((forced, cost)) = plan::with_min_counts(cluster) {
+    if let Some((forced, cost)) = cluster.with_min_counts() {
         return simulate(&forced, options).map(|r| plan::add_forced_cost(r, cost));
     }
     let started = Instant::now();
@@ -119,7 +120,7 @@ pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport
         pod_classes: plan::pod_class_count(cluster, &queue),
         method: "simulate".to_string(),
         time_limit_hit,
-        soft_violations: super::place::preferences::total(&sim.snapshot, &placed),
+        soft_violations: crate::scoring::preferences::total(&sim.snapshot, &placed),
     };
     let plan = Plan {
         placed,
@@ -235,148 +236,6 @@ struct Simulator<'c> {
     failures: HashMap<u32, (u64, String)>,
 }
 
-/// The pools `keep` accepts, cheapest first (ties by pool order): the order
-/// in which cluster-autoscaler's least-cost expander tries them.
-pub(crate) fn pools_by_cost(cluster: &Cluster, keep: impl Fn(&NodePool) -> bool) -> Vec<PoolId> {
-    let mut order: Vec<PoolId> = (0..cluster.pools.len() as u32)
-        .map(PoolId)
-        .filter(|p| keep(&cluster.pools[p.index()]))
-        .collect();
-    order.sort_by(|a, b| {
-        let cost = |p: &PoolId| cluster.pools[p.index()].cost_per_hour;
-        cost(a).total_cmp(&cost(b)).then(a.cmp(b))
-    });
-    order
-}
-
-/// Existing nodes per pool (for maxCount).
-pub(crate) fn nodes_per_pool(cluster: &Cluster) -> Vec<u32> {
-    let mut counts = vec![0u32; cluster.pools.len()];
-    for node in &cluster.nodes {
-        if let Some(slot) = node.pool.and_then(|p| counts.get_mut(p.index())) {
-            *slot += 1;
-        }
-    }
-    counts
-}
-
-/// What a scale-up attempt did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ScaleUp {
-    /// A node that takes the pod was added.
-    Added,
-    /// No pool may add a node that takes it.
-    NoPool,
-    /// The cap on new nodes was reached.
-    Guard,
-}
-
-/// What a pool node just added does with the pod.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Trial {
-    /// The pod passes every filter on it.
-    Takes,
-    /// It rejects the pod; a node of the pool in another zone may not.
-    Rejects,
-    /// It rejects the pod even when empty (taints, affinity, size): no
-    /// node of the pool will take it.
-    RejectsAlways,
-}
-
-/// A scheduler state to which [`PoolScaler::scale_up`] adds trial nodes.
-pub(crate) trait ScaleTarget {
-    /// Adds a node, keeping the caches in step.
-    fn add_node(&mut self, node: crate::model::Node) -> NodeId;
-    /// Removes the last node (a trial that is not kept).
-    fn remove_last_node(&mut self);
-    /// What the node just added does with the pod; `first` when it is the
-    /// pool's first trial (the only one at which `RejectsAlways` is asked).
-    fn trial(&mut self, pod: PodId, node: NodeId, first: bool) -> Trial;
-}
-
-/// Cluster-autoscaler's node groups: the pools it may grow, in the order
-/// its least-cost expander tries them, and their node counts.
-#[derive(Debug, Default)]
-pub(crate) struct PoolScaler {
-    /// Pools by `costPerHour`, then pool order.
-    order: Vec<PoolId>,
-    /// Nodes per pool in the snapshot (existing and new).
-    nodes: Vec<u32>,
-    /// New nodes per pool.
-    pub(crate) added: Vec<u32>,
-}
-
-impl PoolScaler {
-    /// The pools `keep` accepts, with the cluster's node counts.
-    pub(crate) fn new(cluster: &Cluster, keep: impl Fn(&NodePool) -> bool) -> Self {
-        PoolScaler {
-            order: pools_by_cost(cluster, keep),
-            nodes: nodes_per_pool(cluster),
-            added: vec![0; cluster.pools.len()],
-        }
-    }
-
-    /// New nodes over all pools.
-    pub(crate) fn total_added(&self) -> usize {
-        self.added.iter().map(|&n| n as usize).sum()
-    }
-
-    /// Adds the first pool node, cheapest pool first, that takes the pod.
-    /// As cluster-autoscaler on a zone-balanced AKS pool, which cannot pick
-    /// the new node's zone, a pool may add up to one node per zone until
-    /// one takes the pod (a zone-spread pod needs a node in a lagging
-    /// zone); the nodes added on the way stay (they were paid for), unless
-    /// none takes the pod. At most `max_new` new nodes in all.
-    pub(crate) fn scale_up(
-        &mut self,
-        cluster: &Cluster,
-        target: &mut impl ScaleTarget,
-        pod: PodId,
-        max_new: usize,
-    ) -> ScaleUp {
-        for &p in &self.order {
-            let pool = &cluster.pools[p.index()];
-            let attempts = pool.zones.len().max(1);
-            let mut added = 0usize;
-            let mut fits = false;
-            while added < attempts {
-                if pool
-                    .max_count
-                    .is_some_and(|max| self.nodes[p.index()] + added as u32 >= max)
-                {
-                    break;
-                }
-                if self.total_added().saturating_add(added) >= max_new {
-                    for _ in 0..added {
-                        target.remove_last_node();
-                    }
-                    return ScaleUp::Guard;
-                }
-                let node = pool.new_node(p, self.added[p.index()] as usize + added);
-                let id = target.add_node(node);
-                added += 1;
-                match target.trial(pod, id, added == 1) {
-                    Trial::Takes => {
-                        fits = true;
-                        break;
-                    }
-                    Trial::RejectsAlways => break,
-                    Trial::Rejects => {}
-                }
-            }
-            if fits {
-                self.nodes[p.index()] += added as u32;
-                self.added[p.index()] += added as u32;
-                return ScaleUp::Added;
-            }
-            for _ in 0..added {
-                target.remove_last_node();
-            }
-        }
-        ScaleUp::NoPool
-    }
-}
-
 impl<'c> ScaleTarget for Simulator<'c> {
     fn add_node(&mut self, node: crate::model::Node) -> NodeId {
         let id = self.snapshot.add_node(node);
@@ -447,7 +306,7 @@ impl<'c> Simulator<'c> {
             }
         }
         let state = PodState::new(&self.snapshot, pod);
-        let message = super::explain::unschedulable_message(&self.snapshot, &state);
+        let message = crate::predicates::fit_error::unschedulable_message(&self.snapshot, &state);
         self.failures
             .insert(class, (self.generation, message.clone()));
         Err(message)

@@ -18,28 +18,22 @@
 mod destinations;
 mod waves;
 
+use crate::engine::disruption::{
+    can_ignore_pdb, guarding_by_pod, is_healthy, pdb_statuses, PdbStatus,
+};
+use crate::engine::drainability::{drainability, Blocked, Drainability, Policy};
+use crate::engine::targets::resolve_targets;
 use crate::error::{Error, Result};
 use crate::model::{Cluster, IntOrPercent, NodeId, PodId, PoolId};
+use crate::predicates::fit_error::unschedulable_message;
 use crate::predicates::{PodState, Snapshot};
 use crate::report::drain::{
     Blocker, BlockerReason, DrainOptions, DrainReport, DrainStats, Eviction, PdbNumbers, Wave,
 };
-use crate::solvers::disruption::{guarding_by_pod, is_healthy, pdb_statuses, PdbStatus};
-use crate::solvers::explain::unschedulable_message;
 use destinations::Finder;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use waves::{compose, lower_bound, Candidate};
 use web_time::Instant;
-
-/// Labels other clouds and tools use for a node's pool, for clusters
-/// without NodePool objects (AKS's is read by ingest).
-const POOL_LABELS: [&str; 5] = [
-    "kubernetes.azure.com/agentpool",
-    "agentpool",
-    "eks.amazonaws.com/nodegroup",
-    "cloud.google.com/gke-nodepool",
-    "karpenter.sh/nodepool",
-];
 
 /// Exhaustive destination search runs when at most this many pods move...
 const EXACT_MAX_PODS: usize = 12;
@@ -53,6 +47,7 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
     let statuses = pdb_statuses(cluster);
     let guarding_of = guarding_by_pod(cluster, &statuses);
 
+    let policy = Policy::drain(options.force, options.delete_emptydir_data);
     let base = Snapshot::new(cluster);
     let mut blockers: Vec<Blocker> = Vec::new();
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -62,16 +57,6 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
         pods.sort();
         for pod_id in pods {
             let pod = base.pod(pod_id);
-            let owner = pod.owner.as_ref().map(|o| o.kind.as_str());
-            // DaemonSet pods (also those the snapshot synthesised) and
-            // mirror pods of static manifests stay, as kubectl drain
-            // --ignore-daemonsets leaves them.
-            if matches!(owner, Some("DaemonSet") | Some("Node"))
-                || pod_id.index() >= cluster.pods.len()
-            {
-                ignored += 1;
-                continue;
-            }
             let blocker = |reason, pdb: Option<String>, message: String| Blocker {
                 node: cluster.nodes[node.index()].name.clone(),
                 pod: pod.key(),
@@ -79,24 +64,34 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
                 reason,
                 message,
             };
-            if owner.is_none() && !options.force {
-                blockers.push(blocker(
-                    BlockerReason::UnmanagedPod,
-                    None,
-                    "no controller: it would be deleted and not recreated (use --force)".into(),
-                ));
-                continue;
-            }
-            if pod.spec.has_local_storage && !options.delete_emptydir_data {
-                blockers.push(blocker(
-                    BlockerReason::LocalStorage,
-                    None,
-                    "uses emptyDir: its data would be lost (use --delete-emptydir-data)".into(),
-                ));
-                continue;
+            match drainability(cluster, pod_id, policy) {
+                Drainability::GoesWithNode => {
+                    ignored += 1;
+                    continue;
+                }
+                Drainability::Blocked(rule) => {
+                    let (reason, hint) = match rule {
+                        Blocked::UnmanagedPod => (BlockerReason::UnmanagedPod, "--force"),
+                        Blocked::LocalStorage => {
+                            (BlockerReason::LocalStorage, "--delete-emptydir-data")
+                        }
+                        Blocked::SystemPodWithoutPdb => {
+                            return Err(Error::Internal(
+                                "drain's policy has no system-pod rule".into(),
+                            ))
+                        }
+                    };
+                    blockers.push(blocker(
+                        reason,
+                        None,
+                        format!("{} (use {hint})", rule.why()),
+                    ));
+                    continue;
+                }
+                Drainability::Moves => {}
             }
             let guarding = &guarding_of[pod_id.index()];
-            if guarding.len() > 1 && !ignores_pdbs(pod) {
+            if guarding.len() > 1 && !can_ignore_pdb(pod) {
                 let names: Vec<String> =
                     guarding.iter().map(|&p| statuses[p].pdb.clone()).collect();
                 blockers.push(blocker(
@@ -115,8 +110,8 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
                 node,
                 pdb: guarding.first().copied(),
                 healthy: is_healthy(pod),
-                spends_budget: is_healthy(pod) && !ignores_pdbs(pod),
-                recreated: owner.is_some(),
+                spends_budget: is_healthy(pod) && !can_ignore_pdb(pod),
+                recreated: pod.owner.is_some(),
             });
         }
     }
@@ -237,18 +232,6 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
     })
 }
 
-/// The eviction API deletes these without consulting any PDB
-/// (`canIgnorePDB`): not running, or already terminating.
-fn ignores_pdbs(pod: &crate::model::Pod) -> bool {
-    use crate::model::PodPhase::{Failed, Pending, Succeeded};
-    pod.terminating || matches!(pod.phase, Pending | Succeeded | Failed)
-}
-
-/// The nodes `options` drains (`--nodes` and `--pool`), in node order.
-pub fn targets(cluster: &Cluster, options: &DrainOptions) -> Result<Vec<NodeId>> {
-    resolve_targets(cluster, options).map(|(t, _)| t)
-}
-
 /// Indices of the active candidates back to all candidates.
 fn remap(mut c: waves::Composition, index: &[usize]) -> waves::Composition {
     for wave in &mut c.waves {
@@ -260,60 +243,6 @@ fn remap(mut c: waves::Composition, index: &[usize]) -> waves::Composition {
         s.0 = index[s.0];
     }
     c
-}
-
-/// The drained nodes and the pool surge nodes come from.
-fn resolve_targets(
-    cluster: &Cluster,
-    options: &DrainOptions,
-) -> Result<(Vec<NodeId>, Option<PoolId>)> {
-    let mut targets: BTreeSet<NodeId> = BTreeSet::new();
-    let mut pool_name: Option<String> = options.pool.clone();
-    for name in &options.nodes {
-        let id = cluster.node_by_name(name).ok_or_else(|| {
-            Error::Usage(format!("--nodes: no node named {name:?} in the scenario"))
-        })?;
-        targets.insert(id);
-    }
-    if let Some(pool) = &options.pool {
-        let by_object = cluster.pool_by_name(pool);
-        let before = targets.len();
-        for (i, node) in cluster.nodes.iter().enumerate() {
-            let in_pool = match by_object {
-                Some(id) => node.pool == Some(id),
-                None => false,
-            } || POOL_LABELS
-                .iter()
-                .any(|l| node.labels.get(*l).is_some_and(|v| v == pool));
-            if in_pool {
-                targets.insert(NodeId(i as u32));
-            }
-        }
-        if targets.len() == before && by_object.is_none() {
-            return Err(Error::Usage(format!(
-                "--pool: no pool named {pool:?} (no NodePool object, no node labelled with it)"
-            )));
-        }
-    }
-    if options.nodes.is_empty() && options.pool.is_none() {
-        return Err(Error::Usage("drain needs --nodes or --pool".into()));
-    }
-    if pool_name.is_none() {
-        // Surge nodes come from the drained nodes' pool.
-        let pools: BTreeSet<Option<PoolId>> =
-            targets.iter().map(|n| cluster.node(*n).pool).collect();
-        if let Some(Some(p)) = pools.iter().next().filter(|_| pools.len() == 1) {
-            pool_name = Some(cluster.pools[p.index()].name.clone());
-        }
-    }
-    let pool = pool_name.as_deref().and_then(|n| cluster.pool_by_name(n));
-    if options.surge > 0 && pool.is_none() {
-        return Err(Error::Usage(
-            "--surge needs the drained nodes' pool as a NodePool object (one pool for all targets)"
-                .into(),
-        ));
-    }
-    Ok((targets.into_iter().collect(), pool))
 }
 
 /// Destinations of one composition.

@@ -32,15 +32,17 @@ mod bound;
 mod pack;
 pub mod preferences;
 mod problem;
-pub(crate) mod repack;
 
-use super::explain::unschedulable_message;
-use super::plan::{self, Plan};
+pub(crate) use problem::MAX_NODES;
+
+use crate::check::validate::validate_plan;
+use crate::engine::lp::seconds_until;
+use crate::engine::plan::{self, Plan};
 use crate::error::Result;
 use crate::model::{Cluster, PodId, PoolId};
+use crate::predicates::fit_error::unschedulable_message;
 use crate::predicates::PodState;
 use crate::report::place::{PlaceOptions, PlaceReport, PlanStats, PlanStatus};
-use crate::solvers::validate::validate_plan;
 use bound::{Query, Warm};
 use pack::{
     class_order, complete, consolidate, constrained_first, pack, repack_pool, type_preference,
@@ -52,12 +54,8 @@ use web_time::{Duration, Instant};
 
 /// Plans the pending pods at least cost (see the module docs).
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
-    if options.repack {
-        // Consolidation: bound pods may move too ([`repack`]).
-        return repack::place_repack(cluster, options);
-    }
     // Nodes every plan needs for the pools' minCount: plan with them in.
-    if let Some((forced, cost)) = plan::with_min_counts(cluster) {
+    if let Some((forced, cost)) = cluster.with_min_counts() {
         return place(&forced, options).map(|r| plan::add_forced_cost(r, cost));
     }
     let start = Instant::now();
@@ -94,7 +92,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
                 penalty,
                 integer: false,
                 fixed_pool_nodes: counts,
-                time_limit: remaining(until),
+                time_limit: seconds_until(until),
                 warm: None,
                 tight,
             },
@@ -259,7 +257,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let early_baseline = (p.pods.len() <= PLAIN_PACKING_UP_TO)
         .then(|| {
             let options = PlaceOptions {
-                time_limit: remaining(deadline),
+                time_limit: seconds_until(deadline),
                 repack: false,
             };
             super::simulate::simulate(cluster, &options).ok()
@@ -307,7 +305,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             penalty: None,
             integer: true,
             fixed_pool_nodes: None,
-            time_limit: remaining(deadline).min(limit * 0.1),
+            time_limit: seconds_until(deadline).min(limit * 0.1),
             warm: Some(&warm),
             tight: true,
         };
@@ -460,7 +458,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
                     bound = bound.or(Some(v_cost));
                     break;
                 }
-                if bound::refutes(&p, &v, &demand, remaining(deadline)) {
+                if bound::refutes(&p, &v, &demand, seconds_until(deadline)) {
                     continue;
                 }
                 // Not refuted: no plan is cheaper than this vector.
@@ -498,7 +496,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
         (Instant::now() < deadline)
             .then(|| {
                 let options = PlaceOptions {
-                    time_limit: remaining(deadline),
+                    time_limit: seconds_until(deadline),
                     repack: false,
                 };
                 super::simulate::simulate(cluster, &options).ok()
@@ -554,8 +552,8 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     });
     let chosen = valid.into_iter().next();
     let Some((mut report, packing)) = chosen else {
-        return Err(crate::error::Error::Usage(
-            "internal error: no consistent plan found".into(),
+        return Err(crate::error::Error::Internal(
+            "place found no consistent plan".into(),
         ));
     };
 
@@ -608,7 +606,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
             penalty: None,
             integer: true,
             fixed_pool_nodes: None,
-            time_limit: remaining(hard_deadline),
+            time_limit: seconds_until(hard_deadline),
             warm: Some(&warm),
             tight: true,
         };
@@ -947,13 +945,6 @@ const SHUFFLED_ORDERS: usize = 24;
 /// Pods up to which every packing is also tried plain (first-fit
 /// decreasing, most constrained classes first).
 const PLAIN_PACKING_UP_TO: usize = 20_000;
-
-fn remaining(deadline: Instant) -> f64 {
-    deadline
-        .saturating_duration_since(Instant::now())
-        .as_secs_f64()
-        .max(0.01)
-}
 
 #[cfg(test)]
 mod tests {

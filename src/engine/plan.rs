@@ -138,31 +138,7 @@ pub fn report(snapshot: &Snapshot, plan: Plan, stats: PlanStats) -> PlaceReport 
     }
 }
 
-/// The nodes every plan must add so that each pool reaches its `minCount`
-/// (`<pool>-new-0 ..`, zones round-robin, as any plan names them), put
-/// into a copy of the cluster, with their hourly cost; `None` when every
-/// pool has its minimum already. Planning on the copy and adding the cost
-/// to its bound is exact: every valid plan contains these nodes.
-pub(crate) fn with_min_counts(cluster: &Cluster) -> Option<(Cluster, f64)> {
-    let existing = super::simulate::nodes_per_pool(cluster);
-    let mut forced = cluster.clone();
-    let mut cost = 0.0;
-    for (i, pool) in cluster.pools.iter().enumerate() {
-        let missing = pool.min_count.saturating_sub(existing[i]) as usize;
-        if missing == 0 || pool.first_new_index > 0 {
-            continue;
-        }
-        let id = crate::model::PoolId(i as u32);
-        for k in 0..missing {
-            forced.nodes.push(pool.new_node(id, k));
-        }
-        forced.pools[i].first_new_index = missing;
-        cost += pool.cost_per_hour * missing as f64;
-    }
-    (forced.nodes.len() > cluster.nodes.len()).then_some((forced, cost))
-}
-
-/// A report planned on [`with_min_counts`]'s copy, for the original
+/// A report planned on [`Cluster::with_min_counts`]'s copy, for the original
 /// cluster: the forced nodes' cost added to the bound (the report's cost
 /// counts them already, as new nodes), and the status re-derived.
 pub(crate) fn add_forced_cost(mut report: PlaceReport, forced_cost: f64) -> PlaceReport {

@@ -262,8 +262,9 @@ pub fn eviction_outcome(
     }
 }
 
-/// `canIgnorePDB`: the eviction API deletes such a pod outright.
-fn can_ignore_pdb(pod: &Pod) -> bool {
+/// `canIgnorePDB`: the eviction API deletes such a pod outright, without
+/// consulting any PDB (not running, or already terminating).
+pub(crate) fn can_ignore_pdb(pod: &Pod) -> bool {
     matches!(
         pod.phase,
         PodPhase::Pending | PodPhase::Succeeded | PodPhase::Failed

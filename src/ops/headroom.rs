@@ -1,18 +1,18 @@
 //! `headroom`: how many more copies of one pod fit (SPEC.md §2), the job
 //! of kubernetes-sigs/cluster-capacity.
 
+use crate::engine::scale_up::{PoolScaler, ScaleTarget, ScaleUp, Trial};
 use crate::error::{Error, Result};
-use crate::ingest::{read_scenario, Input};
 use crate::model::{
     Cluster, NodeId, Pod, PodId, PodOrigin, PodPhase, UnsatisfiableAction, WorkloadId,
 };
+use crate::predicates::fit_error::rejection_histogram;
 use crate::predicates::{self, node_affinity, PodState, Snapshot};
+use crate::report::explain::reason_counts;
 use crate::report::explain::ReasonCount;
 use crate::report::headroom::{HeadroomOptions, HeadroomReport, PodManifest};
 use crate::scoring::pod_topology_spread::LABEL_HOSTNAME;
 use crate::scoring::Scorer;
-use crate::solvers::explain::{reason_counts, rejection_histogram};
-use crate::solvers::simulate::{PoolScaler, ScaleTarget, ScaleUp, Trial};
 use std::collections::HashSet;
 use web_time::{Duration, Instant};
 
@@ -66,8 +66,12 @@ pub const MAX_NEW_NODES: usize = 10_000;
 /// constraint (ordered), 176,800 copies scored on 3,000 nodes each, 63 s —
 /// which is why adding copies stops at `time_limit` (default 10 s) with
 /// `capped` set.
-pub fn headroom(cluster: &Cluster, options: &HeadroomOptions) -> Result<HeadroomReport> {
-    let (key, template, mut warnings) = template(cluster, options)?;
+pub(crate) fn headroom(
+    cluster: &Cluster,
+    options: &HeadroomOptions,
+    manifest: Option<&Cluster>,
+) -> Result<HeadroomReport> {
+    let (key, template, mut warnings) = template(cluster, options, manifest)?;
     let pending = cluster.pending_pods().count();
     if pending > 0 {
         warnings.push(format!(
@@ -159,14 +163,22 @@ pub fn headroom(cluster: &Cluster, options: &HeadroomOptions) -> Result<Headroom
 }
 
 /// The pod to copy: its key, the template (pending, unbound) and warnings.
-fn template(cluster: &Cluster, options: &HeadroomOptions) -> Result<(String, Pod, Vec<String>)> {
-    match (&options.workload, &options.pod) {
-        (Some(workload), None) => workload_template(cluster, workload),
-        (None, Some(manifest)) => manifest_template(manifest),
-        (Some(_), Some(_)) => Err(Error::Usage(
+/// `manifest` is `options.pod` as read by the caller (parsing is ingest's).
+fn template(
+    cluster: &Cluster,
+    options: &HeadroomOptions,
+    manifest: Option<&Cluster>,
+) -> Result<(String, Pod, Vec<String>)> {
+    match (&options.workload, &options.pod, manifest) {
+        (Some(workload), None, _) => workload_template(cluster, workload),
+        (None, Some(file), Some(read)) => manifest_template(file, read),
+        (None, Some(_), None) => Err(Error::Internal(
+            "headroom's pod manifest was not read".into(),
+        )),
+        (Some(_), Some(_), _) => Err(Error::Usage(
             "headroom takes either a workload or a pod manifest, not both".into(),
         )),
-        (None, None) => Err(Error::Usage(
+        (None, None, _) => Err(Error::Usage(
             "headroom needs a pod: a workload (NAMESPACE/NAME) or a pod manifest".into(),
         )),
     }
@@ -203,9 +215,8 @@ fn workload_template(cluster: &Cluster, key: &str) -> Result<(String, Pod, Vec<S
     Ok((format!("{namespace}/{name}"), pod, Vec::new()))
 }
 
-/// The one Pod of a manifest, through the public ingest.
-fn manifest_template(manifest: &PodManifest) -> Result<(String, Pod, Vec<String>)> {
-    let read = read_scenario(&[Input::new(manifest.file.clone(), &manifest.text)])?;
+/// The one Pod of a manifest (`read` is what ingest read of it).
+fn manifest_template(manifest: &PodManifest, read: &Cluster) -> Result<(String, Pod, Vec<String>)> {
     let pods: Vec<&Pod> = read
         .pods
         .iter()

@@ -20,10 +20,7 @@
 use super::problem::Problem;
 // The LP/MILP backend: pure-Rust microlp (also in wasm), or HiGHS with the
 // `highs` feature (native only).
-#[cfg(feature = "highs")]
-use good_lp::highs as backend;
-#[cfg(not(feature = "highs"))]
-use good_lp::microlp as backend;
+use crate::engine::lp::{backend, InterruptedBound};
 use good_lp::{
     constraint, variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus,
     SolverModel, Variable, WithInitialSolution, WithTimeLimit,
@@ -337,20 +334,6 @@ fn existing_bins(p: &Problem) -> Vec<Vec<usize>> {
     bins
 }
 
-/// The proven bound of a MILP the time limit interrupted: microlp's best
-/// bound over the open branches.
-#[cfg(not(feature = "highs"))]
-fn interrupted_bound(solution: good_lp::solvers::microlp::MicroLpSolution) -> Option<f64> {
-    solution.into_inner().stats().best_bound
-}
-
-/// The proven bound of a MILP the time limit interrupted: good_lp does not
-/// expose HiGHS's dual bound, so none (the LP bound stands).
-#[cfg(feature = "highs")]
-fn interrupted_bound(_: good_lp::solvers::highs::HighsSolution) -> Option<f64> {
-    None
-}
-
 /// Solves the bound model for `demand` pods per class. With `penalty`,
 /// pods may stay unplaced at that cost per pod (per class); without, all
 /// must be placed. `integer` makes node counts integral (a MILP, given
@@ -500,7 +483,7 @@ fn solve_model(p: &Problem, q: &Query, slack: f64) -> Result<Bound, Failure> {
             if let Some(v) = v {
                 let t = &p.types[ti];
                 let zones = pools[t.pool.index()].zones.len();
-                let count = crate::solvers::classes::nodes_in_zone(
+                let count = crate::engine::classes::nodes_in_zone(
                     w.pool_nodes[t.pool.index()],
                     zones,
                     t.zone,
@@ -704,7 +687,7 @@ fn solve_model(p: &Problem, q: &Query, slack: f64) -> Result<Bound, Failure> {
         (true, SolutionStatus::Optimal) => (objective_value - penalty_paid, true),
         (true, _) => {
             // Interrupted MILP: only the solver's proven bound counts.
-            match (interrupted_bound(solution), penalty) {
+            match (solution.interrupted_bound(), penalty) {
                 (Some(b), None) => (b, false),
                 _ => return Err(Failure::Unknown),
             }

@@ -8,11 +8,11 @@
 //! in order; each replacement must pass every filter plugin on its node
 //! with everything placed so far (a fresh `PodState` per pod, no caching).
 
+use crate::engine::disruption::{eviction_outcome, guarding_pdbs, pdb_statuses, EvictionOutcome};
+use crate::engine::targets::targets;
 use crate::model::{Cluster, NodeId, PodId, PodPhase};
 use crate::predicates::{filter, PodState, Snapshot};
 use crate::report::drain::{DrainOptions, DrainReport};
-use crate::solvers::disruption::{eviction_outcome, guarding_pdbs, pdb_statuses, EvictionOutcome};
-use crate::solvers::drain::targets;
 use std::collections::{HashMap, HashSet};
 
 /// Checks `report` against `cluster` and `options`; returns every problem.

@@ -2,6 +2,7 @@
 //! every placed pod must pass every filter on its node with all the other
 //! pods of the plan in place (SPEC.md: "checked on the final state").
 
+use crate::engine::drainability::{drainability, Drainability, Policy};
 use crate::model::{Cluster, NodeId, PodId, PoolId};
 use crate::predicates::{self, PodState, Snapshot};
 use crate::report::place::PlaceReport;
@@ -261,7 +262,6 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
 /// final state: the cluster without the removed nodes, the moved pods
 /// placed where the plan says and every other pod where it is.
 pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<Violation>> {
-    use crate::solvers::place::repack::{consolidated, node_cost, pool_minimums_hold, role, Role};
     use std::collections::HashSet;
     let mut problems = Vec::new();
     let mut removed: HashSet<NodeId> = HashSet::new();
@@ -286,10 +286,12 @@ pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(
             continue;
         }
         moved.insert(pod);
-        let why = match role(cluster, pod) {
-            Role::Moves => continue,
-            Role::Pins(why) => why,
-            Role::GoesWithNode => "a DaemonSet, mirror or terminating pod stays on its node",
+        let why = match drainability(cluster, pod, Policy::scale_down()) {
+            Drainability::Moves => continue,
+            Drainability::Blocked(rule) => rule.why(),
+            Drainability::GoesWithNode => {
+                "a DaemonSet, mirror or terminating pod stays on its node"
+            }
         };
         problems.push(violation(
             &a.pod,
@@ -301,7 +303,9 @@ pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(
             continue;
         };
         if removed.contains(&node) && !moved.contains(&pod) {
-            if let Role::Pins(_) | Role::Moves = role(cluster, pod) {
+            if let Drainability::Blocked(_) | Drainability::Moves =
+                drainability(cluster, pod, Policy::scale_down())
+            {
                 problems.push(violation(
                     &cluster.pod(pod).key(),
                     format!("still on removed node {}", cluster.node(node).name),
@@ -310,17 +314,17 @@ pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(
         }
     }
     let removed_list: Vec<NodeId> = removed.iter().copied().collect();
-    if !pool_minimums_hold(cluster, &removed_list, report) {
+    if !cluster.pool_minimums_hold(&removed_list, &report.new_nodes) {
         problems.push(violation("-", "a pool falls below its minCount"));
     }
     let kept: f64 = (0..cluster.nodes.len() as u32)
         .map(NodeId)
         .filter(|n| !removed.contains(n))
-        .map(|n| node_cost(cluster, n))
+        .map(|n| cluster.node_cost(n))
         .sum();
     check_lower_bound(report, &mut problems);
     // The final state, checked as a plain plan whose cost is the new nodes'.
-    let reduced = consolidated(cluster, &removed, &moved);
+    let reduced = cluster.without_nodes(&removed, &moved);
     let mut inner = report.clone();
     inner.removable_nodes.clear();
     inner.cost = report.cost - kept;

@@ -73,7 +73,7 @@
 //!
 //! Every `place` call gets a share of the time limit; phases stop when it
 //! runs out. The chosen plan is validated on its final state
-//! ([`crate::solvers::validate::validate_repack_plan`]).
+//! ([`crate::check::validate::validate_repack_plan`]).
 //!
 //! # Lower bound
 //!
@@ -93,17 +93,14 @@
 
 #![allow(clippy::needless_range_loop)]
 
+use crate::check::validate::validate_repack_plan;
+use crate::engine::classes::{node_types, HOSTNAME};
+use crate::engine::drainability::{drainability, Drainability, Policy};
+use crate::engine::lp::{backend, seconds_until, IntegerIf};
 use crate::error::Result;
-use crate::model::{Cluster, NodeId, Pod, PodId, PodPhase, PoolId, Resources};
+use crate::model::{Cluster, NodeId, Pod, PodId, PoolId, Resources};
 use crate::predicates::{self, node_affinity, NodeInfo, PodState, Snapshot};
 use crate::report::place::{PlaceOptions, PlaceReport, PlanStatus};
-use crate::solvers::classes::{node_types, HOSTNAME};
-use crate::solvers::disruption::guarding_pdbs;
-use crate::solvers::validate::validate_repack_plan;
-#[cfg(feature = "highs")]
-use good_lp::highs as backend;
-#[cfg(not(feature = "highs"))]
-use good_lp::microlp as backend;
 use good_lp::{
     constraint, variable, Expression, ProblemVariables, Solution, SolutionStatus, SolverModel,
     Variable, WithTimeLimit,
@@ -111,101 +108,6 @@ use good_lp::{
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use web_time::{Duration, Instant};
-
-/// What a bound pod does when its node is consolidated (see the module docs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Role {
-    /// Rescheduled elsewhere by its controller.
-    Moves,
-    /// Leaves with the node (DaemonSet, mirror, terminating pods).
-    GoesWithNode,
-    /// Keeps its node: why.
-    Pins(&'static str),
-}
-
-/// The role of a bound pod of the cluster (see the module docs).
-pub(crate) fn role(cluster: &Cluster, id: PodId) -> Role {
-    let Some(pod) = cluster.pods.get(id.index()) else {
-        // Pods the snapshot synthesised are DaemonSet pods.
-        return Role::GoesWithNode;
-    };
-    let owner = pod.owner.as_ref().map(|o| o.kind.as_str());
-    if matches!(owner, Some("DaemonSet") | Some("Node")) || pod.terminating {
-        return Role::GoesWithNode;
-    }
-    if owner.is_none() {
-        return Role::Pins("no controller: it would be deleted, not recreated");
-    }
-    if pod.spec.has_local_storage {
-        return Role::Pins("uses emptyDir: its data would be lost");
-    }
-    if pod.namespace == "kube-system" && guarding_pdbs(cluster, id).is_empty() {
-        return Role::Pins("kube-system pod without a PodDisruptionBudget");
-    }
-    Role::Moves
-}
-
-/// The cluster of a repack plan's final state: the `removed` nodes gone
-/// (with the pods that go with them), the `moved` pods pending again
-/// (no `nodeName`, phase Pending), every other pod where it was.
-pub(crate) fn consolidated(
-    cluster: &Cluster,
-    removed: &HashSet<NodeId>,
-    moved: &HashSet<PodId>,
-) -> Cluster {
-    let mut index: Vec<Option<NodeId>> = vec![None; cluster.nodes.len()];
-    let mut nodes = Vec::with_capacity(cluster.nodes.len());
-    for (i, node) in cluster.nodes.iter().enumerate() {
-        if !removed.contains(&NodeId(i as u32)) {
-            index[i] = Some(NodeId(nodes.len() as u32));
-            nodes.push(node.clone());
-        }
-    }
-    let mut pods = Vec::with_capacity(cluster.pods.len());
-    for (i, pod) in cluster.pods.iter().enumerate() {
-        let mut pod = pod.clone();
-        if moved.contains(&PodId(i as u32)) {
-            unbind(&mut pod);
-        } else if let Some(n) = pod.node {
-            match index.get(n.index()).copied().flatten() {
-                Some(new) => pod.node = Some(new),
-                // Bound to a removed node and not moved: gone with it.
-                None if pod.is_bound() => continue,
-                None => pod.node = None,
-            }
-        }
-        pods.push(pod);
-    }
-    Cluster {
-        nodes,
-        pods,
-        pools: cluster.pools.clone(),
-        workloads: cluster.workloads.clone(),
-        daemon_sets: cluster.daemon_sets.clone(),
-        pdbs: cluster.pdbs.clone(),
-        priority_classes: cluster.priority_classes.clone(),
-        namespace_labels: cluster.namespace_labels.clone(),
-        warnings: Vec::new(),
-    }
-}
-
-/// The pod as its controller recreates it: pending, on no node.
-fn unbind(pod: &mut Pod) {
-    pod.node_name = None;
-    pod.node = None;
-    pod.phase = PodPhase::Pending;
-    pod.ready = false;
-}
-
-/// Hourly cost of an existing node: its pool's `costPerHour`, 0 outside
-/// every pool.
-pub(crate) fn node_cost(cluster: &Cluster, id: NodeId) -> f64 {
-    cluster
-        .node(id)
-        .pool
-        .and_then(|p| cluster.pools.get(p.index()))
-        .map_or(0.0, |p| p.cost_per_hour)
-}
 
 /// One evaluated set of removed nodes.
 struct Trial {
@@ -217,7 +119,7 @@ struct Trial {
 }
 
 /// Plans with bound pods allowed to move (see the module docs).
-pub(crate) fn place_repack(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+pub(crate) fn consolidate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let start = Instant::now();
     let limit = options.time_limit.max(0.05);
     let at = |share: f64| start + Duration::from_secs_f64(limit * share);
@@ -225,26 +127,26 @@ pub(crate) fn place_repack(cluster: &Cluster, options: &PlaceOptions) -> Result<
         (at(0.25), at(0.4), at(0.8), at(0.92));
     let plain = |c: &Cluster, until: Instant| {
         let options = PlaceOptions {
-            time_limit: remaining(until),
+            time_limit: seconds_until(until),
             repack: false,
         };
-        super::place(c, &options)
+        super::place::place(c, &options)
     };
     let debug = std::env::var_os("PODPLAN_DEBUG").is_some();
 
     // 1. The plain plan.
     let base = plain(cluster, base_until)?;
     let existing_cost: f64 = (0..cluster.nodes.len())
-        .map(|i| node_cost(cluster, NodeId(i as u32)))
+        .map(|i| cluster.node_cost(NodeId(i as u32)))
         .sum();
     let snapshot = Snapshot::new(cluster);
-    let roles: Vec<Role> = (0..snapshot.pod_count())
+    let roles: Vec<Drainability> = (0..snapshot.pod_count())
         .map(|i| {
             let id = PodId(i as u32);
             if snapshot.placement(id).is_some() {
-                role(cluster, id)
+                drainability(cluster, id, Policy::scale_down())
             } else {
-                Role::Moves
+                Drainability::Moves
             }
         })
         .collect();
@@ -276,10 +178,10 @@ pub(crate) fn place_repack(cluster: &Cluster, options: &PlaceOptions) -> Result<
                     .pod(*p)
                     .node
                     .is_some_and(|n| removed_set.contains(&n))
-                    && roles[p.index()] == Role::Moves
+                    && roles[p.index()] == Drainability::Moves
             })
             .collect();
-        let reduced = consolidated(cluster, &removed_set, &moved);
+        let reduced = cluster.without_nodes(&removed_set, &moved);
         let report = plain(&reduced, until).ok()?;
         let moved_keys: HashSet<String> = moved.iter().map(|p| cluster.pod(*p).key()).collect();
         if report.unplaced.iter().any(|u| moved_keys.contains(&u.pod))
@@ -287,7 +189,7 @@ pub(crate) fn place_repack(cluster: &Cluster, options: &PlaceOptions) -> Result<
         {
             return None;
         }
-        let kept: f64 = existing_cost - removed.iter().map(|n| node_cost(cluster, *n)).sum::<f64>();
+        let kept: f64 = existing_cost - removed.iter().map(|n| cluster.node_cost(*n)).sum::<f64>();
         let trial = Trial {
             removed: removed.to_vec(),
             cost: kept + report.cost,
@@ -340,7 +242,7 @@ pub(crate) fn place_repack(cluster: &Cluster, options: &PlaceOptions) -> Result<
     // 4. Remove them for real; halve on failure.
     let mut take = screened.len();
     while take > 0 && Instant::now() < search_until && !proven(&best) {
-        let share = remaining(search_until) / 2.0;
+        let share = seconds_until(search_until) / 2.0;
         let until = Instant::now() + Duration::from_secs_f64(share);
         match evaluate(&screened[..take], until) {
             Some(t) if is_better(&t, &best) && valid(&t) => {
@@ -371,7 +273,7 @@ pub(crate) fn place_repack(cluster: &Cluster, options: &PlaceOptions) -> Result<
             time_limit_hit = true;
             break;
         }
-        let share = (remaining(search_until) / 3.0).max(0.05);
+        let share = (seconds_until(search_until) / 3.0).max(0.05);
         let until = Instant::now() + Duration::from_secs_f64(share);
         let mut removed = best.removed.clone();
         removed.push(c);
@@ -402,7 +304,7 @@ pub(crate) fn place_repack(cluster: &Cluster, options: &PlaceOptions) -> Result<
         }
         let mut removed = best.removed.clone();
         removed.remove(i);
-        let share = (remaining(search_until) / 3.0).max(0.05);
+        let share = (seconds_until(search_until) / 3.0).max(0.05);
         let until = Instant::now() + Duration::from_secs_f64(share);
         if let Some(t) = evaluate(&removed, until) {
             if is_better(&t, &best) && valid(&t) {
@@ -454,11 +356,13 @@ pub(crate) fn place_repack(cluster: &Cluster, options: &PlaceOptions) -> Result<
     let saved = best
         .removed
         .iter()
-        .fold(0.0, |sum, n| sum + node_cost(cluster, *n));
+        .fold(0.0, |sum, n| sum + cluster.node_cost(*n));
     let movable = roles
         .iter()
         .enumerate()
-        .filter(|(i, r)| **r == Role::Moves && cluster.pods.get(*i).is_some_and(|p| p.is_bound()))
+        .filter(|(i, r)| {
+            **r == Drainability::Moves && cluster.pods.get(*i).is_some_and(|p| p.is_bound())
+        })
         .count();
     report.stats.method = format!(
         "repack: {} of {} candidate nodes removable (saves {:.3}/h), {} pods moved, {} single-node trials; {}",
@@ -493,11 +397,11 @@ fn finish(cluster: &Cluster, t: &Trial, lower: f64, status: PlanStatus) -> Place
 
 /// Existing nodes that may be removed, in cluster-autoscaler's order (see
 /// the module docs).
-fn candidates(cluster: &Cluster, snapshot: &Snapshot, roles: &[Role]) -> Vec<NodeId> {
+fn candidates(cluster: &Cluster, snapshot: &Snapshot, roles: &[Drainability]) -> Vec<NodeId> {
     let mut list: Vec<(f64, usize, f64, NodeId)> = Vec::new();
     for i in 0..cluster.nodes.len() {
         let id = NodeId(i as u32);
-        let cost = node_cost(cluster, id);
+        let cost = cluster.node_cost(id);
         if cost <= 0.0 {
             continue;
         }
@@ -505,14 +409,14 @@ fn candidates(cluster: &Cluster, snapshot: &Snapshot, roles: &[Role]) -> Vec<Nod
         if info
             .pods
             .iter()
-            .any(|p| matches!(roles.get(p.index()), Some(Role::Pins(_))))
+            .any(|p| matches!(roles.get(p.index()), Some(Drainability::Blocked(_))))
         {
             continue;
         }
         let moving = info
             .pods
             .iter()
-            .filter(|p| roles.get(p.index()) == Some(&Role::Moves))
+            .filter(|p| roles.get(p.index()) == Some(&Drainability::Moves))
             .count();
         let alloc = &cluster.node(id).allocatable;
         let ratio = |used: i64, total: i64| {
@@ -538,34 +442,7 @@ fn candidates(cluster: &Cluster, snapshot: &Snapshot, roles: &[Role]) -> Vec<Nod
 /// Every pool a node was removed from keeps at least `minCount` nodes,
 /// new ones included.
 fn min_counts_hold(cluster: &Cluster, t: &Trial) -> bool {
-    pool_minimums_hold(cluster, &t.removed, &t.report)
-}
-
-/// Every pool a node of `removed` belongs to keeps at least `minCount`
-/// nodes (existing kept plus the report's new ones).
-pub(crate) fn pool_minimums_hold(
-    cluster: &Cluster,
-    removed: &[NodeId],
-    report: &PlaceReport,
-) -> bool {
-    // Existing nodes per pool, less those removed (each once).
-    let mut kept = crate::solvers::simulate::nodes_per_pool(cluster);
-    let removed: HashSet<NodeId> = removed.iter().copied().collect();
-    let mut pools: HashSet<PoolId> = HashSet::new();
-    for pool in removed.iter().filter_map(|n| cluster.node(*n).pool) {
-        pools.insert(pool);
-        if let Some(k) = kept.get_mut(pool.index()) {
-            *k = k.saturating_sub(1);
-        }
-    }
-    pools.into_iter().all(|p| {
-        let Some(pool) = cluster.pools.get(p.index()) else {
-            return true;
-        };
-        let kept = kept[p.index()];
-        let new = report.new_nodes.get(&pool.name).copied().unwrap_or(0);
-        kept + new >= pool.min_count
-    })
+    cluster.pool_minimums_hold(&t.removed, &t.report.new_nodes)
 }
 
 /// cluster-autoscaler's scale-down simulation on the plan's final state:
@@ -575,7 +452,7 @@ fn screen(
     cluster: &Cluster,
     plan: &PlaceReport,
     candidates: &[NodeId],
-    roles: &[Role],
+    roles: &[Drainability],
     until: Instant,
 ) -> Vec<NodeId> {
     let mut snap = Snapshot::new(cluster);
@@ -617,7 +494,9 @@ fn screen(
             .iter()
             .copied()
             .filter(|p| {
-                roles.get(p.index()).is_none_or(|r| *r == Role::Moves)
+                roles
+                    .get(p.index())
+                    .is_none_or(|r| *r == Drainability::Moves)
                     && p.index() < cluster.pods.len()
             })
             .collect();
@@ -646,7 +525,7 @@ fn screen(
                 break;
             }
             let mut copy = snap.pod(pod).clone();
-            unbind(&mut copy);
+            copy.unbind();
             snap.unassign(pod);
             let copy = snap.add_pod(copy);
             let state = PodState::new(&snap, copy);
@@ -699,7 +578,7 @@ struct Bin {
 pub(crate) fn lower_bound(
     cluster: &Cluster,
     snapshot: &Snapshot,
-    roles: &[Role],
+    roles: &[Drainability],
     candidates: &[NodeId],
     pending: &[PodId],
     until: Instant,
@@ -710,7 +589,7 @@ pub(crate) fn lower_bound(
     pods.extend(
         cluster
             .bound_pods()
-            .filter(|p| cluster.pod(*p).node.is_some() && roles[p.index()] == Role::Moves),
+            .filter(|p| cluster.pod(*p).node.is_some() && roles[p.index()] == Drainability::Moves),
     );
     let mut class_index: HashMap<(&str, &crate::model::Labels, usize), usize> = HashMap::new();
     let mut reps: Vec<Pod> = Vec::new();
@@ -728,7 +607,7 @@ pub(crate) fn lower_bound(
         let c = *class_index.entry(key).or_insert(next);
         if c == next {
             let mut rep = pod.clone();
-            unbind(&mut rep);
+            rep.unbind();
             reps.push(rep);
             demand.push(0.0);
             hosted.push(HashMap::new());
@@ -794,14 +673,16 @@ pub(crate) fn lower_bound(
         let node = snapshot.node(id);
         let info = snapshot.info(id);
         let fixed = !candidate_set.contains(&id);
-        let cost = node_cost(cluster, id);
+        let cost = cluster.node_cost(id);
         // What stays on the node whatever happens, and what could move.
         let mut pinned = NodeInfo::default();
         let mut movable = Resources::default();
         let mut movable_count = 0i64;
         for &p in &info.pods {
             let r = &snapshot.pod(p).spec.requests;
-            if roles.get(p.index()).is_none_or(|r| *r != Role::Moves)
+            if roles
+                .get(p.index())
+                .is_none_or(|r| *r != Drainability::Moves)
                 || p.index() >= cluster.pods.len()
             {
                 pinned.requested.add(r);
@@ -964,7 +845,7 @@ fn solve_bound(
                 .sum::<u32>();
             let room = pool
                 .max_count
-                .unwrap_or(super::problem::MAX_NODES)
+                .unwrap_or(super::place::MAX_NODES)
                 .saturating_sub(fixed_existing);
             pool_n[pi] = Some(vars.add(variable().integer_if(integer).min(0).max(room as f64)));
         }
@@ -987,7 +868,7 @@ fn solve_bound(
     let mut model = vars
         .minimise(objective.clone())
         .using(backend)
-        .with_time_limit(remaining(until));
+        .with_time_limit(seconds_until(until));
     for c in 0..demand.len() {
         let mut placed = Expression::from(0.0);
         for v in &by_class[c] {
@@ -1042,26 +923,4 @@ fn solve_bound(
     }
     let value = solution.eval(&objective);
     Some(value - 1e-6 * value.abs() - 1e-9)
-}
-
-/// Helper: `variable().integer()` when asked.
-trait IntegerIf {
-    fn integer_if(self, integer: bool) -> Self;
-}
-
-impl IntegerIf for good_lp::variable::VariableDefinition {
-    fn integer_if(self, integer: bool) -> Self {
-        if integer {
-            self.integer()
-        } else {
-            self
-        }
-    }
-}
-
-fn remaining(until: Instant) -> f64 {
-    until
-        .saturating_duration_since(Instant::now())
-        .as_secs_f64()
-        .max(0.01)
 }

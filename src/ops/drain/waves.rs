@@ -9,8 +9,8 @@
 //! has as many waves as its slowest PDB needs, which is what
 //! [`lower_bound`] proves any plan needs.
 
+use crate::engine::disruption::{eviction_outcome, EvictionOutcome, PdbStatus};
 use crate::model::{Cluster, NodeId, PodId};
-use crate::solvers::disruption::{eviction_outcome, EvictionOutcome, PdbStatus};
 use std::collections::{HashMap, HashSet};
 
 /// A pod on a drained node that the eviction API will be asked to evict.
