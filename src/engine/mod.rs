@@ -12,3 +12,4 @@ pub(crate) mod lp;
 pub(crate) mod plan;
 pub(crate) mod scale_up;
 pub(crate) mod targets;
+pub(crate) mod trace;
