@@ -4,9 +4,9 @@
 
 use crate::engine::drainability::{drainability, Drainability, Policy};
 use crate::model::{Cluster, NodeId, PodId, PoolId};
-use crate::predicates::{self, PodState, Snapshot};
+use crate::predicates::{self, PodState, Rejection, Snapshot};
 use crate::report::place::PlaceReport;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One thing wrong with a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,19 +20,6 @@ pub struct Violation {
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.pod, self.message)
-    }
-}
-
-/// A lower bound above the cost it bounds is a solver bug.
-fn check_lower_bound(report: &PlaceReport, problems: &mut Vec<Violation>) {
-    if report.lower_bound > report.cost + 1e-6 {
-        problems.push(violation(
-            "-",
-            format!(
-                "lowerBound {} exceeds cost {}",
-                report.lower_bound, report.cost
-            ),
-        ));
     }
 }
 
@@ -58,14 +45,19 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
         .node_ids()
         .map(|id| (snapshot.node(id).name.clone(), id))
         .collect();
-    let mut cost = 0.0;
-    // Every pool reaches its minCount (existing nodes and new ones).
+    check_pool_min_counts(cluster, report, &mut problems);
+    let cost = check_new_nodes(cluster, report, &mut snapshot, &mut node_ids, &mut problems);
+    check_cost(report, cost, &mut problems);
+    check_lower_bound(report, &mut problems);
+    let placed = check_assignments(cluster, report, &node_ids, &mut snapshot, &mut problems);
+    check_final_state(cluster, &mut snapshot, &placed, &mut problems);
+    into_result(problems)
+}
+
+/// Every pool reaches its minCount (existing nodes and new ones).
+fn check_pool_min_counts(cluster: &Cluster, report: &PlaceReport, problems: &mut Vec<Violation>) {
     for (i, pool) in cluster.pools.iter().enumerate() {
-        let existing = cluster
-            .nodes
-            .iter()
-            .filter(|n| n.pool == Some(PoolId(i as u32)))
-            .count() as u32;
+        let existing = existing_nodes(cluster, PoolId(i as u32));
         let new = report.new_nodes.get(&pool.name).copied().unwrap_or(0);
         if existing + new < pool.min_count {
             problems.push(violation(
@@ -77,6 +69,27 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             ));
         }
     }
+}
+
+/// The cluster's nodes of `pool`.
+fn existing_nodes(cluster: &Cluster, pool: PoolId) -> u32 {
+    cluster
+        .nodes
+        .iter()
+        .filter(|n| n.pool == Some(pool))
+        .count() as u32
+}
+
+/// The new nodes are of known pools within their maxCount; adds them to
+/// the snapshot and `node_ids` and returns their hourly cost.
+fn check_new_nodes(
+    cluster: &Cluster,
+    report: &PlaceReport,
+    snapshot: &mut Snapshot,
+    node_ids: &mut HashMap<String, NodeId>,
+    problems: &mut Vec<Violation>,
+) -> f64 {
+    let mut cost = 0.0;
     for (pool_name, count) in &report.new_nodes {
         let Some(pool_id) = cluster.pool_by_name(pool_name) else {
             problems.push(violation(
@@ -86,11 +99,7 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             continue;
         };
         let pool = &cluster.pools[pool_id.index()];
-        let existing = cluster
-            .nodes
-            .iter()
-            .filter(|n| n.pool == Some(pool_id))
-            .count() as u32;
+        let existing = existing_nodes(cluster, pool_id);
         if let Some(max) = pool.max_count {
             if existing + count > max {
                 problems.push(violation(
@@ -107,15 +116,46 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             node_ids.insert(name, id);
         }
     }
-    // Without consolidation (no removable nodes) the cost is exactly the
-    // new nodes'.
-    if report.removable_nodes.is_empty() && cost_mismatch(cost, report.cost) {
+    cost
+}
+
+/// Without consolidation (no removable nodes) the cost is exactly the new
+/// nodes'.
+fn check_cost(report: &PlaceReport, new_nodes_cost: f64, problems: &mut Vec<Violation>) {
+    if report.removable_nodes.is_empty() && cost_mismatch(new_nodes_cost, report.cost) {
         problems.push(violation(
             "-",
-            format!("cost {} but the new nodes cost {}", report.cost, cost),
+            format!(
+                "cost {} but the new nodes cost {}",
+                report.cost, new_nodes_cost
+            ),
         ));
     }
-    check_lower_bound(report, &mut problems);
+}
+
+/// A lower bound above the cost it bounds is a solver bug.
+fn check_lower_bound(report: &PlaceReport, problems: &mut Vec<Violation>) {
+    if report.lower_bound > report.cost + 1e-6 {
+        problems.push(violation(
+            "-",
+            format!(
+                "lowerBound {} exceeds cost {}",
+                report.lower_bound, report.cost
+            ),
+        ));
+    }
+}
+
+/// Assignments and unplaced pods name known pods and nodes, and every
+/// pending pod appears exactly once among them; puts the assigned pods on
+/// their nodes in the snapshot and returns them.
+fn check_assignments(
+    cluster: &Cluster,
+    report: &PlaceReport,
+    node_ids: &HashMap<String, NodeId>,
+    snapshot: &mut Snapshot,
+    problems: &mut Vec<Violation>,
+) -> Vec<(PodId, NodeId)> {
     // Pods by key: pending pods must all be accounted for; bound pods may
     // appear (moved, with --repack).
     let pod_ids: HashMap<String, PodId> = (0..cluster.pods.len())
@@ -140,6 +180,16 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             None => problems.push(violation(&u.pod, "unknown unplaced pod")),
         }
     }
+    check_pending_once(cluster, &seen, problems);
+    placed
+}
+
+/// Every pending pod is placed or unplaced exactly once.
+fn check_pending_once(
+    cluster: &Cluster,
+    seen: &HashMap<PodId, usize>,
+    problems: &mut Vec<Violation>,
+) {
     for id in cluster.pending_pods() {
         match seen.get(&id).copied().unwrap_or(0) {
             1 => {}
@@ -153,12 +203,39 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             )),
         }
     }
-    // Pods alike (namespace, labels, spec) on the same node get the same
-    // verdict with one of them taken out: check one per (class, node). Per
-    // class, one PreFilter state is moved from node to node incrementally.
+}
+
+/// Placed pods of one class, grouped by node (nodes in id order).
+type ClassPlacement = Vec<(NodeId, Vec<PodId>)>;
+
+/// Every placed pod passes every filter plugin on its node with all the
+/// other pods of the plan in place.
+fn check_final_state(
+    cluster: &Cluster,
+    snapshot: &mut Snapshot,
+    placed: &[(PodId, NodeId)],
+    problems: &mut Vec<Violation>,
+) {
+    let classes = classes_by_node(cluster, placed);
+    let any_anti_affinity = snapshot
+        .node_ids()
+        .any(|n| !snapshot.info(n).pods_with_required_anti_affinity.is_empty());
+    for nodes in classes {
+        // A pod without pod (anti-)affinity or hard spread can fail the
+        // stateful plugins only through another pod's required
+        // anti-affinity: with none anywhere, the node-local plugins decide.
+        let stateful = any_anti_affinity || has_pod_constraints(&cluster.pod(nodes[0].1[0]).spec);
+        check_class(snapshot, &nodes, stateful, problems);
+    }
+}
+
+/// Pods alike (namespace, labels, spec) on the same node get the same
+/// verdict with one of them taken out: check one per (class, node). Classes
+/// come in the order of their first pod.
+fn classes_by_node(cluster: &Cluster, placed: &[(PodId, NodeId)]) -> Vec<ClassPlacement> {
     type ClassKey<'a> = (&'a str, &'a crate::model::Labels, usize);
     let mut classes: HashMap<ClassKey, HashMap<NodeId, Vec<PodId>>> = HashMap::new();
-    for &(pod, node) in &placed {
+    for &(pod, node) in placed {
         let p = cluster.pod(pod);
         let key = (
             p.namespace.as_str(),
@@ -172,84 +249,102 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
             .or_default()
             .push(pod);
     }
-    let mut classes: Vec<Vec<(NodeId, Vec<PodId>)>> = classes
+    let mut classes: Vec<ClassPlacement> = classes
         .into_values()
         .map(|nodes| {
-            let mut nodes: Vec<(NodeId, Vec<PodId>)> = nodes.into_iter().collect();
+            let mut nodes: ClassPlacement = nodes.into_iter().collect();
             nodes.sort_by_key(|(node, _)| *node);
             nodes
         })
         .collect();
     classes.sort_by_key(|nodes| nodes[0].1[0]);
-    let any_anti_affinity = snapshot
-        .node_ids()
-        .any(|n| !snapshot.info(n).pods_with_required_anti_affinity.is_empty());
-    for nodes in classes {
-        let first = nodes[0].1[0];
-        let spec = &cluster.pod(first).spec;
-        // A pod without pod (anti-)affinity or hard spread can fail the
-        // stateful plugins only through another pod's required
-        // anti-affinity: with none anywhere, the node-local plugins decide.
-        let stateful = any_anti_affinity
-            || !spec.pod_affinity.is_empty()
-            || !spec.pod_anti_affinity.is_empty()
-            || spec
-                .topology_spread
-                .iter()
-                .any(|c| c.when_unsatisfiable == crate::model::UnsatisfiableAction::DoNotSchedule);
-        let mut state: Option<PodState> = None;
-        let mut previous: Option<(PodId, NodeId)> = None;
-        for (node, pods) in &nodes {
-            let pod = pods[0];
-            snapshot.unassign(pod);
-            let verdict = if stateful {
-                let st = match state.as_mut() {
-                    None => state.insert(PodState::new(&snapshot, pod)),
-                    Some(st) => {
-                        // Put the previous one back, take this one out.
-                        if let Some((prev, prev_node)) = previous {
-                            snapshot.assign(prev, prev_node);
-                            st.add_pod(&snapshot, prev, prev_node);
-                        }
-                        st.remove_pod(&snapshot, pod, *node);
-                        st.pod = pod;
-                        st
-                    }
-                };
-                predicates::filter(&snapshot, st, *node)
-            } else {
-                let p = snapshot.pod(pod);
-                let pre = predicates::node_affinity::pre_filter(&p.spec);
-                predicates::filter_node_local(p, snapshot.node(*node), snapshot.info(*node), &pre)
-            };
-            if let Err(rejection) = verdict {
-                for p in pods {
-                    problems.push(violation(
-                        &snapshot.pod(*p).key(),
-                        format!(
-                            "on {}: {}: {}",
-                            snapshot.node(*node).name,
-                            rejection.plugin.name(),
-                            rejection.reasons.join(", ")
-                        ),
-                    ));
-                }
-            }
-            if stateful {
-                previous = Some((pod, *node));
-            } else {
-                snapshot.assign(pod, *node);
+    classes
+}
+
+/// Whether a spec has pod (anti-)affinity or a hard topology spread.
+fn has_pod_constraints(spec: &crate::model::PodSpec) -> bool {
+    !spec.pod_affinity.is_empty()
+        || !spec.pod_anti_affinity.is_empty()
+        || spec
+            .topology_spread
+            .iter()
+            .any(|c| c.when_unsatisfiable == crate::model::UnsatisfiableAction::DoNotSchedule)
+}
+
+/// One class, one pod per node, each taken out of its node and put to the
+/// filters there. With `stateful`, one PreFilter state is moved from node
+/// to node incrementally; otherwise only the node-local plugins run.
+fn check_class(
+    snapshot: &mut Snapshot,
+    nodes: &[(NodeId, Vec<PodId>)],
+    stateful: bool,
+    problems: &mut Vec<Violation>,
+) {
+    let mut state: Option<PodState> = None;
+    let mut previous: Option<(PodId, NodeId)> = None;
+    for (node, pods) in nodes {
+        let pod = pods[0];
+        snapshot.unassign(pod);
+        let verdict = if stateful {
+            stateful_verdict(snapshot, &mut state, previous, pod, *node)
+        } else {
+            node_local_verdict(snapshot, pod, *node)
+        };
+        if let Err(rejection) = verdict {
+            for p in pods {
+                problems.push(violation(
+                    &snapshot.pod(*p).key(),
+                    format!(
+                        "on {}: {}: {}",
+                        snapshot.node(*node).name,
+                        rejection.plugin.name(),
+                        rejection.reasons.join(", ")
+                    ),
+                ));
             }
         }
-        if let Some((prev, prev_node)) = previous {
-            snapshot.assign(prev, prev_node);
+        if stateful {
+            previous = Some((pod, *node));
+        } else {
+            snapshot.assign(pod, *node);
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
+    if let Some((prev, prev_node)) = previous {
+        snapshot.assign(prev, prev_node);
     }
+}
+
+/// Every filter plugin's verdict on `pod` (already taken out of `node`),
+/// with the class's state brought over from the `previous` pod checked,
+/// which goes back on its node.
+fn stateful_verdict(
+    snapshot: &mut Snapshot,
+    state: &mut Option<PodState>,
+    previous: Option<(PodId, NodeId)>,
+    pod: PodId,
+    node: NodeId,
+) -> Result<(), Rejection> {
+    let st = match state.as_mut() {
+        None => state.insert(PodState::new(snapshot, pod)),
+        Some(st) => {
+            // Put the previous one back, take this one out.
+            if let Some((prev, prev_node)) = previous {
+                snapshot.assign(prev, prev_node);
+                st.add_pod(snapshot, prev, prev_node);
+            }
+            st.remove_pod(snapshot, pod, node);
+            st.pod = pod;
+            st
+        }
+    };
+    predicates::filter(snapshot, st, node)
+}
+
+/// The node-local plugins' verdict on `pod` (already taken out of `node`).
+fn node_local_verdict(snapshot: &Snapshot, pod: PodId, node: NodeId) -> Result<(), Rejection> {
+    let p = snapshot.pod(pod);
+    let pre = predicates::node_affinity::pre_filter(&p.spec);
+    predicates::filter_node_local(p, snapshot.node(node), snapshot.info(node), &pre)
 }
 
 /// Replays a `place --repack` report: the removable nodes are existing
@@ -262,8 +357,25 @@ pub fn validate_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<
 /// final state: the cluster without the removed nodes, the moved pods
 /// placed where the plan says and every other pod where it is.
 pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(), Vec<Violation>> {
-    use std::collections::HashSet;
     let mut problems = Vec::new();
+    let removed = check_removable_nodes(cluster, report, &mut problems);
+    let moved = check_moved_pods(cluster, report, &mut problems);
+    check_removed_nodes_emptied(cluster, &removed, &moved, &mut problems);
+    let removed_list: Vec<NodeId> = removed.iter().copied().collect();
+    if !cluster.pool_minimums_hold(&removed_list, &report.new_nodes) {
+        problems.push(violation("-", "a pool falls below its minCount"));
+    }
+    check_lower_bound(report, &mut problems);
+    check_repacked_state(cluster, report, &removed, &moved, &mut problems);
+    into_result(problems)
+}
+
+/// The removable nodes are existing nodes, each named once; returns them.
+fn check_removable_nodes(
+    cluster: &Cluster,
+    report: &PlaceReport,
+    problems: &mut Vec<Violation>,
+) -> HashSet<NodeId> {
     let mut removed: HashSet<NodeId> = HashSet::new();
     for name in &report.removable_nodes {
         match cluster.node_by_name(name) {
@@ -272,7 +384,16 @@ pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(
             None => problems.push(violation("-", format!("unknown removable node {name}"))),
         }
     }
-    // Moved: bound pods the plan assigns to another node.
+    removed
+}
+
+/// Every bound pod the plan assigns to another node may move; returns
+/// those moved pods.
+fn check_moved_pods(
+    cluster: &Cluster,
+    report: &PlaceReport,
+    problems: &mut Vec<Violation>,
+) -> HashSet<PodId> {
     let bound: HashMap<String, PodId> = cluster
         .bound_pods()
         .map(|id| (cluster.pod(id).key(), id))
@@ -298,6 +419,16 @@ pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(
             format!("moved, but it may not move: {why}"),
         ));
     }
+    moved
+}
+
+/// No removed node keeps a pod that must move off it.
+fn check_removed_nodes_emptied(
+    cluster: &Cluster,
+    removed: &HashSet<NodeId>,
+    moved: &HashSet<PodId>,
+    problems: &mut Vec<Violation>,
+) {
     for pod in cluster.bound_pods() {
         let Some(node) = cluster.pod(pod).node else {
             continue;
@@ -313,18 +444,23 @@ pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(
             }
         }
     }
-    let removed_list: Vec<NodeId> = removed.iter().copied().collect();
-    if !cluster.pool_minimums_hold(&removed_list, &report.new_nodes) {
-        problems.push(violation("-", "a pool falls below its minCount"));
-    }
+}
+
+/// The final state, checked as a plain plan whose cost is the new nodes':
+/// the report's cost less the kept existing nodes'.
+fn check_repacked_state(
+    cluster: &Cluster,
+    report: &PlaceReport,
+    removed: &HashSet<NodeId>,
+    moved: &HashSet<PodId>,
+    problems: &mut Vec<Violation>,
+) {
     let kept: f64 = (0..cluster.nodes.len() as u32)
         .map(NodeId)
         .filter(|n| !removed.contains(n))
         .map(|n| cluster.node_cost(n))
         .sum();
-    check_lower_bound(report, &mut problems);
-    // The final state, checked as a plain plan whose cost is the new nodes'.
-    let reduced = cluster.without_nodes(&removed, &moved);
+    let reduced = cluster.without_nodes(removed, moved);
     let mut inner = report.clone();
     inner.removable_nodes.clear();
     inner.cost = report.cost - kept;
@@ -337,6 +473,9 @@ pub fn validate_repack_plan(cluster: &Cluster, report: &PlaceReport) -> Result<(
             v
         }));
     }
+}
+
+fn into_result(problems: Vec<Violation>) -> Result<(), Vec<Violation>> {
     if problems.is_empty() {
         Ok(())
     } else {

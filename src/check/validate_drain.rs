@@ -8,51 +8,82 @@
 //! in order; each replacement must pass every filter plugin on its node
 //! with everything placed so far (a fresh `PodState` per pod, no caching).
 
-use crate::engine::disruption::{eviction_outcome, guarding_pdbs, pdb_statuses, EvictionOutcome};
+use crate::engine::disruption::{
+    eviction_outcome, guarding_pdbs, pdb_statuses, EvictionOutcome, PdbStatus,
+};
 use crate::engine::targets::targets;
-use crate::model::{Cluster, NodeId, PodId, PodPhase};
+use crate::model::{Cluster, Node, NodeId, PodId, PodPhase, PoolId};
 use crate::predicates::{filter, PodState, Snapshot};
-use crate::report::drain::{DrainOptions, DrainReport};
+use crate::report::drain::{DrainOptions, DrainReport, Eviction, Wave};
 use std::collections::{HashMap, HashSet};
 
 /// Checks `report` against `cluster` and `options`; returns every problem.
+/// The checks, in order: the surge nodes, then each wave (node limit,
+/// evictions, replacements, emptied nodes), then every pod to drain
+/// accounted for once, `feasible`, and the wave lower bound.
 pub fn validate_drain(
     cluster: &Cluster,
     options: &DrainOptions,
     report: &DrainReport,
 ) -> Result<(), Vec<String>> {
-    let mut errors = Vec::new();
     let targets = match targets(cluster, options) {
         Ok(t) => t,
         Err(e) => return Err(vec![format!("targets: {e}")]),
     };
-    let target_set: HashSet<NodeId> = targets.iter().copied().collect();
-    let pod_by_key: HashMap<String, PodId> = cluster
-        .pods
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.key(), PodId(i as u32)))
-        .collect();
+    let mut errors = Vec::new();
+    let snapshot = cordoned_with_surge(cluster, &targets, &report.surge_nodes, &mut errors);
+    check_surge_count(report, options, &mut errors);
+    let mut replay = Replay::new(cluster, options, &targets, snapshot, errors);
+    for (w, wave) in report.waves.iter().enumerate() {
+        replay.check_wave(w + 1, wave);
+    }
+    let mut errors = replay.check_every_pod_accounted(report);
+    check_feasible(report, &mut errors);
+    check_wave_lower_bound(report, &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
 
+/// The scheduler's view before the first wave: the targets cordoned and
+/// the report's surge nodes added, each of which must be a new node of a
+/// pool that the cluster does not have yet.
+fn cordoned_with_surge<'c>(
+    cluster: &'c Cluster,
+    targets: &[NodeId],
+    surge_nodes: &[String],
+    errors: &mut Vec<String>,
+) -> Snapshot<'c> {
     let mut snapshot = Snapshot::new(cluster);
-    for &t in &targets {
+    for &t in targets {
         snapshot.set_unschedulable(t, true);
     }
-    for name in &report.surge_nodes {
-        let made = cluster.pools.iter().enumerate().find_map(|(p, pool)| {
-            let k: usize = name
-                .strip_prefix(&format!("{}-new-", pool.name))?
-                .parse()
-                .ok()?;
-            Some(pool.new_node(crate::model::PoolId(p as u32), k))
-        });
-        match made {
+    for name in surge_nodes {
+        match new_pool_node(cluster, name) {
             Some(node) if cluster.node_by_name(name).is_none() => {
                 snapshot.add_node(node);
             }
             _ => errors.push(format!("surge node {name} is not a new node of a pool")),
         }
     }
+    snapshot
+}
+
+/// The node a pool would create under `name` (`<pool>-new-<k>`), if any.
+fn new_pool_node(cluster: &Cluster, name: &str) -> Option<Node> {
+    cluster.pools.iter().enumerate().find_map(|(p, pool)| {
+        let k: usize = name
+            .strip_prefix(&format!("{}-new-", pool.name))?
+            .parse()
+            .ok()?;
+        Some(pool.new_node(PoolId(p as u32), k))
+    })
+}
+
+/// No more surge nodes than `--surge`.
+fn check_surge_count(report: &DrainReport, options: &DrainOptions, errors: &mut Vec<String>) {
     if report.surge_nodes.len() > options.surge {
         errors.push(format!(
             "{} surge nodes, --surge {}",
@@ -60,169 +91,18 @@ pub fn validate_drain(
             options.surge
         ));
     }
-    let node_by_name: HashMap<String, NodeId> = snapshot
-        .node_ids()
-        .map(|n| (snapshot.node(n).name.clone(), n))
-        .collect();
+}
 
-    // Pods that must leave the targets: all but DaemonSet and mirror pods.
-    let mut must_leave: HashSet<PodId> = HashSet::new();
-    for &t in &targets {
-        for &p in &snapshot.info(t).pods {
-            let pod = snapshot.pod(p);
-            let owner = pod.owner.as_ref().map(|o| o.kind.as_str());
-            if p.index() < cluster.pods.len() && !matches!(owner, Some("DaemonSet") | Some("Node"))
-            {
-                must_leave.insert(p);
-            }
-        }
-    }
-
-    let mut world = cluster.clone();
-    let mut evicted: HashSet<PodId> = HashSet::new();
-    for (w, wave) in report.waves.iter().enumerate() {
-        if let Some(limit) = options.max_unavailable {
-            let nodes: HashSet<&str> = wave.evictions.iter().map(|e| e.from.as_str()).collect();
-            if nodes.len() > limit.max(1) {
-                errors.push(format!(
-                    "wave {}: evictions on {} nodes, --max-unavailable {limit}",
-                    w + 1,
-                    nodes.len()
-                ));
-            }
-        }
-        let mut now = pdb_statuses(&world);
-        let mut leaving = Vec::new();
-        for e in &wave.evictions {
-            let Some(&pod) = pod_by_key.get(&e.pod) else {
-                errors.push(format!("wave {}: unknown pod {}", w + 1, e.pod));
-                continue;
-            };
-            if !evicted.insert(pod) {
-                errors.push(format!("wave {}: {} evicted twice", w + 1, e.pod));
-            }
-            let on = snapshot
-                .placement(pod)
-                .map(|n| snapshot.node(n).name.clone());
-            if on.as_deref() != Some(e.from.as_str()) || !must_leave.contains(&pod) {
-                errors.push(format!(
-                    "wave {}: {} is on {:?}, not a pod to drain from {}",
-                    w + 1,
-                    e.pod,
-                    on,
-                    e.from
-                ));
-            }
-            let guarding = guarding_pdbs(&world, pod);
-            match eviction_outcome(&world, pod, &guarding, &now) {
-                EvictionOutcome::Free | EvictionOutcome::AllowedUnhealthy => {}
-                EvictionOutcome::Spends(p) => now[p].disruptions_allowed -= 1,
-                EvictionOutcome::TooManyRequests(p) => errors.push(format!(
-                    "wave {}: evicting {} exceeds PDB {}'s budget",
-                    w + 1,
-                    e.pod,
-                    now[p].pdb
-                )),
-                EvictionOutcome::MultiplePdbs(_) => errors.push(format!(
-                    "wave {}: {} is under several PDBs: the eviction API refuses it",
-                    w + 1,
-                    e.pod
-                )),
-            }
-            leaving.push((pod, e));
-        }
-        for (pod, _) in &leaving {
-            snapshot.unassign(*pod);
-        }
-        for (pod, e) in leaving {
-            let original = &cluster.pods[pod.index()];
-            let Some(to) = &e.to else {
-                if original.owner.is_some() || !options.force {
-                    errors.push(format!(
-                        "wave {}: {} is deleted without --force or has a controller",
-                        w + 1,
-                        e.pod
-                    ));
-                }
-                world.pods[pod.index()].phase = PodPhase::Failed;
-                continue;
-            };
-            let Some(&node) = node_by_name.get(to) else {
-                errors.push(format!(
-                    "wave {}: {} goes to unknown node {to}",
-                    w + 1,
-                    e.pod
-                ));
-                continue;
-            };
-            if target_set.contains(&node) {
-                errors.push(format!(
-                    "wave {}: {} goes to drained node {to}",
-                    w + 1,
-                    e.pod
-                ));
-            }
-            let id = snapshot.add_replacement(pod);
-            let state = PodState::new(&snapshot, id);
-            if let Err(r) = filter(&snapshot, &state, node) {
-                errors.push(format!(
-                    "wave {}: {} cannot run on {to}: {}: {}",
-                    w + 1,
-                    e.pod,
-                    r.plugin.name(),
-                    r.reasons.join(", ")
-                ));
-            }
-            snapshot.assign(id, node);
-            let moved = &mut world.pods[pod.index()];
-            moved.node_name = Some(to.clone());
-            moved.node = world
-                .nodes
-                .iter()
-                .position(|n| &n.name == to)
-                .map(|i| NodeId(i as u32));
-            moved.phase = PodPhase::Running;
-            moved.ready = true;
-            moved.terminating = false;
-        }
-        for name in &wave.nodes {
-            match node_by_name.get(name) {
-                Some(n) if target_set.contains(n) => {
-                    let left = snapshot
-                        .info(*n)
-                        .pods
-                        .iter()
-                        .filter(|p| must_leave.contains(p))
-                        .count();
-                    if left > 0 {
-                        errors.push(format!(
-                            "wave {}: {name} is listed empty but keeps {left} pod(s)",
-                            w + 1
-                        ));
-                    }
-                }
-                _ => errors.push(format!("wave {}: {name} is not a drained node", w + 1)),
-            }
-        }
-    }
-    let blocked: HashSet<&str> = report.blockers.iter().map(|b| b.pod.as_str()).collect();
-    for pod in &must_leave {
-        let key = cluster.pods[pod.index()].key();
-        let gone = evicted.contains(pod);
-        if gone == blocked.contains(key.as_str()) {
-            errors.push(format!(
-                "{key}: {}",
-                if gone {
-                    "evicted and also a blocker"
-                } else {
-                    "neither evicted nor a blocker"
-                }
-            ));
-        }
-    }
+/// `feasible` holds exactly when there is no blocker.
+fn check_feasible(report: &DrainReport, errors: &mut Vec<String>) {
     if report.feasible != report.blockers.is_empty() {
         errors.push("feasible disagrees with the blockers".into());
     }
+}
+
+/// The wave lower bound is at most the plan's number of waves with
+/// evictions.
+fn check_wave_lower_bound(report: &DrainReport, errors: &mut Vec<String>) {
     let waves_with_evictions = report
         .waves
         .iter()
@@ -234,9 +114,257 @@ pub fn validate_drain(
             report.wave_lower_bound, waves_with_evictions
         ));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
+}
+
+/// The plan replayed wave by wave, and the problems found so far.
+struct Replay<'c> {
+    cluster: &'c Cluster,
+    options: &'c DrainOptions,
+    target_set: HashSet<NodeId>,
+    pod_by_key: HashMap<String, PodId>,
+    /// Node names of the snapshot, surge nodes included.
+    node_by_name: HashMap<String, NodeId>,
+    /// Pods that must leave the targets: all but DaemonSet and mirror pods.
+    must_leave: HashSet<PodId>,
+    /// The scheduler's view: evicted pods' replacements on their
+    /// destinations.
+    snapshot: Snapshot<'c>,
+    /// The cluster as the waves so far left it, for the PDBs' statuses.
+    world: Cluster,
+    /// Pods evicted so far.
+    evicted: HashSet<PodId>,
+    errors: Vec<String>,
+}
+
+impl<'c> Replay<'c> {
+    fn new(
+        cluster: &'c Cluster,
+        options: &'c DrainOptions,
+        targets: &[NodeId],
+        snapshot: Snapshot<'c>,
+        errors: Vec<String>,
+    ) -> Self {
+        let pod_by_key = cluster
+            .pods
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.key(), PodId(i as u32)))
+            .collect();
+        let node_by_name = snapshot
+            .node_ids()
+            .map(|n| (snapshot.node(n).name.clone(), n))
+            .collect();
+        let must_leave = pods_to_drain(cluster, &snapshot, targets);
+        Replay {
+            cluster,
+            options,
+            target_set: targets.iter().copied().collect(),
+            pod_by_key,
+            node_by_name,
+            must_leave,
+            snapshot,
+            world: cluster.clone(),
+            evicted: HashSet::new(),
+            errors,
+        }
     }
+
+    /// One wave (`w` counts from 1): the node limit, each eviction put to
+    /// the eviction API, each replacement put to the filters, and the
+    /// nodes it lists as emptied.
+    fn check_wave(&mut self, w: usize, wave: &Wave) {
+        self.check_node_limit(w, wave);
+        let leaving = self.check_evictions(w, wave);
+        for (pod, _) in &leaving {
+            self.snapshot.unassign(*pod);
+        }
+        for (pod, e) in leaving {
+            self.check_replacement(w, pod, e);
+        }
+        self.check_emptied_nodes(w, wave);
+    }
+
+    /// Evictions on at most `--max-unavailable` nodes.
+    fn check_node_limit(&mut self, w: usize, wave: &Wave) {
+        if let Some(limit) = self.options.max_unavailable {
+            let nodes: HashSet<&str> = wave.evictions.iter().map(|e| e.from.as_str()).collect();
+            if nodes.len() > limit.max(1) {
+                self.errors.push(format!(
+                    "wave {w}: evictions on {} nodes, --max-unavailable {limit}",
+                    nodes.len()
+                ));
+            }
+        }
+    }
+
+    /// Each eviction, in order, against the PDBs' statuses recomputed at
+    /// the start of the wave: a known pod to drain, on the node named,
+    /// evicted once, that the eviction API accepts. Returns the pods that
+    /// leave.
+    fn check_evictions<'w>(&mut self, w: usize, wave: &'w Wave) -> Vec<(PodId, &'w Eviction)> {
+        let mut now = pdb_statuses(&self.world);
+        let mut leaving = Vec::new();
+        for e in &wave.evictions {
+            let Some(&pod) = self.pod_by_key.get(&e.pod) else {
+                self.errors.push(format!("wave {w}: unknown pod {}", e.pod));
+                continue;
+            };
+            self.check_evicted_pod(w, pod, e);
+            self.check_eviction_api(w, pod, e, &mut now);
+            leaving.push((pod, e));
+        }
+        leaving
+    }
+
+    /// The pod is evicted once, from the node it is on, and must leave.
+    fn check_evicted_pod(&mut self, w: usize, pod: PodId, e: &Eviction) {
+        if !self.evicted.insert(pod) {
+            self.errors
+                .push(format!("wave {w}: {} evicted twice", e.pod));
+        }
+        let on = self
+            .snapshot
+            .placement(pod)
+            .map(|n| self.snapshot.node(n).name.clone());
+        if on.as_deref() != Some(e.from.as_str()) || !self.must_leave.contains(&pod) {
+            self.errors.push(format!(
+                "wave {w}: {} is on {:?}, not a pod to drain from {}",
+                e.pod, on, e.from
+            ));
+        }
+    }
+
+    /// The eviction API's verdict with the budgets left in `now`.
+    fn check_eviction_api(&mut self, w: usize, pod: PodId, e: &Eviction, now: &mut [PdbStatus]) {
+        let guarding = guarding_pdbs(&self.world, pod);
+        match eviction_outcome(&self.world, pod, &guarding, now) {
+            EvictionOutcome::Free | EvictionOutcome::AllowedUnhealthy => {}
+            EvictionOutcome::Spends(p) => now[p].disruptions_allowed -= 1,
+            EvictionOutcome::TooManyRequests(p) => self.errors.push(format!(
+                "wave {w}: evicting {} exceeds PDB {}'s budget",
+                e.pod, now[p].pdb
+            )),
+            EvictionOutcome::MultiplePdbs(_) => self.errors.push(format!(
+                "wave {w}: {} is under several PDBs: the eviction API refuses it",
+                e.pod
+            )),
+        }
+    }
+
+    /// An evicted pod without a destination is deleted, which only
+    /// `--force` does, to pods without a controller; one with a
+    /// destination must pass every filter on a node that is not drained.
+    fn check_replacement(&mut self, w: usize, pod: PodId, e: &Eviction) {
+        let Some(to) = &e.to else {
+            let original = &self.cluster.pods[pod.index()];
+            if original.owner.is_some() || !self.options.force {
+                self.errors.push(format!(
+                    "wave {w}: {} is deleted without --force or has a controller",
+                    e.pod
+                ));
+            }
+            self.world.pods[pod.index()].phase = PodPhase::Failed;
+            return;
+        };
+        let Some(&node) = self.node_by_name.get(to) else {
+            self.errors
+                .push(format!("wave {w}: {} goes to unknown node {to}", e.pod));
+            return;
+        };
+        if self.target_set.contains(&node) {
+            self.errors
+                .push(format!("wave {w}: {} goes to drained node {to}", e.pod));
+        }
+        let id = self.snapshot.add_replacement(pod);
+        let state = PodState::new(&self.snapshot, id);
+        if let Err(r) = filter(&self.snapshot, &state, node) {
+            self.errors.push(format!(
+                "wave {w}: {} cannot run on {to}: {}: {}",
+                e.pod,
+                r.plugin.name(),
+                r.reasons.join(", ")
+            ));
+        }
+        self.snapshot.assign(id, node);
+        self.run_moved(pod, to);
+    }
+
+    /// The world after a move: the pod runs, ready, on `to`.
+    fn run_moved(&mut self, pod: PodId, to: &str) {
+        let node = self
+            .world
+            .nodes
+            .iter()
+            .position(|n| n.name == to)
+            .map(|i| NodeId(i as u32));
+        let moved = &mut self.world.pods[pod.index()];
+        moved.node_name = Some(to.to_string());
+        moved.node = node;
+        moved.phase = PodPhase::Running;
+        moved.ready = true;
+        moved.terminating = false;
+    }
+
+    /// Every node the wave lists is a drained node left with no pod to
+    /// drain.
+    fn check_emptied_nodes(&mut self, w: usize, wave: &Wave) {
+        for name in &wave.nodes {
+            match self.node_by_name.get(name) {
+                Some(n) if self.target_set.contains(n) => {
+                    let left = self
+                        .snapshot
+                        .info(*n)
+                        .pods
+                        .iter()
+                        .filter(|p| self.must_leave.contains(p))
+                        .count();
+                    if left > 0 {
+                        self.errors.push(format!(
+                            "wave {w}: {name} is listed empty but keeps {left} pod(s)"
+                        ));
+                    }
+                }
+                _ => self
+                    .errors
+                    .push(format!("wave {w}: {name} is not a drained node")),
+            }
+        }
+    }
+
+    /// Every pod to drain is either evicted or a blocker, not both;
+    /// returns all the problems found.
+    fn check_every_pod_accounted(mut self, report: &DrainReport) -> Vec<String> {
+        let blocked: HashSet<&str> = report.blockers.iter().map(|b| b.pod.as_str()).collect();
+        for pod in &self.must_leave {
+            let key = self.cluster.pods[pod.index()].key();
+            let gone = self.evicted.contains(pod);
+            if gone == blocked.contains(key.as_str()) {
+                self.errors.push(format!(
+                    "{key}: {}",
+                    if gone {
+                        "evicted and also a blocker"
+                    } else {
+                        "neither evicted nor a blocker"
+                    }
+                ));
+            }
+        }
+        self.errors
+    }
+}
+
+/// Pods that must leave the targets: all but DaemonSet and mirror pods.
+fn pods_to_drain(cluster: &Cluster, snapshot: &Snapshot, targets: &[NodeId]) -> HashSet<PodId> {
+    let mut must_leave = HashSet::new();
+    for &t in targets {
+        for &p in &snapshot.info(t).pods {
+            let pod = snapshot.pod(p);
+            let owner = pod.owner.as_ref().map(|o| o.kind.as_str());
+            if p.index() < cluster.pods.len() && !matches!(owner, Some("DaemonSet") | Some("Node"))
+            {
+                must_leave.insert(p);
+            }
+        }
+    }
+    must_leave
 }
