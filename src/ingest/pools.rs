@@ -432,24 +432,18 @@ fn drop_zero_scalars(r: &mut Resources) {
 
 /// Converts a NodePool object's `spec` (name from `metadata.name`) to the
 /// model. Errors carry the field path below `spec` (empty for `spec`
-/// itself) and a message.
-// Until `read_scenario` calls it (remove then): keeps the helpers above live.
-#[allow(dead_code)]
-pub(crate) fn convert_node_pool(
-    name: &str,
-    spec: &serde_json::Value,
-) -> Result<NodePool, (String, String)> {
+/// itself) and a message; fields are checked in the order they are
+/// listed here, so the first bad one is the one reported.
+pub(crate) fn convert_node_pool(name: &str, spec: &Value) -> Result<NodePool, FieldError> {
     let empty = Map::new();
     let spec = match spec {
         Value::Object(m) => m,
         Value::Null => &empty,
         _ => return Err(field_err("", "must be an object")),
     };
-
     let vm_name = get_str(spec, "vmSize")?.filter(|s| !s.is_empty());
     let known = vm_name.and_then(vm_size);
     let os_type = get_enum(spec, "osType", &["Linux", "Windows"], "Linux")?;
-    let windows = os_type == "Windows";
     let mode = get_enum(spec, "mode", &["System", "User"], "User")?;
     let priority = match get_enum(spec, "priority", &["Regular", "Spot"], "Regular")? {
         "Spot" => PoolPriority::Spot,
@@ -459,126 +453,23 @@ pub(crate) fn convert_node_pool(
     if max_pods == 0 {
         return Err(field_err("maxPods", "must be at least 1"));
     }
-
-    // Capacity: the catalogue's, overlaid by explicit entries.
-    let explicit_capacity = match get(spec, "capacity") {
-        Some(v) => parse_resources(v, "capacity")?,
-        None => Vec::new(),
-    };
-    let explicit_allocatable = match get(spec, "allocatable") {
-        Some(v) => Some(parse_resources(v, "allocatable")?),
-        None => None,
-    };
-    let mut capacity = match known {
-        Some(vm) => vm_capacity(vm, max_pods),
-        None => Resources {
-            pods: i64::from(max_pods),
-            ..Resources::default()
-        },
-    };
-    for (resource, value) in &explicit_capacity {
-        capacity.set(resource, *value);
-    }
-    if known.is_none() {
-        for resource in [CPU, MEMORY] {
-            if explicit_capacity.iter().any(|(n, _)| n == resource) {
-                continue;
-            }
-            // A node without capacity reports its allocatable as capacity.
-            let from_allocatable = explicit_allocatable
-                .as_deref()
-                .and_then(|a| a.iter().find(|(n, _)| n == resource));
-            match (from_allocatable, vm_name) {
-                (Some((_, value)), _) => capacity.set(resource, *value),
-                (None, Some(vm)) => {
-                    return Err(field_err(
-                        "vmSize",
-                        format!(
-                            "unknown VM size {vm:?}: not in the built-in catalogue, so \
-                             capacity.cpu and capacity.memory are required"
-                        ),
-                    ))
-                }
-                (None, None) => {
-                    return Err(field_err(
-                        format!("capacity.{resource}"),
-                        "is required when vmSize is not given",
-                    ))
-                }
-            }
-        }
-    }
-    drop_zero_scalars(&mut capacity);
-
-    // Allocatable: derived with the AKS rules, overlaid by explicit entries.
-    let mut allocatable = aks_allocatable(&capacity, windows);
-    for (resource, value) in explicit_allocatable.iter().flatten() {
-        allocatable.set(resource, *value);
-    }
-    drop_zero_scalars(&mut allocatable);
-
-    // Labels: the user's, then those AKS sets (which win).
-    let mut labels = match get(spec, "labels") {
-        Some(v) => parse_labels(v)?,
-        None => Labels::new(),
-    };
+    let windows = os_type == "Windows";
+    let (capacity, allocatable) = pool_resources(spec, known, vm_name, max_pods, windows)?;
     let vm_label = known.map(|vm| vm.name).or(vm_name);
-    labels.insert(LABEL_AGENTPOOL.into(), name.into());
-    labels.insert(LABEL_OS.into(), os_type.to_ascii_lowercase());
-    // Every AKS node carries its architecture; charts often select on it.
-    // The catalogue holds x86-64 sizes only.
-    labels
-        .entry(LABEL_ARCH.into())
-        .or_insert_with(|| "amd64".into());
-    if let Some(vm) = vm_label {
-        labels.insert(LABEL_INSTANCE_TYPE.into(), vm.into());
-    }
-    labels.insert(LABEL_MODE.into(), mode.to_ascii_lowercase());
-
+    let mut labels = pool_labels(spec, name, os_type, mode, vm_label)?;
     let mut taints = match get(spec, "taints") {
         Some(v) => parse_taints(v)?,
         None => Vec::new(),
     };
     if priority == PoolPriority::Spot {
-        labels.insert(LABEL_SCALESET_PRIORITY.into(), "spot".into());
-        let spot = Taint {
-            key: LABEL_SCALESET_PRIORITY.into(),
-            value: "spot".into(),
-            effect: TaintEffect::NoSchedule,
-        };
-        if !taints.contains(&spot) {
-            taints.push(spot);
-        }
+        mark_spot(&mut labels, &mut taints);
     }
-
     let zones = match get(spec, "zones") {
         Some(v) => parse_zones(v)?,
         None => Vec::new(),
     };
-    let min_count = get_count(spec, "minCount")?.unwrap_or(0);
-    let max_count = get_count(spec, "maxCount")?;
-    if let Some(max) = max_count {
-        if min_count > max {
-            return Err(field_err(
-                "minCount",
-                format!("minCount {min_count} is greater than maxCount {max}"),
-            ));
-        }
-    }
-    let cost_per_hour = match get(spec, "costPerHour") {
-        None => 0.0,
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(c) if c.is_finite() && c >= 0.0 => c,
-            _ => {
-                return Err(field_err(
-                    "costPerHour",
-                    format!("must be a number ≥ 0, got {n}"),
-                ))
-            }
-        },
-        Some(_) => return Err(field_err("costPerHour", "must be a number")),
-    };
-
+    let (min_count, max_count) = node_counts(spec)?;
+    let cost_per_hour = cost_per_hour(spec)?;
     Ok(NodePool {
         name: name.into(),
         vm_size: vm_label.map(str::to_string),
@@ -595,6 +486,177 @@ pub(crate) fn convert_node_pool(
         cost_per_hour,
         first_new_index: 0,
     })
+}
+
+/// A pool's node capacity and allocatable, from the catalogue, the AKS
+/// reservation rules and the explicit `capacity` and `allocatable`.
+fn pool_resources(
+    spec: &Map<String, Value>,
+    known: Option<&VmSize>,
+    vm_name: Option<&str>,
+    max_pods: u32,
+    windows: bool,
+) -> Result<(Resources, Resources), FieldError> {
+    let explicit_capacity = match get(spec, "capacity") {
+        Some(v) => parse_resources(v, "capacity")?,
+        None => Vec::new(),
+    };
+    let explicit_allocatable = match get(spec, "allocatable") {
+        Some(v) => Some(parse_resources(v, "allocatable")?),
+        None => None,
+    };
+    let explicit_allocatable = explicit_allocatable.as_deref();
+    let capacity = pool_capacity(
+        known,
+        vm_name,
+        max_pods,
+        &explicit_capacity,
+        explicit_allocatable,
+    )?;
+    let allocatable = pool_allocatable(&capacity, windows, explicit_allocatable);
+    Ok((capacity, allocatable))
+}
+
+/// A pool's node capacity: the catalogue's (when `known`), overlaid by the
+/// `explicit` entries. Outside the catalogue, CPU and memory must be
+/// given, in `capacity` or else in `allocatable` (a node without capacity
+/// reports its allocatable as capacity).
+fn pool_capacity(
+    known: Option<&VmSize>,
+    vm_name: Option<&str>,
+    max_pods: u32,
+    explicit: &[(String, i64)],
+    explicit_allocatable: Option<&[(String, i64)]>,
+) -> Result<Resources, FieldError> {
+    let mut capacity = match known {
+        Some(vm) => vm_capacity(vm, max_pods),
+        None => Resources {
+            pods: i64::from(max_pods),
+            ..Resources::default()
+        },
+    };
+    for (resource, value) in explicit {
+        capacity.set(resource, *value);
+    }
+    if known.is_none() {
+        for resource in [CPU, MEMORY] {
+            if explicit.iter().any(|(n, _)| n == resource) {
+                continue;
+            }
+            let from_allocatable = explicit_allocatable
+                .and_then(|a| a.iter().find(|(n, _)| n == resource))
+                .map(|(_, value)| *value);
+            capacity.set(
+                resource,
+                from_allocatable.ok_or_else(|| missing_capacity(resource, vm_name))?,
+            );
+        }
+    }
+    drop_zero_scalars(&mut capacity);
+    Ok(capacity)
+}
+
+/// The error for CPU or memory capacity that is nowhere to be found.
+fn missing_capacity(resource: &str, vm_name: Option<&str>) -> FieldError {
+    match vm_name {
+        Some(vm) => field_err(
+            "vmSize",
+            format!(
+                "unknown VM size {vm:?}: not in the built-in catalogue, so \
+                 capacity.cpu and capacity.memory are required"
+            ),
+        ),
+        None => field_err(
+            format!("capacity.{resource}"),
+            "is required when vmSize is not given",
+        ),
+    }
+}
+
+/// A pool's allocatable: derived from `capacity` with the AKS rules,
+/// overlaid by the `explicit` entries.
+fn pool_allocatable(
+    capacity: &Resources,
+    windows: bool,
+    explicit: Option<&[(String, i64)]>,
+) -> Resources {
+    let mut allocatable = aks_allocatable(capacity, windows);
+    for (resource, value) in explicit.into_iter().flatten() {
+        allocatable.set(resource, *value);
+    }
+    drop_zero_scalars(&mut allocatable);
+    allocatable
+}
+
+/// A pool's node labels: the user's, then those AKS sets (which win).
+fn pool_labels(
+    spec: &Map<String, Value>,
+    name: &str,
+    os_type: &str,
+    mode: &str,
+    vm_label: Option<&str>,
+) -> Result<Labels, FieldError> {
+    let mut labels = match get(spec, "labels") {
+        Some(v) => parse_labels(v)?,
+        None => Labels::new(),
+    };
+    labels.insert(LABEL_AGENTPOOL.into(), name.into());
+    labels.insert(LABEL_OS.into(), os_type.to_ascii_lowercase());
+    // Every AKS node carries its architecture; charts often select on it.
+    // The catalogue holds x86-64 sizes only.
+    labels
+        .entry(LABEL_ARCH.into())
+        .or_insert_with(|| "amd64".into());
+    if let Some(vm) = vm_label {
+        labels.insert(LABEL_INSTANCE_TYPE.into(), vm.into());
+    }
+    labels.insert(LABEL_MODE.into(), mode.to_ascii_lowercase());
+    Ok(labels)
+}
+
+/// The label and taint AKS puts on Spot nodes (the taint after the
+/// user's, unless the user already wrote it).
+fn mark_spot(labels: &mut Labels, taints: &mut Vec<Taint>) {
+    labels.insert(LABEL_SCALESET_PRIORITY.into(), "spot".into());
+    let spot = Taint {
+        key: LABEL_SCALESET_PRIORITY.into(),
+        value: "spot".into(),
+        effect: TaintEffect::NoSchedule,
+    };
+    if !taints.contains(&spot) {
+        taints.push(spot);
+    }
+}
+
+/// `minCount` (0 when absent) and `maxCount`, the first not above the
+/// second.
+fn node_counts(spec: &Map<String, Value>) -> Result<(u32, Option<u32>), FieldError> {
+    let min_count = get_count(spec, "minCount")?.unwrap_or(0);
+    let max_count = get_count(spec, "maxCount")?;
+    if let Some(max) = max_count {
+        if min_count > max {
+            return Err(field_err(
+                "minCount",
+                format!("minCount {min_count} is greater than maxCount {max}"),
+            ));
+        }
+    }
+    Ok((min_count, max_count))
+}
+
+/// `costPerHour`: a finite number ≥ 0, 0 when absent.
+fn cost_per_hour(spec: &Map<String, Value>) -> Result<f64, FieldError> {
+    match get(spec, "costPerHour") {
+        None => Ok(0.0),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(c) if c.is_finite() && c >= 0.0 => Ok(c),
+            _ => Err(field_err(
+                "costPerHour",
+                format!("must be a number ≥ 0, got {n}"),
+            )),
+        },
+        Some(_) => Err(field_err("costPerHour", "must be a number")),
+    }
 }
 
 #[cfg(test)]
