@@ -28,6 +28,7 @@
 
 mod convert;
 mod fast;
+pub mod families;
 pub mod generate;
 pub mod pools;
 pub mod quantity;
