@@ -268,158 +268,246 @@ fn decide(
     })
 }
 
+/// Reads one object (or list) field by field into `out`.
 fn object<'de, A: MapAccess<'de>>(
     out: &mut Sink<'_>,
     mut map: A,
     default: &ItemKind,
     depth: usize,
 ) -> Result<(), A::Error> {
-    let mut kind_seen = false;
-    let mut kind: Option<String> = None;
-    let mut api_seen = false;
-    let mut api_version: Option<String> = None;
-    // Decided from the list's kind before the object's own `kind` was read.
-    let mut provisional: Option<String> = None;
-    let mut items_seen = false;
-    let mut state = State::Undecided;
+    let mut reader = ObjectReader::new(default, depth);
     while let Some(key) = map.next_key::<String>()? {
         match key.as_str() {
-            "kind" => {
-                if kind_seen {
-                    return Err(bail());
-                }
-                kind_seen = true;
-                kind = kind_of(map.next_value::<Value>()?)?;
-                match &state {
-                    State::Undecided => {}
-                    // Read as a list before its kind: the kind must agree.
-                    State::List => {
-                        if kind.as_deref().is_some_and(|k| !is_list_kind(k, depth)) {
-                            return Err(bail());
-                        }
-                    }
-                    // Decided from the list's kind: the object's must agree.
-                    State::Object { .. } | State::Skip => {
-                        let agrees = match (&kind, &provisional) {
-                            (None, _) => true,
-                            (Some(k), Some(p)) => k == p && !is_list_kind(k, depth),
-                            (Some(_), None) => false,
-                        };
-                        if !agrees {
-                            return Err(bail());
-                        }
-                    }
-                }
-            }
-            "apiVersion" => {
-                if api_seen {
-                    return Err(bail());
-                }
-                api_seen = true;
-                api_version = match map.next_value::<Value>()? {
-                    Value::Null => None,
-                    Value::String(s) => Some(s),
-                    _ => return Err(bail()),
-                };
-            }
-            "items" if items_seen => return Err(bail()),
-            "items" => match &state {
-                // A list decided by its kind, or an object not decided yet.
-                State::Undecided | State::List => {
-                    items_seen = true;
-                    let item_default = if kind_seen {
-                        match &kind {
-                            Some(k) if is_list_kind(k, depth) => ItemKind::Known(
-                                k.strip_suffix("List")
-                                    .filter(|k| !k.is_empty())
-                                    .map(str::to_string),
-                            ),
-                            Some(k) => {
-                                state = object_state(k, api_version.as_deref());
-                                map.next_value::<IgnoredAny>()?;
-                                continue;
-                            }
-                            None => ItemKind::Known(None),
-                        }
-                    } else {
-                        ItemKind::Unknown
-                    };
-                    if depth > MAX_LIST_DEPTH {
-                        return Err(bail());
-                    }
-                    let null_ok = kind_seen && kind.is_some();
-                    state = State::List;
-                    map.next_value_seed(ItemsSeed {
-                        out: &mut *out,
-                        default: item_default,
-                        depth: depth + 1,
-                        null_ok,
-                    })?;
-                }
-                State::Object { .. } | State::Skip => {
-                    if kind_seen && kind.is_some() {
-                        map.next_value::<IgnoredAny>()?;
-                    } else {
-                        return Err(bail());
-                    }
-                }
-            },
-            _ => {
-                if let State::Undecided = state {
-                    state = if kind_seen {
-                        decide(kind.as_deref(), default, api_version.as_deref(), depth)
-                            .ok_or_else(bail)?
-                    } else {
-                        match default {
-                            ItemKind::Known(Some(d)) => {
-                                provisional = Some(d.clone());
-                                object_state(d, api_version.as_deref())
-                            }
-                            _ => return Err(bail()),
-                        }
-                    };
-                }
-                match &mut state {
-                    State::Object { parsed, .. } => {
-                        map.next_value_seed(FieldSeed { parsed, key: &key })?
-                    }
-                    _ => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-            }
+            "kind" => reader.read_kind(&mut map)?,
+            "apiVersion" => reader.read_api_version(&mut map)?,
+            "items" => reader.read_items(out, &mut map)?,
+            _ => reader.read_field(&key, &mut map)?,
         }
     }
-    if let State::Undecided = state {
-        state = decide(kind.as_deref(), default, api_version.as_deref(), depth).ok_or_else(bail)?;
+    reader.finish(out)
+}
+
+/// What has been read of one object so far. An object is decided (list,
+/// object read, object skipped) as soon as that is known, so that its
+/// content is read straight into the wire struct; everything read after
+/// must agree with the decision, or the general reader takes over.
+struct ObjectReader<'a> {
+    /// The kind the object takes from its list.
+    default: &'a ItemKind,
+    /// How deep in lists the object is.
+    depth: usize,
+    /// Whether the `kind` key was there.
+    kind_seen: bool,
+    /// `kind` as read (absent, `null` and `""` are none).
+    kind: Option<String>,
+    /// Whether the `apiVersion` key was there.
+    api_seen: bool,
+    api_version: Option<String>,
+    /// Decided from the list's kind before the object's own `kind` was read.
+    provisional: Option<String>,
+    /// Whether the object's `items` were read as a list's.
+    items_seen: bool,
+    state: State,
+}
+
+impl<'a> ObjectReader<'a> {
+    fn new(default: &'a ItemKind, depth: usize) -> Self {
+        ObjectReader {
+            default,
+            depth,
+            kind_seen: false,
+            kind: None,
+            api_seen: false,
+            api_version: None,
+            provisional: None,
+            items_seen: false,
+            state: State::Undecided,
+        }
     }
-    // `apiVersion` as finally read.
-    let api_version = api_version.as_deref();
-    match state {
-        State::Undecided | State::List => {}
-        State::Object { kind, mut parsed } => match classify(&kind, api_version) {
-            Ok(_) => {
-                parsed.set_api_version(api_version);
-                if !out.add(&kind, parsed) {
-                    return Err(bail());
-                }
-            }
-            Err(what) => out.skip(&what),
-        },
-        State::Skip => {
-            // The kind the object was read as; only skipped objects need it
-            // again, so the common case clones no list default per item.
-            let kind_name = kind
+
+    fn read_kind<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error> {
+        if self.kind_seen {
+            return Err(bail());
+        }
+        self.kind_seen = true;
+        self.kind = kind_of(map.next_value::<Value>()?)?;
+        if self.kind_agrees() {
+            Ok(())
+        } else {
+            Err(bail())
+        }
+    }
+
+    /// Whether the object's own kind, just read, agrees with what the
+    /// object was decided to be before it.
+    fn kind_agrees(&self) -> bool {
+        match &self.state {
+            State::Undecided => true,
+            // Read as a list before its kind: the kind must be a list's.
+            State::List => !self
+                .kind
                 .as_deref()
-                .or(provisional.as_deref())
-                .or(match default {
-                    ItemKind::Known(d) => d.as_deref(),
-                    ItemKind::Unknown => None,
-                })
-                .unwrap_or_default();
-            let what = classify(kind_name, api_version).err().ok_or_else(bail)?;
-            out.skip(&what);
+                .is_some_and(|k| !is_list_kind(k, self.depth)),
+            // Decided from the list's kind: the object's must be the same.
+            State::Object { .. } | State::Skip => match (&self.kind, &self.provisional) {
+                (None, _) => true,
+                (Some(k), Some(p)) => k == p && !is_list_kind(k, self.depth),
+                (Some(_), None) => false,
+            },
         }
     }
-    Ok(())
+
+    fn read_api_version<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error> {
+        if self.api_seen {
+            return Err(bail());
+        }
+        self.api_seen = true;
+        self.api_version = match map.next_value::<Value>()? {
+            Value::Null => None,
+            Value::String(s) => Some(s),
+            _ => return Err(bail()),
+        };
+        Ok(())
+    }
+
+    fn read_items<'de, A: MapAccess<'de>>(
+        &mut self,
+        out: &mut Sink<'_>,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        if self.items_seen {
+            return Err(bail());
+        }
+        match &self.state {
+            // A list decided by its kind, or an object not decided yet.
+            State::Undecided | State::List => self.read_list_items(out, map),
+            // A field of an object that is known not to be a list.
+            State::Object { .. } | State::Skip => {
+                if self.kind_seen && self.kind.is_some() {
+                    map.next_value::<IgnoredAny>()?;
+                    Ok(())
+                } else {
+                    Err(bail())
+                }
+            }
+        }
+    }
+
+    /// Reads `items` as a list's (unless the kind already read is not a
+    /// list's), its items taking the list's kind.
+    fn read_list_items<'de, A: MapAccess<'de>>(
+        &mut self,
+        out: &mut Sink<'_>,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        self.items_seen = true;
+        let item_default = if self.kind_seen {
+            match &self.kind {
+                Some(k) if is_list_kind(k, self.depth) => ItemKind::Known(
+                    k.strip_suffix("List")
+                        .filter(|k| !k.is_empty())
+                        .map(str::to_string),
+                ),
+                Some(k) => {
+                    self.state = object_state(k, self.api_version.as_deref());
+                    map.next_value::<IgnoredAny>()?;
+                    return Ok(());
+                }
+                None => ItemKind::Known(None),
+            }
+        } else {
+            ItemKind::Unknown
+        };
+        if self.depth > MAX_LIST_DEPTH {
+            return Err(bail());
+        }
+        let null_ok = self.kind_seen && self.kind.is_some();
+        self.state = State::List;
+        map.next_value_seed(ItemsSeed {
+            out,
+            default: item_default,
+            depth: self.depth + 1,
+            null_ok,
+        })
+    }
+
+    /// Reads a content field: into the wire struct of an object podplan
+    /// reads, deciding what the object is at its first content field.
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        if let State::Undecided = self.state {
+            self.state = self.decide_at_content()?;
+        }
+        match &mut self.state {
+            State::Object { parsed, .. } => map.next_value_seed(FieldSeed { parsed, key }),
+            _ => map.next_value::<IgnoredAny>().map(|_| ()),
+        }
+    }
+
+    /// What the object is, decided at its first content field: by its
+    /// kind, or, before the kind was read, by its typed list's.
+    fn decide_at_content<E: de::Error>(&mut self) -> Result<State, E> {
+        if self.kind_seen {
+            return self.decide_by_kind();
+        }
+        match self.default {
+            ItemKind::Known(Some(d)) => {
+                self.provisional = Some(d.clone());
+                Ok(object_state(d, self.api_version.as_deref()))
+            }
+            _ => Err(bail()),
+        }
+    }
+
+    /// What the object is by its kind as read (see [`decide`]).
+    fn decide_by_kind<E: de::Error>(&self) -> Result<State, E> {
+        decide(
+            self.kind.as_deref(),
+            self.default,
+            self.api_version.as_deref(),
+            self.depth,
+        )
+        .ok_or_else(bail)
+    }
+
+    /// Hands the object read to `out` (converted or skipped).
+    fn finish<E: de::Error>(mut self, out: &mut Sink<'_>) -> Result<(), E> {
+        if let State::Undecided = self.state {
+            self.state = self.decide_by_kind()?;
+        }
+        // `apiVersion` as finally read.
+        let api_version = self.api_version.as_deref();
+        match self.state {
+            State::Undecided | State::List => {}
+            State::Object { kind, mut parsed } => match classify(&kind, api_version) {
+                Ok(_) => {
+                    parsed.set_api_version(api_version);
+                    if !out.add(&kind, parsed) {
+                        return Err(bail());
+                    }
+                }
+                Err(what) => out.skip(&what),
+            },
+            State::Skip => {
+                // The kind the object was read as; only skipped objects
+                // need it again, so the common case clones no list default
+                // per item.
+                let kind_name = self
+                    .kind
+                    .as_deref()
+                    .or(self.provisional.as_deref())
+                    .or(match self.default {
+                        ItemKind::Known(d) => d.as_deref(),
+                        ItemKind::Unknown => None,
+                    })
+                    .unwrap_or_default();
+                let what = classify(kind_name, api_version).err().ok_or_else(bail)?;
+                out.skip(&what);
+            }
+        }
+        Ok(())
+    }
 }
