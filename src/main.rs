@@ -1,7 +1,7 @@
 //! The `podplan` command line: reads files, calls one library operation,
 //! prints its report. No planning logic lives here.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use podplan::generate::{
     drain_scenario, generate, ladder, DrainScenarioOptions, GenerateOptions, LadderSize,
 };
@@ -31,134 +31,159 @@ enum Output {
 #[derive(Subcommand)]
 enum Command {
     /// Why is each pending pod (un)schedulable: kube-scheduler's filter phase.
-    Explain {
-        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
-        #[arg(required = true)]
-        files: Vec<String>,
-        /// Only this pending pod (NAMESPACE/NAME).
-        #[arg(long)]
-        pod: Option<String>,
-        /// Reason histogram instead of per-node detail.
-        #[arg(long)]
-        summary: bool,
-        /// Also consider one new node of each pool.
-        #[arg(long)]
-        with_pools: bool,
-        /// Output format.
-        #[arg(long, short, value_enum, default_value_t = Output::Text)]
-        output: Output,
-    },
+    Explain(ExplainArgs),
     /// Where should the pending pods go, and which nodes to add, at least cost.
-    Place {
-        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
-        #[arg(required = true)]
-        files: Vec<String>,
-        /// Wall-clock limit in seconds (parsing included).
-        #[arg(long, default_value_t = 10.0)]
-        time_limit: f64,
-        /// Let bound pods move too: consolidation (which existing nodes can go).
-        #[arg(long)]
-        repack: bool,
-        /// Output format.
-        #[arg(long, short, value_enum, default_value_t = Output::Text)]
-        output: Output,
-    },
+    Place(PlaceArgs),
     /// What kube-scheduler and cluster-autoscaler would do: the baseline.
-    Simulate {
-        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
-        #[arg(required = true)]
-        files: Vec<String>,
-        /// Wall-clock limit in seconds (parsing included).
-        #[arg(long, default_value_t = 10.0)]
-        time_limit: f64,
-        /// Output format.
-        #[arg(long, short, value_enum, default_value_t = Output::Text)]
-        output: Output,
-    },
+    Simulate(SimulateArgs),
     /// Can these nodes be emptied without breaking a PodDisruptionBudget,
     /// what blocks it, and in what waves.
-    Drain {
-        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
-        #[arg(required = true)]
-        files: Vec<String>,
-        /// Nodes to drain (comma-separated names).
-        #[arg(long, value_delimiter = ',', required_unless_present = "pool")]
-        nodes: Vec<String>,
-        /// Drain every node of this pool.
-        #[arg(long)]
-        pool: Option<String>,
-        /// New nodes of the pool available from the first wave (AKS max surge).
-        #[arg(long, default_value_t = 0)]
-        surge: usize,
-        /// At most this many drained nodes have evictions in one wave.
-        #[arg(long)]
-        max_unavailable: Option<usize>,
-        /// Delete pods without a controller (kubectl drain --force).
-        #[arg(long)]
-        force: bool,
-        /// Evict pods with emptyDir volumes (kubectl drain --delete-emptydir-data).
-        #[arg(long)]
-        delete_emptydir_data: bool,
-        /// Output format.
-        #[arg(long, short, value_enum, default_value_t = Output::Text)]
-        output: Output,
-    },
+    Drain(DrainArgs),
     /// How many more copies of a pod fit (cluster-capacity).
-    Headroom {
-        /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
-        #[arg(required = true)]
-        files: Vec<String>,
-        /// A Pod manifest (YAML or JSON) holding exactly one Pod to copy.
-        #[arg(
-            long,
-            value_name = "FILE",
-            required_unless_present = "workload",
-            conflicts_with = "workload"
-        )]
-        pod: Option<String>,
-        /// A Deployment, StatefulSet, ReplicaSet or Job of the scenario
-        /// (NAMESPACE/NAME) whose pod template is copied.
-        #[arg(long, value_name = "NS/NAME")]
-        workload: Option<String>,
-        /// Let pools add nodes up to their maxCount.
-        #[arg(long)]
-        with_pools: bool,
-        /// Wall-clock limit in seconds for adding copies (parsing excluded).
-        #[arg(long, default_value_t = 10.0)]
-        time_limit: f64,
-        /// Output format.
-        #[arg(long, short, value_enum, default_value_t = Output::Text)]
-        output: Output,
-    },
+    Headroom(HeadroomArgs),
     /// Write a generated multi-tenant scenario (a kubectl-style List) to stdout.
-    Generate {
-        /// A capacity-planning ladder instance (xs, s, m, l, xl) instead of
-        /// the explain-style cluster.
-        #[arg(long)]
-        ladder: Option<String>,
-        /// A running cluster to drain instead (pool `drain` holds a fifth of
-        /// the nodes), with this many workloads, each under a PDB; its pods
-        /// number --bound-pods.
-        #[arg(long)]
-        drain_workloads: Option<usize>,
-        /// Existing nodes.
-        #[arg(long, default_value_t = 50)]
-        nodes: usize,
-        /// Bound pods spread over the nodes.
-        #[arg(long, default_value_t = 1000)]
-        bound_pods: usize,
-        /// Pending pods.
-        #[arg(long, default_value_t = 100)]
-        pending_pods: usize,
-        /// Deployments the pending pods belong to (0: every pending pod distinct).
-        #[arg(long, default_value_t = 10)]
-        pending_workloads: usize,
-        /// Random seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
+    Generate(GenerateArgs),
 }
 
+/// The arguments of `podplan explain`.
+#[derive(Args)]
+struct ExplainArgs {
+    /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Only this pending pod (NAMESPACE/NAME).
+    #[arg(long)]
+    pod: Option<String>,
+    /// Reason histogram instead of per-node detail.
+    #[arg(long)]
+    summary: bool,
+    /// Also consider one new node of each pool.
+    #[arg(long)]
+    with_pools: bool,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+/// The arguments of `podplan place`.
+#[derive(Args)]
+struct PlaceArgs {
+    /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Wall-clock limit in seconds (parsing included).
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// Let bound pods move too: consolidation (which existing nodes can go).
+    #[arg(long)]
+    repack: bool,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+/// The arguments of `podplan simulate`.
+#[derive(Args)]
+struct SimulateArgs {
+    /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Wall-clock limit in seconds (parsing included).
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+/// The arguments of `podplan drain`.
+#[derive(Args)]
+struct DrainArgs {
+    /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Nodes to drain (comma-separated names).
+    #[arg(long, value_delimiter = ',', required_unless_present = "pool")]
+    nodes: Vec<String>,
+    /// Drain every node of this pool.
+    #[arg(long)]
+    pool: Option<String>,
+    /// New nodes of the pool available from the first wave (AKS max surge).
+    #[arg(long, default_value_t = 0)]
+    surge: usize,
+    /// At most this many drained nodes have evictions in one wave.
+    #[arg(long)]
+    max_unavailable: Option<usize>,
+    /// Delete pods without a controller (kubectl drain --force).
+    #[arg(long)]
+    force: bool,
+    /// Evict pods with emptyDir volumes (kubectl drain --delete-emptydir-data).
+    #[arg(long)]
+    delete_emptydir_data: bool,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+/// The arguments of `podplan headroom`.
+#[derive(Args)]
+struct HeadroomArgs {
+    /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// A Pod manifest (YAML or JSON) holding exactly one Pod to copy.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "workload",
+        conflicts_with = "workload"
+    )]
+    pod: Option<String>,
+    /// A Deployment, StatefulSet, ReplicaSet or Job of the scenario
+    /// (NAMESPACE/NAME) whose pod template is copied.
+    #[arg(long, value_name = "NS/NAME")]
+    workload: Option<String>,
+    /// Let pools add nodes up to their maxCount.
+    #[arg(long)]
+    with_pools: bool,
+    /// Wall-clock limit in seconds for adding copies (parsing excluded).
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+/// The arguments of `podplan generate`.
+#[derive(Args)]
+struct GenerateArgs {
+    /// A capacity-planning ladder instance (xs, s, m, l, xl) instead of
+    /// the explain-style cluster.
+    #[arg(long)]
+    ladder: Option<String>,
+    /// A running cluster to drain instead (pool `drain` holds a fifth of
+    /// the nodes), with this many workloads, each under a PDB; its pods
+    /// number --bound-pods.
+    #[arg(long)]
+    drain_workloads: Option<usize>,
+    /// Existing nodes.
+    #[arg(long, default_value_t = 50)]
+    nodes: usize,
+    /// Bound pods spread over the nodes.
+    #[arg(long, default_value_t = 1000)]
+    bound_pods: usize,
+    /// Pending pods.
+    #[arg(long, default_value_t = 100)]
+    pending_pods: usize,
+    /// Deployments the pending pods belong to (0: every pending pod distinct).
+    #[arg(long, default_value_t = 10)]
+    pending_workloads: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// The files' names and texts; `-` is stdin.
 fn read_files(files: &[String]) -> Result<Vec<(String, String)>, String> {
     files
         .iter()
@@ -177,6 +202,7 @@ fn read_files(files: &[String]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// Prints `report` as pretty JSON, or the text view `text` makes.
 fn print_json_or_text<T: serde::Serialize>(
     output: Output,
     report: &T,
@@ -206,6 +232,7 @@ fn emit(text: &str) {
     }
 }
 
+/// The scenario of `files`, its warnings printed on stderr.
 fn read_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
     let texts = read_files(files)?;
     let inputs: Vec<Input> = texts.iter().map(|(n, t)| Input::new(n, t)).collect();
@@ -216,146 +243,118 @@ fn read_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
     Ok(cluster)
 }
 
+/// Runs the parsed command; `Err` is a message for stderr (exit 2).
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let started = web_time::Instant::now();
     match cli.command {
-        Command::Place {
-            files,
-            time_limit,
-            repack,
-            output,
-        } => plan_command(&files, time_limit, repack, output, started, place),
-        Command::Simulate {
-            files,
-            time_limit,
-            output,
-        } => plan_command(&files, time_limit, false, output, started, simulate),
-        Command::Generate {
-            ladder: Some(size),
-            seed,
-            ..
-        } => {
-            let size = LadderSize::parse(&size)
-                .ok_or_else(|| format!("unknown ladder size {size:?} (xs, s, m, l, xl)"))?;
-            emit(&format!("{}\n", ladder(size, seed)));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Generate {
-            ladder: None,
-            drain_workloads: Some(workloads),
-            nodes,
-            bound_pods,
-            seed,
-            ..
-        } => {
-            let options = DrainScenarioOptions {
-                nodes,
-                pods: bound_pods,
-                workloads,
-                seed,
-            };
-            emit(&format!("{}\n", drain_scenario(&options)));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Generate {
-            ladder: None,
-            drain_workloads: None,
-            nodes,
-            bound_pods,
-            pending_pods,
-            pending_workloads,
-            seed,
-        } => {
-            let options = GenerateOptions {
-                nodes,
-                bound_pods,
-                pending_pods,
-                pending_workloads,
-                seed,
-            };
-            emit(&format!("{}\n", generate(&options)));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Drain {
-            files,
-            nodes,
-            pool,
-            surge,
-            max_unavailable,
-            force,
-            delete_emptydir_data,
-            output,
-        } => {
-            let cluster = read_cluster(&files)?;
-            let options = podplan::DrainOptions {
-                nodes,
-                pool,
-                surge,
-                max_unavailable,
-                force,
-                delete_emptydir_data,
-            };
-            let report = podplan::drain(&cluster, &options).map_err(|e| e.to_string())?;
-            print_json_or_text(output, &report, || report.to_text())?;
-            Ok(if report.feasible {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
-        Command::Headroom {
-            files,
-            pod,
-            workload,
-            with_pools,
-            time_limit,
-            output,
-        } => {
-            let cluster = read_cluster(&files)?;
-            let pod = match pod {
-                Some(file) => {
-                    let (file, text) = read_files(&[file])?.pop().ok_or("no pod manifest")?;
-                    Some(podplan::report::headroom::PodManifest { file, text })
-                }
-                None => None,
-            };
-            let options = podplan::HeadroomOptions {
-                workload,
-                pod,
-                with_pools,
-                time_limit,
-                ..Default::default()
-            };
-            let report = podplan::headroom(&cluster, &options).map_err(|e| e.to_string())?;
-            print_json_or_text(output, &report, || report.to_text())?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Explain {
-            files,
-            pod,
-            summary,
-            with_pools,
-            output,
-        } => {
-            let cluster = read_cluster(&files)?;
-            let options = ExplainOptions {
-                pod,
-                summary,
-                with_pools,
-            };
-            let report = explain(&cluster, &options).map_err(|e| e.to_string())?;
-            print_json_or_text(output, &report, || report.to_text())?;
-            Ok(if report.any_unschedulable() {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
+        Command::Explain(args) => explain_command(args),
+        Command::Place(args) => plan_command(
+            &args.files,
+            args.time_limit,
+            args.repack,
+            args.output,
+            started,
+            place,
+        ),
+        Command::Simulate(args) => plan_command(
+            &args.files,
+            args.time_limit,
+            false,
+            args.output,
+            started,
+            simulate,
+        ),
+        Command::Drain(args) => drain_command(args),
+        Command::Headroom(args) => headroom_command(args),
+        Command::Generate(args) => generate_command(args),
     }
 }
 
+/// `explain`: exit 1 when some pod fits no node.
+fn explain_command(args: ExplainArgs) -> Result<ExitCode, String> {
+    let cluster = read_cluster(&args.files)?;
+    let options = ExplainOptions {
+        pod: args.pod,
+        summary: args.summary,
+        with_pools: args.with_pools,
+    };
+    let report = explain(&cluster, &options).map_err(|e| e.to_string())?;
+    print_json_or_text(args.output, &report, || report.to_text())?;
+    Ok(exit_code(report.any_unschedulable()))
+}
+
+/// `drain`: exit 1 when the drain cannot finish.
+fn drain_command(args: DrainArgs) -> Result<ExitCode, String> {
+    let cluster = read_cluster(&args.files)?;
+    let options = podplan::DrainOptions {
+        nodes: args.nodes,
+        pool: args.pool,
+        surge: args.surge,
+        max_unavailable: args.max_unavailable,
+        force: args.force,
+        delete_emptydir_data: args.delete_emptydir_data,
+    };
+    let report = podplan::drain(&cluster, &options).map_err(|e| e.to_string())?;
+    print_json_or_text(args.output, &report, || report.to_text())?;
+    Ok(exit_code(!report.feasible))
+}
+
+/// `headroom`: copies of the manifest of `--pod`, else of `--workload`'s
+/// pod template. The scenario is read first, so its errors come first.
+fn headroom_command(args: HeadroomArgs) -> Result<ExitCode, String> {
+    let cluster = read_cluster(&args.files)?;
+    let pod = match args.pod {
+        Some(file) => Some(read_pod_manifest(file)?),
+        None => None,
+    };
+    let options = podplan::HeadroomOptions {
+        workload: args.workload,
+        pod,
+        with_pools: args.with_pools,
+        time_limit: args.time_limit,
+        ..Default::default()
+    };
+    let report = podplan::headroom(&cluster, &options).map_err(|e| e.to_string())?;
+    print_json_or_text(args.output, &report, || report.to_text())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The Pod manifest of `headroom --pod FILE`, as read.
+fn read_pod_manifest(file: String) -> Result<podplan::report::headroom::PodManifest, String> {
+    let (file, text) = read_files(&[file])?.pop().ok_or("no pod manifest")?;
+    Ok(podplan::report::headroom::PodManifest { file, text })
+}
+
+/// `generate`: a ladder instance when `--ladder` is given, else a running
+/// cluster to drain when `--drain-workloads` is, else the explain-style
+/// cluster; printed as one line of JSON.
+fn generate_command(args: GenerateArgs) -> Result<ExitCode, String> {
+    let scenario = match (args.ladder, args.drain_workloads) {
+        (Some(size), _) => {
+            let size = LadderSize::parse(&size)
+                .ok_or_else(|| format!("unknown ladder size {size:?} (xs, s, m, l, xl)"))?;
+            ladder(size, args.seed)
+        }
+        (None, Some(workloads)) => drain_scenario(&DrainScenarioOptions {
+            nodes: args.nodes,
+            pods: args.bound_pods,
+            workloads,
+            seed: args.seed,
+        }),
+        (None, None) => generate(&GenerateOptions {
+            nodes: args.nodes,
+            bound_pods: args.bound_pods,
+            pending_pods: args.pending_pods,
+            pending_workloads: args.pending_workloads,
+            seed: args.seed,
+        }),
+    };
+    emit(&format!("{scenario}\n"));
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `place` and `simulate`: read, run with what is left of the time limit
-/// after parsing, print.
+/// after parsing, print; exit 1 when the plan leaves a pod pending.
 fn plan_command(
     files: &[String],
     time_limit: f64,
@@ -373,15 +372,16 @@ fn plan_command(
     };
     let report = operation(&cluster, &options).map_err(|e| e.to_string())?;
     print_json_or_text(output, &report, || report.to_text())?;
-    Ok(exit_for(&report))
+    Ok(exit_code(!report.unplaced.is_empty()))
 }
 
-/// Exit 1 when the plan leaves a pod pending.
-fn exit_for(report: &podplan::PlaceReport) -> ExitCode {
-    if report.unplaced.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+/// Exit 1 when the answer is "no" (a pod unschedulable or left pending, a
+/// drain blocked), else 0.
+fn exit_code(no: bool) -> ExitCode {
+    if no {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
