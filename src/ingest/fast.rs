@@ -344,10 +344,10 @@ impl<'a> ObjectReader<'a> {
         match &self.state {
             State::Undecided => true,
             // Read as a list before its kind: the kind must be a list's.
-            State::List => !self
+            State::List => self
                 .kind
                 .as_deref()
-                .is_some_and(|k| !is_list_kind(k, self.depth)),
+                .is_none_or(|k| is_list_kind(k, self.depth)),
             // Decided from the list's kind: the object's must be the same.
             State::Object { .. } | State::Skip => match (&self.kind, &self.provisional) {
                 (None, _) => true,
