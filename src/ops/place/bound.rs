@@ -20,10 +20,14 @@
 use super::problem::Problem;
 // The LP/MILP backend: pure-Rust microlp (also in wasm), or HiGHS with the
 // `highs` feature (native only).
-use crate::engine::lp::{backend, InterruptedBound};
+use crate::engine::lp::{backend, IntegerIf, InterruptedBound};
+use crate::model::{
+    InclusionPolicy, Labels, Node, Pod, TopologySpreadConstraint, UnsatisfiableAction,
+};
+use crate::predicates::{node_affinity, taint_toleration};
 use good_lp::{
-    constraint, variable, Expression, ProblemVariables, ResolutionError, Solution, SolutionStatus,
-    SolverModel, Variable, WithInitialSolution, WithTimeLimit,
+    constraint, variable, Constraint, Expression, ProblemVariables, ResolutionError, Solution,
+    SolutionStatus, SolverModel, Variable, WithInitialSolution, WithTimeLimit,
 };
 use std::collections::HashMap;
 
@@ -106,116 +110,155 @@ struct SpreadRow {
 /// `k` at most to a node, needs `ceil(demand / k)` of them, and new nodes
 /// go round-robin over the pool's zones.
 fn spread_rows(p: &Problem, bins: &[Vec<usize>], forced: Option<&[u32]>) -> Vec<SpreadRow> {
-    use crate::model::InclusionPolicy;
-    use crate::predicates::{node_affinity, taint_toleration};
     let mut rows = Vec::new();
     for (c, class) in p.classes.iter().enumerate() {
         let pod = p.cluster.pod(class.representative());
         for constraint in &pod.spec.topology_spread {
-            if constraint.when_unsatisfiable != crate::model::UnsatisfiableAction::DoNotSchedule
-                || constraint.min_domains.is_some()
-            {
-                continue;
-            }
-            let selects = |namespace: &str, labels: &crate::model::Labels| {
-                namespace == pod.namespace && constraint.selector.matches(labels)
-            };
-            let other_class = p.classes.iter().enumerate().any(|(o, other)| {
-                let rep = p.cluster.pod(other.representative());
-                o != c && selects(&rep.namespace, &rep.labels)
-            });
-            let placed = p
-                .base
-                .groups()
-                .iter()
-                .any(|g| !g.per_node.is_empty() && selects(&g.namespace, &g.labels));
-            if other_class || placed || !selects(&pod.namespace, &pod.labels) {
+            if !counts_only_its_class(p, c, pod, constraint) {
                 continue;
             }
             let key = &constraint.topology_key;
-            let eligible = |node: &crate::model::Node| {
-                node.labels.contains_key(key)
-                    && (constraint.node_affinity_policy == InclusionPolicy::Ignore
-                        || node_affinity::required_matches(&pod.spec, node))
-                    && (constraint.node_taints_policy == InclusionPolicy::Ignore
-                        || taint_toleration::find_untolerated(
-                            &node.taints,
-                            &pod.spec.tolerations,
-                            taint_toleration::is_hard,
-                        )
-                        .is_none())
-            };
-            let mut domains: Vec<&str> = p
-                .existing
-                .iter()
-                .map(|n| p.base.node(*n))
-                .filter(|n| eligible(n))
-                .filter_map(|n| n.labels.get(key).map(String::as_str))
-                .collect();
-            if let Some(demand) = forced {
-                domains.extend(forced_domains(p, c, demand[c], key, &eligible));
-            }
-            domains.sort_unstable();
-            domains.dedup();
+            let eligible = |node: &Node| counts_domain_of(pod, constraint, node);
+            let domains = sure_domains(p, c, key, forced, &eligible);
             if domains.len() < 2 || domains.len() > 16 {
                 continue;
             }
-            // Domain of each bin; a merged bin spanning domains voids the rows.
-            let mut bin_domain: Vec<Option<&str>> = Vec::with_capacity(bins.len());
-            let mut mixed = false;
-            for members in bins {
-                let mut values = members.iter().map(|i| {
-                    p.base
-                        .node(p.existing[*i])
-                        .labels
-                        .get(key)
-                        .map(String::as_str)
-                });
-                let first = values.next().flatten();
-                if values.any(|v| v != first) {
-                    mixed = true;
-                }
-                bin_domain.push(first);
-            }
-            if mixed {
+            // A merged bin spanning domains voids the rows.
+            let Some(bin_domain) = bin_domains(p, bins, key) else {
                 continue;
-            }
+            };
             let type_domain: Vec<Option<&str>> = p
                 .types
                 .iter()
                 .map(|t| t.template.labels.get(key).map(String::as_str))
                 .collect();
+            let max_skew = f64::from(constraint.max_skew);
             for a in &domains {
                 for b in &domains {
-                    if a == b {
-                        continue;
+                    if a != b {
+                        let sign = |d: Option<&str>| match d {
+                            Some(d) if d == *a => 1.0,
+                            Some(d) if d == *b => -1.0,
+                            _ => 0.0,
+                        };
+                        rows.push(SpreadRow {
+                            class: c,
+                            existing_bins: nonzero_signs(&bin_domain, sign),
+                            types: nonzero_signs(&type_domain, sign),
+                            max_skew,
+                        });
                     }
-                    let sign = |d: Option<&str>| match d {
-                        Some(d) if d == *a => 1.0,
-                        Some(d) if d == *b => -1.0,
-                        _ => 0.0,
-                    };
-                    rows.push(SpreadRow {
-                        class: c,
-                        existing_bins: bin_domain
-                            .iter()
-                            .enumerate()
-                            .map(|(i, d)| (i, sign(*d)))
-                            .filter(|(_, s)| *s != 0.0)
-                            .collect(),
-                        types: type_domain
-                            .iter()
-                            .enumerate()
-                            .map(|(i, d)| (i, sign(*d)))
-                            .filter(|(_, s)| *s != 0.0)
-                            .collect(),
-                        max_skew: f64::from(constraint.max_skew),
-                    });
                 }
             }
         }
     }
     rows
+}
+
+/// Whether `constraint` of class `c` (whose representative is `pod`) is
+/// one [`spread_rows`] encodes: DoNotSchedule, no minDomains, and a
+/// selector that matches the class's own pods, no other class's and no
+/// placed pod.
+fn counts_only_its_class(
+    p: &Problem,
+    c: usize,
+    pod: &Pod,
+    constraint: &TopologySpreadConstraint,
+) -> bool {
+    if constraint.when_unsatisfiable != UnsatisfiableAction::DoNotSchedule
+        || constraint.min_domains.is_some()
+    {
+        return false;
+    }
+    let selects = |namespace: &str, labels: &Labels| {
+        namespace == pod.namespace && constraint.selector.matches(labels)
+    };
+    let other_class = p.classes.iter().enumerate().any(|(o, other)| {
+        let rep = p.cluster.pod(other.representative());
+        o != c && selects(&rep.namespace, &rep.labels)
+    });
+    let placed = p
+        .base
+        .groups()
+        .iter()
+        .any(|g| !g.per_node.is_empty() && selects(&g.namespace, &g.labels));
+    !other_class && !placed && selects(&pod.namespace, &pod.labels)
+}
+
+/// Whether `node`'s domain counts for `pod`'s spread `constraint`: it has
+/// the topology key and passes the node affinity and taint inclusion
+/// policies (as upstream's PodTopologySpread).
+fn counts_domain_of(pod: &Pod, constraint: &TopologySpreadConstraint, node: &Node) -> bool {
+    node.labels.contains_key(&constraint.topology_key)
+        && (constraint.node_affinity_policy == InclusionPolicy::Ignore
+            || node_affinity::required_matches(&pod.spec, node))
+        && (constraint.node_taints_policy == InclusionPolicy::Ignore
+            || taint_toleration::find_untolerated(
+                &node.taints,
+                &pod.spec.tolerations,
+                taint_toleration::is_hard,
+            )
+            .is_none())
+}
+
+/// The `key` domains that exist in every plan's final state, sorted and
+/// distinct: those of eligible existing nodes, and with `forced` demand,
+/// those the demand of class `c` forces open ([`forced_domains`]).
+fn sure_domains<'p>(
+    p: &'p Problem,
+    c: usize,
+    key: &str,
+    forced: Option<&[u32]>,
+    eligible: &dyn Fn(&Node) -> bool,
+) -> Vec<&'p str> {
+    let mut domains: Vec<&str> = p
+        .existing
+        .iter()
+        .map(|n| p.base.node(*n))
+        .filter(|n| eligible(n))
+        .filter_map(|n| n.labels.get(key).map(String::as_str))
+        .collect();
+    if let Some(demand) = forced {
+        domains.extend(forced_domains(p, c, demand[c], key, eligible));
+    }
+    domains.sort_unstable();
+    domains.dedup();
+    domains
+}
+
+/// The `key` domain of each existing bin (none without the key); none at
+/// all when a merged bin spans several domains.
+fn bin_domains<'p>(p: &'p Problem, bins: &[Vec<usize>], key: &str) -> Option<Vec<Option<&'p str>>> {
+    let mut bin_domain = Vec::with_capacity(bins.len());
+    let mut mixed = false;
+    for members in bins {
+        let mut values = members.iter().map(|i| {
+            p.base
+                .node(p.existing[*i])
+                .labels
+                .get(key)
+                .map(String::as_str)
+        });
+        let first = values.next().flatten();
+        if values.any(|v| v != first) {
+            mixed = true;
+        }
+        bin_domain.push(first);
+    }
+    (!mixed).then_some(bin_domain)
+}
+
+/// (index, sign) of the domains with a nonzero `sign`.
+fn nonzero_signs<C: FromIterator<(usize, f64)>>(
+    domains: &[Option<&str>],
+    sign: impl Fn(Option<&str>) -> f64,
+) -> C {
+    domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i, sign(*d)))
+        .filter(|(_, s)| *s != 0.0)
+        .collect()
 }
 
 /// The `key` values of the zones a pool must open in every plan placing
@@ -229,7 +272,7 @@ fn forced_domains<'p>(
     c: usize,
     demand: u32,
     key: &str,
-    eligible: &dyn Fn(&crate::model::Node) -> bool,
+    eligible: &dyn Fn(&Node) -> bool,
 ) -> Vec<&'p str> {
     let types = &p.compat_types[c];
     if demand == 0 || !p.compat_existing[c].is_empty() || types.is_empty() {
@@ -376,33 +419,65 @@ pub(crate) fn refutes(p: &Problem, counts: &[u32], demand: &[u32], time_limit: f
 }
 
 /// [`solve`], telling a proven infeasibility apart from other failures;
-/// `slack` loosens every capacity row by that fraction.
+/// `slack` loosens every capacity row by that fraction. The columns, the
+/// objective and the rows are added in a fixed order: the LP backend's
+/// answer (among equally good ones) depends on it.
 fn solve_model(p: &Problem, q: &Query, slack: f64) -> Result<Bound, Failure> {
-    let Query {
-        demand,
-        penalty,
-        integer,
-        fixed_pool_nodes,
-        time_limit,
-        warm,
-        tight,
-    } = *q;
-    let fill = |classes: &[usize], d: usize, free: f64| {
-        if tight {
-            fillable(p, classes, d, free)
-        } else {
-            free
-        }
-    };
-    let pools = &p.cluster.pools;
     let bins = existing_bins(p);
+    let bin_of = bin_of_existing(p, &bins);
+    let mut vars = ProblemVariables::new();
+    let columns = Columns::new(&mut vars, p, q, &bin_of);
+    let objective = columns.objective(p, q.penalty);
+    let warm_values = match q.warm {
+        Some(warm) => columns.warm_start(p, q.demand, warm, &bin_of),
+        None => Vec::new(),
+    };
+    let mut model = vars.minimise(objective.clone()).using(backend);
+    if !warm_values.is_empty() {
+        model = model.with_initial_solution(warm_values);
+    }
+    model = model.with_time_limit(q.time_limit.max(0.01));
+    let rows = Rows {
+        p,
+        q,
+        columns: &columns,
+        scale: dimension_scale(p),
+        slack,
+    };
+    let all_rows = [
+        rows.demand(),
+        rows.existing_capacity(&bins),
+        rows.type_capacity(),
+        rows.pods_per_node(),
+        rows.spread(&bins),
+        rows.pool_totals(),
+        rows.round_robin_zones(),
+    ];
+    for row in all_rows.into_iter().flatten() {
+        model.add_constraint(row);
+    }
+    let solution = match model.solve() {
+        Ok(s) => s,
+        Err(ResolutionError::Infeasible) => return Err(Failure::Infeasible),
+        Err(_) => return Err(Failure::Unknown),
+    };
+    columns.read_bound(solution, &objective, q, bins)
+}
+
+/// Per existing node (index into `existing`), its bin.
+fn bin_of_existing(p: &Problem, bins: &[Vec<usize>]) -> Vec<usize> {
     let mut bin_of = vec![usize::MAX; p.existing.len()];
     for (b, members) in bins.iter().enumerate() {
         for &i in members {
             bin_of[i] = b;
         }
     }
-    // Scale every dimension to O(1) for the simplex.
+    bin_of
+}
+
+/// Per dimension, the largest free capacity of any bin: loads and
+/// capacities are divided by it, so the simplex sees numbers of order 1.
+fn dimension_scale(p: &Problem) -> Vec<f64> {
     let ndims = p.dims.len();
     let mut scale = vec![1.0f64; ndims];
     for free in p.existing_free.iter().chain(&p.type_free) {
@@ -410,298 +485,439 @@ fn solve_model(p: &Problem, q: &Query, slack: f64) -> Result<Bound, Failure> {
             scale[d] = scale[d].max(free[d]);
         }
     }
-    let mut vars = ProblemVariables::new();
-    let pool_used: Vec<bool> = (0..pools.len())
-        .map(|pi| (0..p.classes.len()).any(|c| demand[c] > 0 && p.pools_for_class(c).contains(&pi)))
-        .collect();
-    let n: Vec<Option<Variable>> = (0..pools.len())
-        .map(|pi| {
-            pool_used[pi].then(|| {
-                let v = match fixed_pool_nodes {
-                    Some(fixed) => variable().min(fixed[pi]).max(fixed[pi]),
-                    None => variable().min(0).max(p.pool_room[pi] as f64),
-                };
-                vars.add(if integer { v.integer() } else { v })
+    scale
+}
+
+/// The model's variables, added in this order: new nodes per pool (`n`),
+/// per type (`y`), then per class its pods per existing bin and per type
+/// (`x`) and its unplaced pods (`u`).
+struct Columns {
+    /// Per pool, its new nodes; none for a pool no demanded class may use.
+    pool_nodes: Vec<Option<Variable>>,
+    /// Per type, its new nodes; none where its pool has no variable.
+    type_nodes: Vec<Option<Variable>>,
+    /// Per class: pods in each existing bin it fits (by bin index).
+    on_bins: Vec<HashMap<usize, Variable>>,
+    /// Per class: (type, pods of the class one node holds, pods on the type).
+    on_types: Vec<Vec<(usize, f64, Variable)>>,
+    /// Per class, with a penalty: its pods left unplaced.
+    unplaced: Vec<Option<Variable>>,
+}
+
+impl Columns {
+    /// Adds the variables to `vars` (see [`Columns`]).
+    fn new(vars: &mut ProblemVariables, p: &Problem, q: &Query, bin_of: &[usize]) -> Self {
+        let pool_nodes = pool_node_columns(vars, p, q);
+        let type_nodes: Vec<Option<Variable>> = p
+            .types
+            .iter()
+            .map(|t| {
+                pool_nodes[t.pool.index()]
+                    .map(|_| vars.add(variable().min(0).integer_if(q.integer)))
             })
-        })
-        .collect();
-    let y: Vec<Option<Variable>> = p
-        .types
-        .iter()
-        .map(|t| {
-            n[t.pool.index()].map(|_| {
-                let v = variable().min(0);
-                vars.add(if integer { v.integer() } else { v })
-            })
-        })
-        .collect();
-    // x[c]: (bin kind, index, var)
-    let mut x_existing: Vec<HashMap<usize, Variable>> = vec![HashMap::new(); p.classes.len()];
-    let mut x_types: Vec<Vec<(usize, f64, Variable)>> = vec![Vec::new(); p.classes.len()];
-    let mut u: Vec<Option<Variable>> = vec![None; p.classes.len()];
-    for c in 0..p.classes.len() {
-        if demand[c] == 0 {
-            continue;
+            .collect();
+        let classes = p.classes.len();
+        let mut columns = Columns {
+            pool_nodes,
+            type_nodes,
+            on_bins: vec![HashMap::new(); classes],
+            on_types: vec![Vec::new(); classes],
+            unplaced: vec![None; classes],
+        };
+        for c in 0..classes {
+            if q.demand[c] > 0 {
+                columns.add_class(vars, p, q, c, bin_of);
+            }
         }
+        columns
+    }
+
+    /// Adds class `c`'s pods per existing bin (at most what the bin's
+    /// nodes hold of it alone), per type, and unplaced.
+    fn add_class(
+        &mut self,
+        vars: &mut ProblemVariables,
+        p: &Problem,
+        q: &Query,
+        c: usize,
+        bin_of: &[usize],
+    ) {
         let mut cap_per_bin: HashMap<usize, f64> = HashMap::new();
         for (i, cap) in &p.compat_existing[c] {
             *cap_per_bin.entry(bin_of[*i]).or_insert(0.0) += cap;
         }
         for (b, cap) in cap_per_bin {
-            x_existing[c].insert(b, vars.add(variable().min(0).max(cap)));
+            self.on_bins[c].insert(b, vars.add(variable().min(0).max(cap)));
         }
         for (t, cap) in &p.compat_types[c] {
-            if y[*t].is_some() {
-                x_types[c].push((*t, *cap, vars.add(variable().min(0))));
+            if self.type_nodes[*t].is_some() {
+                self.on_types[c].push((*t, *cap, vars.add(variable().min(0))));
             }
         }
-        if penalty.is_some() {
-            u[c] = Some(vars.add(variable().min(0).max(demand[c] as f64)));
+        if q.penalty.is_some() {
+            self.unplaced[c] = Some(vars.add(variable().min(0).max(q.demand[c] as f64)));
         }
     }
-    let mut objective = Expression::from(0.0);
-    for (pi, v) in n.iter().enumerate() {
-        if let Some(v) = v {
-            objective += pools[pi].cost_per_hour * *v;
-        }
-    }
-    if let Some(pen) = penalty {
-        for (c, v) in u.iter().enumerate() {
+
+    /// The cost of the new nodes, plus the penalty of the unplaced pods.
+    fn objective(&self, p: &Problem, penalty: Option<&[f64]>) -> Expression {
+        let mut objective = Expression::from(0.0);
+        for (pi, v) in self.pool_nodes.iter().enumerate() {
             if let Some(v) = v {
-                objective += pen[c] * *v;
+                objective += p.cluster.pools[pi].cost_per_hour * *v;
             }
         }
+        if let Some(pen) = penalty {
+            for (c, v) in self.unplaced.iter().enumerate() {
+                if let Some(v) = v {
+                    objective += pen[c] * *v;
+                }
+            }
+        }
+        objective
     }
-    let mut warm_values: Vec<(Variable, f64)> = Vec::new();
-    if let Some(w) = warm {
-        for (pi, v) in n.iter().enumerate() {
-            if let Some(v) = v {
-                warm_values.push((*v, f64::from(w.pool_nodes[pi])));
+
+    /// The value of every variable in the known plan `warm`.
+    fn warm_start(
+        &self,
+        p: &Problem,
+        demand: &[u32],
+        warm: &Warm,
+        bin_of: &[usize],
+    ) -> Vec<(Variable, f64)> {
+        let mut values = self.warm_node_counts(p, warm);
+        for c in 0..p.classes.len() {
+            let mut per_bin: HashMap<usize, u32> = HashMap::new();
+            for (i, k) in &warm.on_existing[c] {
+                *per_bin.entry(bin_of[*i]).or_insert(0) += k;
+            }
+            for (b, v) in &self.on_bins[c] {
+                values.push((*v, f64::from(per_bin.get(b).copied().unwrap_or(0))));
+            }
+            for (t, _, v) in &self.on_types[c] {
+                let on_type = warm.on_types[c].get(t).copied().unwrap_or(0);
+                values.push((*v, f64::from(on_type)));
+            }
+            if let Some(v) = self.unplaced[c] {
+                let placed: u32 = warm.on_existing[c].values().sum::<u32>()
+                    + warm.on_types[c].values().sum::<u32>();
+                values.push((v, f64::from(demand[c].saturating_sub(placed))));
             }
         }
-        for (ti, v) in y.iter().enumerate() {
+        values
+    }
+
+    /// The new nodes of the known plan `warm`, per pool and per type (its
+    /// pool's nodes go round-robin over the zones).
+    fn warm_node_counts(&self, p: &Problem, warm: &Warm) -> Vec<(Variable, f64)> {
+        let pools = &p.cluster.pools;
+        let mut values = Vec::new();
+        for (pi, v) in self.pool_nodes.iter().enumerate() {
+            if let Some(v) = v {
+                values.push((*v, f64::from(warm.pool_nodes[pi])));
+            }
+        }
+        for (ti, v) in self.type_nodes.iter().enumerate() {
             if let Some(v) = v {
                 let t = &p.types[ti];
                 let zones = pools[t.pool.index()].zones.len();
                 let count = crate::engine::classes::nodes_in_zone(
-                    w.pool_nodes[t.pool.index()],
+                    warm.pool_nodes[t.pool.index()],
                     zones,
                     t.zone,
                 );
-                warm_values.push((*v, f64::from(count)));
+                values.push((*v, f64::from(count)));
             }
         }
-        for c in 0..p.classes.len() {
-            let mut per_bin: HashMap<usize, u32> = HashMap::new();
-            for (i, k) in &w.on_existing[c] {
-                *per_bin.entry(bin_of[*i]).or_insert(0) += k;
-            }
-            for (b, v) in &x_existing[c] {
-                warm_values.push((*v, f64::from(per_bin.get(b).copied().unwrap_or(0))));
-            }
-            for (t, _, v) in &x_types[c] {
-                warm_values.push((*v, f64::from(w.on_types[c].get(t).copied().unwrap_or(0))));
-            }
-            if let Some(v) = u[c] {
-                let placed: u32 =
-                    w.on_existing[c].values().sum::<u32>() + w.on_types[c].values().sum::<u32>();
-                warm_values.push((v, f64::from(demand[c].saturating_sub(placed))));
-            }
-        }
+        values
     }
-    let mut model = vars.minimise(objective.clone()).using(backend);
-    if !warm_values.is_empty() {
-        model = model.with_initial_solution(warm_values);
-    }
-    model = model.with_time_limit(time_limit.max(0.01));
-    // Every pod of the demand is placed (or unplaced at a penalty).
-    for c in 0..p.classes.len() {
-        if demand[c] == 0 {
-            continue;
-        }
-        let mut placed = Expression::from(0.0);
-        for v in x_existing[c].values() {
-            placed += *v;
-        }
-        for (_, _, v) in &x_types[c] {
-            placed += *v;
-        }
-        if let Some(v) = u[c] {
-            placed += v;
-        }
-        model.add_constraint(constraint!(placed == demand[c] as f64));
-    }
-    // Capacity of merged existing bins (each node's free capacity cut to
-    // what its compatible classes can fill).
-    let mut classes_of_existing: Vec<Vec<usize>> = vec![Vec::new(); p.existing.len()];
-    for c in 0..p.classes.len() {
-        if demand[c] > 0 {
-            for (i, _) in &p.compat_existing[c] {
-                classes_of_existing[*i].push(c);
-            }
-        }
-    }
-    for (b, members) in bins.iter().enumerate() {
-        for d in 0..ndims {
-            let mut load = Expression::from(0.0);
-            let mut any = false;
-            for c in 0..p.classes.len() {
-                if let Some(v) = x_existing[c].get(&b) {
-                    let r = p.class_req[c][d] / scale[d];
-                    if r > 0.0 {
-                        load += r * *v;
-                        any = true;
-                    }
+
+    /// The bound, node counts and pods per bin of a solved model.
+    fn read_bound<S: Solution + InterruptedBound>(
+        self,
+        solution: S,
+        objective: &Expression,
+        q: &Query,
+        bins: Vec<Vec<usize>>,
+    ) -> Result<Bound, Failure> {
+        let status = solution.status();
+        let objective_value = solution.eval(objective);
+        let value_or_zero = |v: &Option<Variable>| v.map_or(0.0, |v| solution.value(v));
+        let pool_nodes: Vec<f64> = self.pool_nodes.iter().map(value_or_zero).collect();
+        let unplaced: Vec<f64> = self.unplaced.iter().map(value_or_zero).collect();
+        let on_types: Vec<HashMap<usize, f64>> = self
+            .on_types
+            .iter()
+            .map(|list| positive_values(&solution, list.iter().map(|(t, _, v)| (*t, *v))))
+            .collect();
+        let on_bins: Vec<HashMap<usize, f64>> = self
+            .on_bins
+            .iter()
+            .map(|m| positive_values(&solution, m.iter().map(|(b, v)| (*b, *v))))
+            .collect();
+        let penalty_paid: f64 = match q.penalty {
+            Some(pen) => unplaced.iter().zip(pen).map(|(k, w)| k * w).sum(),
+            None => 0.0,
+        };
+        let (value, integral) = match (q.integer, status) {
+            (false, _) => (objective_value - penalty_paid, false),
+            (true, SolutionStatus::Optimal) => (objective_value - penalty_paid, true),
+            (true, _) => {
+                // Interrupted MILP: only the solver's proven bound counts.
+                match (solution.interrupted_bound(), q.penalty) {
+                    (Some(b), None) => (b, false),
+                    _ => return Err(Failure::Unknown),
                 }
             }
-            if any {
+        };
+        Ok(Bound {
+            value: shave(value),
+            pool_nodes,
+            integral,
+            unplaced_pods: unplaced.iter().sum(),
+            on_types,
+            bins,
+            on_bins,
+        })
+    }
+}
+
+/// New nodes per pool that some demanded class may use (between 0 and the
+/// pool's room, or fixed by the query); none for the other pools.
+fn pool_node_columns(vars: &mut ProblemVariables, p: &Problem, q: &Query) -> Vec<Option<Variable>> {
+    let pools = p.cluster.pools.len();
+    let pool_used: Vec<bool> = (0..pools)
+        .map(|pi| {
+            (0..p.classes.len()).any(|c| q.demand[c] > 0 && p.pools_for_class(c).contains(&pi))
+        })
+        .collect();
+    (0..pools)
+        .map(|pi| {
+            pool_used[pi].then(|| {
+                let v = match q.fixed_pool_nodes {
+                    Some(fixed) => variable().min(fixed[pi]).max(fixed[pi]),
+                    None => variable().min(0).max(p.pool_room[pi] as f64),
+                };
+                vars.add(v.integer_if(q.integer))
+            })
+        })
+        .collect()
+}
+
+/// The variables' values in `solution`, by key, where above solver noise.
+fn positive_values(
+    solution: &impl Solution,
+    vars: impl Iterator<Item = (usize, Variable)>,
+) -> HashMap<usize, f64> {
+    vars.map(|(k, v)| (k, solution.value(v)))
+        .filter(|(_, x)| *x > 1e-9)
+        .collect()
+}
+
+/// The model's rows, each kind built in the order the model adds them.
+struct Rows<'a, 'p> {
+    p: &'a Problem<'p>,
+    q: &'a Query<'a>,
+    columns: &'a Columns,
+    /// Per dimension, the divisor of loads and capacities ([`dimension_scale`]).
+    scale: Vec<f64>,
+    /// Fraction by which every capacity row is loosened.
+    slack: f64,
+}
+
+impl Rows<'_, '_> {
+    /// Every pod of the demand is placed (or unplaced at a penalty).
+    fn demand(&self) -> Vec<Constraint> {
+        let mut rows = Vec::new();
+        for c in 0..self.p.classes.len() {
+            if self.q.demand[c] == 0 {
+                continue;
+            }
+            let mut placed = Expression::from(0.0);
+            for v in self.columns.on_bins[c].values() {
+                placed += *v;
+            }
+            for (_, _, v) in &self.columns.on_types[c] {
+                placed += *v;
+            }
+            if let Some(v) = self.columns.unplaced[c] {
+                placed += v;
+            }
+            rows.push(constraint!(placed == self.q.demand[c] as f64));
+        }
+        rows
+    }
+
+    /// Capacity of each existing bin per dimension: its nodes' free
+    /// capacity, each cut (when tight) to what its compatible classes can
+    /// fill.
+    fn existing_capacity(&self, bins: &[Vec<usize>]) -> Vec<Constraint> {
+        let p = self.p;
+        let mut classes_of_existing: Vec<Vec<usize>> = vec![Vec::new(); p.existing.len()];
+        for c in 0..p.classes.len() {
+            if self.q.demand[c] > 0 {
+                for (i, _) in &p.compat_existing[c] {
+                    classes_of_existing[*i].push(c);
+                }
+            }
+        }
+        let mut rows = Vec::new();
+        for (b, members) in bins.iter().enumerate() {
+            for d in 0..p.dims.len() {
+                let on_bin = (0..p.classes.len())
+                    .filter_map(|c| self.columns.on_bins[c].get(&b).map(|v| (c, *v)));
+                let Some(load) = self.load(d, on_bin) else {
+                    continue;
+                };
                 let free: f64 = members
                     .iter()
-                    .map(|i| fill(&classes_of_existing[*i], d, p.existing_free[*i][d]))
+                    .map(|i| self.fill(&classes_of_existing[*i], d, p.existing_free[*i][d]))
                     .sum::<f64>()
-                    / scale[d]
-                    * (1.0 + slack);
-                model.add_constraint(constraint!(load <= free));
+                    / self.scale[d]
+                    * (1.0 + self.slack);
+                rows.push(constraint!(load <= free));
             }
         }
+        rows
     }
-    // Capacity of each type, per node and per class.
-    let mut classes_of_type: Vec<Vec<usize>> = vec![Vec::new(); p.types.len()];
-    for (c, list) in x_types.iter().enumerate() {
-        for (t, _, _) in list {
-            classes_of_type[*t].push(c);
+
+    /// Capacity of each type per dimension: one node's free capacity (cut
+    /// when tight) times its new nodes.
+    fn type_capacity(&self) -> Vec<Constraint> {
+        let p = self.p;
+        let on_types = &self.columns.on_types;
+        let mut classes_of_type: Vec<Vec<usize>> = vec![Vec::new(); p.types.len()];
+        for (c, list) in on_types.iter().enumerate() {
+            for (t, _, _) in list {
+                classes_of_type[*t].push(c);
+            }
         }
+        let mut rows = Vec::new();
+        for (ti, nodes) in self.columns.type_nodes.iter().enumerate() {
+            let Some(nodes) = nodes else { continue };
+            for d in 0..p.dims.len() {
+                let on_type = (0..p.classes.len()).flat_map(|c| {
+                    on_types[c]
+                        .iter()
+                        .filter(move |(t, _, _)| *t == ti)
+                        .map(move |(_, _, v)| (c, *v))
+                });
+                let Some(load) = self.load(d, on_type) else {
+                    continue;
+                };
+                let free = self.fill(&classes_of_type[ti], d, p.type_free[ti][d]) / self.scale[d]
+                    * (1.0 + self.slack);
+                rows.push(constraint!(load <= free * *nodes));
+            }
+        }
+        rows
     }
-    for (ti, yv) in y.iter().enumerate() {
-        let Some(yv) = yv else { continue };
-        for d in 0..ndims {
-            let mut load = Expression::from(0.0);
-            let mut any = false;
-            for c in 0..p.classes.len() {
-                for (t, _, v) in &x_types[c] {
-                    if *t == ti {
-                        let r = p.class_req[c][d] / scale[d];
-                        if r > 0.0 {
-                            load += r * *v;
-                            any = true;
-                        }
-                    }
+
+    /// Pods of a class on a type: at most what one node holds of it alone,
+    /// per node (so big and one-per-node pods count whole nodes).
+    fn pods_per_node(&self) -> Vec<Constraint> {
+        let mut rows = Vec::new();
+        for list in &self.columns.on_types {
+            for (t, cap, v) in list {
+                if let Some(nodes) = self.columns.type_nodes[*t] {
+                    rows.push(constraint!(*v <= *cap * nodes));
                 }
             }
-            if any {
-                let free =
-                    fill(&classes_of_type[ti], d, p.type_free[ti][d]) / scale[d] * (1.0 + slack);
-                model.add_constraint(constraint!(load <= free * *yv));
+        }
+        rows
+    }
+
+    /// Topology spread: `N_a - N_b <= maxSkew` between domains that exist
+    /// whatever the plan (see [`spread_rows`]); with every pod placed,
+    /// zones that the demand forces open count too.
+    fn spread(&self, bins: &[Vec<usize>]) -> Vec<Constraint> {
+        let forced = self.q.penalty.is_none().then_some(self.q.demand);
+        let mut rows = Vec::new();
+        for row in spread_rows(self.p, bins, forced) {
+            let c = row.class;
+            let mut diff = Expression::from(0.0);
+            for (b, sign) in &row.existing_bins {
+                if let Some(v) = self.columns.on_bins[c].get(b) {
+                    diff += *sign * *v;
+                }
             }
+            for (t, _, v) in &self.columns.on_types[c] {
+                if let Some(sign) = row.types.get(t) {
+                    diff += *sign * *v;
+                }
+            }
+            rows.push(constraint!(diff <= row.max_skew));
+        }
+        rows
+    }
+
+    /// A pool's new nodes are its types' new nodes over all zones.
+    fn pool_totals(&self) -> Vec<Constraint> {
+        let type_nodes = &self.columns.type_nodes;
+        let mut rows = Vec::new();
+        for (pi, pool_nodes) in self.columns.pool_nodes.iter().enumerate() {
+            let Some(pool_nodes) = pool_nodes else {
+                continue;
+            };
+            let mut total = Expression::from(0.0);
+            for (ti, nodes) in type_nodes.iter().enumerate() {
+                if let (Some(nodes), true) = (nodes, self.p.types[ti].pool.index() == pi) {
+                    total += *nodes;
+                }
+            }
+            rows.push(constraint!(total == *pool_nodes));
+        }
+        rows
+    }
+
+    /// Round-robin zones: a pool's `n` new nodes put `y_z` in zone `z` of
+    /// `Z`, with `Z*y_z <= n + Z - 1 - z` and `Z*y_z >= n - z`.
+    fn round_robin_zones(&self) -> Vec<Constraint> {
+        let mut rows = Vec::new();
+        for (ti, nodes) in self.columns.type_nodes.iter().enumerate() {
+            let (Some(y), t) = (nodes, &self.p.types[ti]) else {
+                continue;
+            };
+            let Some(n) = self.columns.pool_nodes[t.pool.index()] else {
+                continue;
+            };
+            let zones = self.p.cluster.pools[t.pool.index()].zones.len().max(1) as f64;
+            let z = t.zone as f64;
+            rows.push(constraint!(zones * *y <= n + zones - 1.0 - z));
+            rows.push(constraint!(zones * *y >= n - z));
+        }
+        rows
+    }
+
+    /// The scaled load `sum r_c * x_c` in dimension `d` of the given
+    /// (class, variable) pairs, over the classes with a request in `d`;
+    /// none when no class has one.
+    fn load(
+        &self,
+        d: usize,
+        on_bin: impl Iterator<Item = (usize, Variable)>,
+    ) -> Option<Expression> {
+        let mut load = Expression::from(0.0);
+        let mut any = false;
+        for (c, v) in on_bin {
+            let r = self.p.class_req[c][d] / self.scale[d];
+            if r > 0.0 {
+                load += r * v;
+                any = true;
+            }
+        }
+        any.then_some(load)
+    }
+
+    /// Free capacity `free` in dimension `d`, cut to what `classes` can
+    /// fill when the query is tight ([`fillable`]).
+    fn fill(&self, classes: &[usize], d: usize, free: f64) -> f64 {
+        if self.q.tight {
+            fillable(self.p, classes, d, free)
+        } else {
+            free
         }
     }
-    for list in &x_types {
-        for (t, cap, v) in list {
-            if let Some(yv) = y[*t] {
-                model.add_constraint(constraint!(*v <= *cap * yv));
-            }
-        }
-    }
-    // Topology spread: N_z - N_z' <= maxSkew between domains that exist
-    // whatever the plan (see `spread_rows`).
-    // With every pod placed, zones that demand forces open count too.
-    let forced = penalty.is_none().then_some(demand);
-    for row in spread_rows(p, &bins, forced) {
-        let c = row.class;
-        let mut diff = Expression::from(0.0);
-        for (b, sign) in &row.existing_bins {
-            if let Some(v) = x_existing[c].get(b) {
-                diff += *sign * *v;
-            }
-        }
-        for (t, _, v) in &x_types[c] {
-            if let Some(sign) = row.types.get(t) {
-                diff += *sign * *v;
-            }
-        }
-        model.add_constraint(constraint!(diff <= row.max_skew));
-    }
-    // A pool's new nodes are its nodes over all zones.
-    for (pi, nv) in n.iter().enumerate() {
-        let Some(nv) = nv else { continue };
-        let mut total = Expression::from(0.0);
-        for (ti, yv) in y.iter().enumerate() {
-            if let (Some(yv), true) = (yv, p.types[ti].pool.index() == pi) {
-                total += *yv;
-            }
-        }
-        model.add_constraint(constraint!(total == *nv));
-    }
-    // Round-robin zones: Z*y_z <= n + Z - 1 - z and Z*y_z >= n - z.
-    for (ti, yv) in y.iter().enumerate() {
-        let (Some(yv), t) = (yv, &p.types[ti]) else {
-            continue;
-        };
-        let Some(nv) = n[t.pool.index()] else {
-            continue;
-        };
-        let zones = pools[t.pool.index()].zones.len().max(1) as f64;
-        let z = t.zone as f64;
-        model.add_constraint(constraint!(zones * *yv <= nv + zones - 1.0 - z));
-        model.add_constraint(constraint!(zones * *yv >= nv - z));
-    }
-    let solution = match model.solve() {
-        Ok(s) => s,
-        Err(ResolutionError::Infeasible) => return Err(Failure::Infeasible),
-        Err(_) => return Err(Failure::Unknown),
-    };
-    let status = solution.status();
-    let objective_value = solution.eval(&objective);
-    let pool_nodes: Vec<f64> = n
-        .iter()
-        .map(|v| v.map_or(0.0, |v| solution.value(v)))
-        .collect();
-    let unplaced: Vec<f64> = u
-        .iter()
-        .map(|v| v.map_or(0.0, |v| solution.value(v)))
-        .collect();
-    let on_types: Vec<HashMap<usize, f64>> = x_types
-        .iter()
-        .map(|list| {
-            list.iter()
-                .map(|(t, _, v)| (*t, solution.value(*v)))
-                .filter(|(_, x)| *x > 1e-9)
-                .collect()
-        })
-        .collect();
-    let on_bins: Vec<HashMap<usize, f64>> = x_existing
-        .iter()
-        .map(|m| {
-            m.iter()
-                .map(|(b, v)| (*b, solution.value(*v)))
-                .filter(|(_, x)| *x > 1e-9)
-                .collect()
-        })
-        .collect();
-    let penalty_paid: f64 = match penalty {
-        Some(pen) => unplaced.iter().zip(pen).map(|(k, w)| k * w).sum(),
-        None => 0.0,
-    };
-    let (value, integral) = match (integer, status) {
-        (false, _) => (objective_value - penalty_paid, false),
-        (true, SolutionStatus::Optimal) => (objective_value - penalty_paid, true),
-        (true, _) => {
-            // Interrupted MILP: only the solver's proven bound counts.
-            match (solution.interrupted_bound(), penalty) {
-                (Some(b), None) => (b, false),
-                _ => return Err(Failure::Unknown),
-            }
-        }
-    };
-    Ok(Bound {
-        value: shave(value),
-        pool_nodes,
-        integral,
-        unplaced_pods: unplaced.iter().sum(),
-        on_types,
-        bins,
-        on_bins,
-    })
 }
 
 /// The configuration LP of one pool's pods over known node patterns
