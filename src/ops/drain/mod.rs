@@ -43,112 +43,213 @@ const EXACT_MAX_STEPS: usize = 200_000;
 /// Plans the drain (see the module docs).
 pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
     let start = Instant::now();
+    // 1. Targets, and the PDBs' statuses before the drain.
     let (targets, pool) = resolve_targets(cluster, options)?;
     let statuses = pdb_statuses(cluster);
-    let guarding_of = guarding_by_pod(cluster, &statuses);
-
-    let policy = Policy::drain(options.force, options.delete_emptydir_data);
     let base = Snapshot::new(cluster);
-    let mut blockers: Vec<Blocker> = Vec::new();
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let mut ignored = 0;
-    for &node in &targets {
+    // 2. Blockers up front; the other pods are candidates for eviction.
+    let sorted = sort_pods(cluster, &base, &targets, &statuses, options)?;
+    let mut blockers = sorted.blockers;
+    let candidates = sorted.candidates;
+    // 3. and 4. Waves and destinations.
+    let setting = Setting {
+        cluster,
+        base: &base,
+        targets: &targets,
+        pool,
+        options,
+        statuses: &statuses,
+    };
+    let plan = plan_waves(&setting, &candidates, &mut blockers);
+    blockers.extend(budget_blockers(
+        cluster,
+        &candidates,
+        &plan.composition.stuck,
+    ));
+    // The report.
+    let waves = report_waves(cluster, &candidates, &targets, &plan, &blockers);
+    let evicted: Vec<usize> = plan.composition.waves.iter().flatten().copied().collect();
+    let wave_lower_bound = lower_bound(&candidates, &evicted, &statuses, options.max_unavailable);
+    Ok(DrainReport {
+        feasible: blockers.is_empty(),
+        waves,
+        wave_lower_bound,
+        blockers,
+        pdbs: statuses.iter().map(numbers).collect(),
+        surge_nodes: plan.surge_nodes,
+        stats: DrainStats {
+            solve_millis: start.elapsed().as_millis() as u64,
+            nodes: targets.len(),
+            evictions: evicted.len(),
+            ignored_pods: sorted.ignored,
+        },
+        warnings: warnings(&candidates),
+    })
+}
+
+/// The pods on the drained nodes, sorted by what becomes of them.
+struct Sorted {
+    /// Pods the eviction API will be asked to evict.
+    candidates: Vec<Candidate>,
+    /// Pods kubectl drain or the eviction API refuses whatever the waves.
+    blockers: Vec<Blocker>,
+    /// DaemonSet and mirror pods, which stay.
+    ignored: usize,
+}
+
+/// What becomes of one pod on a drained node.
+enum Fate {
+    /// It goes with the node.
+    Ignored,
+    Blocker(Blocker),
+    Candidate(Candidate),
+}
+
+/// Sorts the targets' pods, node by node and in pod order, with kubectl
+/// drain's filters and the one-PDB rule of the eviction API.
+fn sort_pods(
+    cluster: &Cluster,
+    base: &Snapshot,
+    targets: &[NodeId],
+    statuses: &[PdbStatus],
+    options: &DrainOptions,
+) -> Result<Sorted> {
+    let guarding_of = guarding_by_pod(cluster, statuses);
+    let policy = Policy::drain(options.force, options.delete_emptydir_data);
+    let mut sorted = Sorted {
+        candidates: Vec::new(),
+        blockers: Vec::new(),
+        ignored: 0,
+    };
+    for &node in targets {
         let mut pods = base.info(node).pods.clone();
         pods.sort();
-        for pod_id in pods {
-            let pod = base.pod(pod_id);
-            let blocker = |reason, pdb: Option<String>, message: String| Blocker {
-                node: cluster.nodes[node.index()].name.clone(),
-                pod: pod.key(),
-                pdb,
-                reason,
-                message,
-            };
-            match drainability(cluster, pod_id, policy) {
-                Drainability::GoesWithNode => {
-                    ignored += 1;
-                    continue;
-                }
-                Drainability::Blocked(rule) => {
-                    let (reason, hint) = match rule {
-                        Blocked::UnmanagedPod => (BlockerReason::UnmanagedPod, "--force"),
-                        Blocked::LocalStorage => {
-                            (BlockerReason::LocalStorage, "--delete-emptydir-data")
-                        }
-                        Blocked::SystemPodWithoutPdb => {
-                            return Err(Error::Internal(
-                                "drain's policy has no system-pod rule".into(),
-                            ))
-                        }
-                    };
-                    blockers.push(blocker(
-                        reason,
-                        None,
-                        format!("{} (use {hint})", rule.why()),
-                    ));
-                    continue;
-                }
-                Drainability::Moves => {}
+        for pod in pods {
+            match fate(cluster, base, pod, node, policy, &guarding_of, statuses)? {
+                Fate::Ignored => sorted.ignored += 1,
+                Fate::Blocker(b) => sorted.blockers.push(b),
+                Fate::Candidate(c) => sorted.candidates.push(c),
             }
-            let guarding = &guarding_of[pod_id.index()];
-            if guarding.len() > 1 && !can_ignore_pdb(pod) {
-                let names: Vec<String> =
-                    guarding.iter().map(|&p| statuses[p].pdb.clone()).collect();
-                blockers.push(blocker(
-                    BlockerReason::MultiplePdbs,
-                    Some(names.join(",")),
-                    format!(
-                        "under {} PDBs ({}): the eviction API refuses pods with more than one",
-                        names.len(),
-                        names.join(", ")
-                    ),
-                ));
-                continue;
-            }
-            candidates.push(Candidate {
-                pod: pod_id,
-                node,
-                pdb: guarding.first().copied(),
-                healthy: is_healthy(pod),
-                spends_budget: is_healthy(pod) && !can_ignore_pdb(pod),
-                recreated: pod.owner.is_some(),
-            });
         }
     }
+    Ok(sorted)
+}
 
-    // Waves, then destinations; pods without one leave and the waves are
-    // recomposed until every evicted pod has a destination.
+/// What becomes of `pod_id` on `node`; `guarding_of` lists the PDBs that
+/// guard each pod of the cluster (the DaemonSet pods the snapshot adds are
+/// not among them: they go with the node before it is read).
+fn fate(
+    cluster: &Cluster,
+    base: &Snapshot,
+    pod_id: PodId,
+    node: NodeId,
+    policy: Policy,
+    guarding_of: &[Vec<usize>],
+    statuses: &[PdbStatus],
+) -> Result<Fate> {
+    let pod = base.pod(pod_id);
+    let blocker = |reason, pdb: Option<String>, message: String| {
+        Fate::Blocker(Blocker {
+            node: cluster.nodes[node.index()].name.clone(),
+            pod: pod.key(),
+            pdb,
+            reason,
+            message,
+        })
+    };
+    match drainability(cluster, pod_id, policy) {
+        Drainability::GoesWithNode => return Ok(Fate::Ignored),
+        Drainability::Blocked(rule) => {
+            let (reason, hint) = blocked_reason(rule)?;
+            return Ok(blocker(
+                reason,
+                None,
+                format!("{} (use {hint})", rule.why()),
+            ));
+        }
+        Drainability::Moves => {}
+    }
+    let guarding = &guarding_of[pod_id.index()];
+    if guarding.len() > 1 && !can_ignore_pdb(pod) {
+        let names: Vec<String> = guarding.iter().map(|&p| statuses[p].pdb.clone()).collect();
+        return Ok(blocker(
+            BlockerReason::MultiplePdbs,
+            Some(names.join(",")),
+            format!(
+                "under {} PDBs ({}): the eviction API refuses pods with more than one",
+                names.len(),
+                names.join(", ")
+            ),
+        ));
+    }
+    Ok(Fate::Candidate(Candidate {
+        pod: pod_id,
+        node,
+        pdb: guarding.first().copied(),
+        healthy: is_healthy(pod),
+        spends_budget: is_healthy(pod) && !can_ignore_pdb(pod),
+        recreated: pod.owner.is_some(),
+    }))
+}
+
+/// The blocker reason for one of kubectl drain's filters, and the flag
+/// that lifts it.
+fn blocked_reason(rule: Blocked) -> Result<(BlockerReason, &'static str)> {
+    match rule {
+        Blocked::UnmanagedPod => Ok((BlockerReason::UnmanagedPod, "--force")),
+        Blocked::LocalStorage => Ok((BlockerReason::LocalStorage, "--delete-emptydir-data")),
+        Blocked::SystemPodWithoutPdb => Err(Error::Internal(
+            "drain's policy has no system-pod rule".into(),
+        )),
+    }
+}
+
+/// What the waves are planned in: the cluster, the drain's targets and
+/// options, and the PDBs' statuses before it.
+struct Setting<'a> {
+    cluster: &'a Cluster,
+    base: &'a Snapshot<'a>,
+    targets: &'a [NodeId],
+    /// The targets' pool (`--pool`), where surge nodes come from.
+    pool: Option<PoolId>,
+    options: &'a DrainOptions,
+    statuses: &'a [PdbStatus],
+}
+
+/// The waves with a destination for every evicted pod.
+struct Plan {
+    /// Candidate indices (into all candidates) per wave, and the stuck.
+    composition: waves::Composition,
+    /// Candidate index -> destination node name (`None`: deleted).
+    destinations: HashMap<usize, Option<String>>,
+    /// Names of the surge nodes.
+    surge_nodes: Vec<String>,
+}
+
+/// Waves, then destinations; pods without one leave (as `NoFeasibleNode`
+/// blockers) and the waves are recomposed until every evicted pod has a
+/// destination.
+fn plan_waves(setting: &Setting, candidates: &[Candidate], blockers: &mut Vec<Blocker>) -> Plan {
+    let cluster = setting.cluster;
     let mut excluded: HashSet<usize> = HashSet::new();
-    let (composition, placed, surge_nodes) = loop {
-        let active: Vec<Candidate> = candidates
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !excluded.contains(i))
-            .map(|(_, c)| c.clone())
-            .collect();
+    loop {
         let index: Vec<usize> = (0..candidates.len())
             .filter(|i| !excluded.contains(i))
             .collect();
-        let composition = compose(cluster, &active, &statuses, options.max_unavailable);
-        let outcome = place_waves(
-            &base,
-            cluster,
-            &targets,
-            pool,
-            options.surge,
-            &active,
-            &composition.waves,
-        );
+        let active: Vec<Candidate> = index.iter().map(|&i| candidates[i].clone()).collect();
+        let max_unavailable = setting.options.max_unavailable;
+        let composition = compose(cluster, &active, setting.statuses, max_unavailable);
+        let outcome = place_waves(setting, &active, &composition.waves);
         if outcome.failed.is_empty() {
-            break (
-                remap(composition, &index),
-                outcome
+            return Plan {
+                composition: remap(composition, &index),
+                destinations: outcome
                     .destinations
                     .into_iter()
                     .map(|(i, d)| (index[i], d))
-                    .collect::<HashMap<usize, Option<String>>>(),
-                outcome.surge_nodes,
-            );
+                    .collect(),
+                surge_nodes: outcome.surge_nodes,
+            };
         }
         for (i, message) in outcome.failed {
             let c = &candidates[index[i]];
@@ -161,75 +262,7 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
             });
             excluded.insert(index[i]);
         }
-    };
-
-    for (i, p, status) in &composition.stuck {
-        let c = &candidates[*i];
-        blockers.push(Blocker {
-            node: cluster.nodes[c.node.index()].name.clone(),
-            pod: cluster.pods[c.pod.index()].key(),
-            pdb: Some(status.pdb.clone()),
-            reason: BlockerReason::PodDisruptionBudget,
-            message: budget_message(cluster, *p, status),
-        });
     }
-
-    // Waves in the report; each drained node is listed in the wave that
-    // empties it (nodes with a blocker never empty).
-    let blocked_nodes: HashSet<&str> = blockers.iter().map(|b| b.node.as_str()).collect();
-    let mut last_wave: HashMap<NodeId, usize> = HashMap::new();
-    let mut waves: Vec<Wave> = Vec::new();
-    for (w, members) in composition.waves.iter().enumerate() {
-        let mut wave = Wave::default();
-        for &i in members {
-            let c = &candidates[i];
-            last_wave.insert(c.node, w);
-            wave.evictions.push(Eviction {
-                pod: cluster.pods[c.pod.index()].key(),
-                from: cluster.nodes[c.node.index()].name.clone(),
-                to: placed.get(&i).cloned().flatten(),
-            });
-        }
-        waves.push(wave);
-    }
-    for &node in &targets {
-        let name = &cluster.nodes[node.index()].name;
-        if blocked_nodes.contains(name.as_str()) {
-            continue;
-        }
-        let w = last_wave.get(&node).copied().unwrap_or(0);
-        if waves.is_empty() {
-            waves.push(Wave::default());
-        }
-        waves[w].nodes.push(name.clone());
-    }
-    let evicted: Vec<usize> = composition.waves.iter().flatten().copied().collect();
-    let wave_lower_bound = lower_bound(&candidates, &evicted, &statuses, options.max_unavailable);
-    let mut warnings = Vec::new();
-    if candidates
-        .iter()
-        .any(|c| !c.healthy && c.recreated && c.pdb.is_some())
-    {
-        warnings.push(
-            "replacements of unready pods are assumed to become ready, which refills their PDB's budget"
-                .into(),
-        );
-    }
-    Ok(DrainReport {
-        feasible: blockers.is_empty(),
-        waves,
-        wave_lower_bound,
-        blockers,
-        pdbs: statuses.iter().map(numbers).collect(),
-        surge_nodes,
-        stats: DrainStats {
-            solve_millis: start.elapsed().as_millis() as u64,
-            nodes: targets.len(),
-            evictions: evicted.len(),
-            ignored_pods: ignored,
-        },
-        warnings,
-    })
 }
 
 /// Indices of the active candidates back to all candidates.
@@ -245,6 +278,79 @@ fn remap(mut c: waves::Composition, index: &[usize]) -> waves::Composition {
     c
 }
 
+/// The candidates no wave can evict, as `PodDisruptionBudget` blockers.
+fn budget_blockers<'a>(
+    cluster: &'a Cluster,
+    candidates: &'a [Candidate],
+    stuck: &'a [(usize, usize, PdbStatus)],
+) -> impl Iterator<Item = Blocker> + 'a {
+    stuck.iter().map(move |(i, p, status)| {
+        let c = &candidates[*i];
+        Blocker {
+            node: cluster.nodes[c.node.index()].name.clone(),
+            pod: cluster.pods[c.pod.index()].key(),
+            pdb: Some(status.pdb.clone()),
+            reason: BlockerReason::PodDisruptionBudget,
+            message: budget_message(cluster, *p, status),
+        }
+    })
+}
+
+/// Waves in the report; each drained node is listed in the wave that
+/// empties it (nodes with a blocker never empty; nodes without evictions
+/// empty in the first).
+fn report_waves(
+    cluster: &Cluster,
+    candidates: &[Candidate],
+    targets: &[NodeId],
+    plan: &Plan,
+    blockers: &[Blocker],
+) -> Vec<Wave> {
+    let blocked_nodes: HashSet<&str> = blockers.iter().map(|b| b.node.as_str()).collect();
+    let mut last_wave: HashMap<NodeId, usize> = HashMap::new();
+    let mut waves: Vec<Wave> = Vec::new();
+    for (w, members) in plan.composition.waves.iter().enumerate() {
+        let mut wave = Wave::default();
+        for &i in members {
+            let c = &candidates[i];
+            last_wave.insert(c.node, w);
+            wave.evictions.push(Eviction {
+                pod: cluster.pods[c.pod.index()].key(),
+                from: cluster.nodes[c.node.index()].name.clone(),
+                to: plan.destinations.get(&i).cloned().flatten(),
+            });
+        }
+        waves.push(wave);
+    }
+    for &node in targets {
+        let name = &cluster.nodes[node.index()].name;
+        if blocked_nodes.contains(name.as_str()) {
+            continue;
+        }
+        let w = last_wave.get(&node).copied().unwrap_or(0);
+        if waves.is_empty() {
+            waves.push(Wave::default());
+        }
+        waves[w].nodes.push(name.clone());
+    }
+    waves
+}
+
+/// The assumptions the plan rests on that the user should know.
+fn warnings(candidates: &[Candidate]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if candidates
+        .iter()
+        .any(|c| !c.healthy && c.recreated && c.pdb.is_some())
+    {
+        warnings.push(
+            "replacements of unready pods are assumed to become ready, which refills their PDB's budget"
+                .into(),
+        );
+    }
+    warnings
+}
+
 /// Destinations of one composition.
 struct Placement {
     /// Active-candidate index -> destination node name (`None`: deleted).
@@ -257,36 +363,12 @@ struct Placement {
 }
 
 /// Replays the waves on a copy of the cluster: cordon, surge, then per
-/// wave evict everything and place each replacement in order.
-fn place_waves(
-    base: &Snapshot,
-    cluster: &Cluster,
-    targets: &[NodeId],
-    pool: Option<PoolId>,
-    surge: usize,
-    candidates: &[Candidate],
-    waves: &[Vec<usize>],
-) -> Placement {
-    let mut snapshot = base.clone();
-    for &t in targets {
-        snapshot.set_unschedulable(t, true);
-    }
-    let mut surge_nodes = Vec::new();
-    let mut surge_ids = Vec::new();
-    if let Some(p) = pool {
-        let existing: HashSet<&str> = cluster.nodes.iter().map(|n| n.name.as_str()).collect();
-        let mut k = 0;
-        while surge_ids.len() < surge {
-            let node = cluster.pools[p.index()].new_node(p, k);
-            k += 1;
-            if existing.contains(node.name.as_str()) {
-                continue;
-            }
-            surge_nodes.push(node.name.clone());
-            surge_ids.push(snapshot.add_node(node));
-        }
-    }
-    let target_set: HashSet<NodeId> = targets.iter().copied().collect();
+/// wave evict everything and place each replacement in order. On a small
+/// instance where that fails, an exhaustive search tries every
+/// combination before any pod is called unplaceable.
+fn place_waves(setting: &Setting, candidates: &[Candidate], waves: &[Vec<usize>]) -> Placement {
+    let (mut snapshot, surge_nodes) = cordoned_with_surge(setting);
+    let target_set: HashSet<NodeId> = setting.targets.iter().copied().collect();
     let destinations: Vec<NodeId> = snapshot
         .node_ids()
         .filter(|n| !target_set.contains(n))
@@ -300,10 +382,57 @@ fn place_waves(
         surge_nodes,
     };
     let greedy_start = snapshot.clone();
+    let ok = place_greedily(&mut finder, &mut snapshot, candidates, waves, &mut out);
+    if !ok && small {
+        place_exhaustively(&finder, greedy_start, candidates, waves, &mut out);
+    } else if !ok {
+        // Report one failure at a time: the waves are recomposed without
+        // it, which may free room for the others.
+        out.failed.truncate(1);
+    }
+    out
+}
+
+/// The base snapshot with the targets cordoned and `--surge` new nodes of
+/// the pool added (skipping names the cluster has); returns the surge
+/// nodes' names too.
+fn cordoned_with_surge<'c>(setting: &Setting<'c>) -> (Snapshot<'c>, Vec<String>) {
+    let cluster = setting.cluster;
+    let mut snapshot = setting.base.clone();
+    for &t in setting.targets {
+        snapshot.set_unschedulable(t, true);
+    }
+    let mut surge_nodes = Vec::new();
+    if let Some(p) = setting.pool {
+        let existing: HashSet<&str> = cluster.nodes.iter().map(|n| n.name.as_str()).collect();
+        let mut k = 0;
+        while surge_nodes.len() < setting.options.surge {
+            let node = cluster.pools[p.index()].new_node(p, k);
+            k += 1;
+            if existing.contains(node.name.as_str()) {
+                continue;
+            }
+            surge_nodes.push(node.name.clone());
+            snapshot.add_node(node);
+        }
+    }
+    (snapshot, surge_nodes)
+}
+
+/// Per wave, evicts everything, then places each replacement in order on
+/// the first node that accepts it, into `out`; stops after the first wave
+/// with a pod placed nowhere and returns false.
+fn place_greedily(
+    finder: &mut Finder,
+    snapshot: &mut Snapshot,
+    candidates: &[Candidate],
+    waves: &[Vec<usize>],
+    out: &mut Placement,
+) -> bool {
     let mut ok = true;
     for wave in waves {
         for &i in wave {
-            finder.unassign(&mut snapshot, candidates[i].pod);
+            finder.unassign(snapshot, candidates[i].pod);
         }
         for &i in wave {
             let c = &candidates[i];
@@ -312,17 +441,17 @@ fn place_waves(
                 continue;
             }
             let copy = snapshot.add_replacement(c.pod);
-            match finder.find(&mut snapshot, copy) {
+            match finder.find(snapshot, copy) {
                 Some(n) => {
-                    finder.assign(&mut snapshot, copy, n);
+                    finder.assign(snapshot, copy, n);
                     out.destinations
                         .push((i, Some(snapshot.node(n).name.clone())));
                 }
                 None => {
                     ok = false;
-                    let state = PodState::new(&snapshot, copy);
+                    let state = PodState::new(snapshot, copy);
                     out.failed
-                        .push((i, unschedulable_message(&snapshot, &state)));
+                        .push((i, unschedulable_message(snapshot, &state)));
                 }
             }
         }
@@ -330,20 +459,22 @@ fn place_waves(
             break;
         }
     }
-    if ok || !small {
-        if !ok {
-            // Report one failure at a time: the waves are recomposed
-            // without it, which may free room for the others.
-            out.failed.truncate(1);
-        }
-        return out;
-    }
-    // Small instance: search every combination before calling any pod
-    // unplaceable.
-    let mut snapshot = greedy_start;
+    ok
+}
+
+/// Searches every combination of destinations from `start` (the snapshot
+/// before the greedy pass); found, its destinations replace the greedy
+/// ones and nothing failed, else the greedy pass's first failure stands.
+fn place_exhaustively(
+    finder: &Finder,
+    mut start: Snapshot,
+    candidates: &[Candidate],
+    waves: &[Vec<usize>],
+    out: &mut Placement,
+) {
     let order: Vec<usize> = waves.iter().flatten().copied().collect();
     let mut search = Exhaustive {
-        finder: &finder,
+        finder,
         candidates,
         wave_of: waves
             .iter()
@@ -354,18 +485,17 @@ fn place_waves(
         chosen: Vec::new(),
         steps: 0,
     };
-    if search.from(&mut snapshot, 0) {
+    if search.from(&mut start, 0) {
         out.destinations = search
             .order
             .iter()
             .zip(&search.chosen)
-            .map(|(&i, n)| (i, n.map(|n| snapshot.node(n).name.clone())))
+            .map(|(&i, n)| (i, n.map(|n| start.node(n).name.clone())))
             .collect();
         out.failed.clear();
     } else {
         out.failed.truncate(1);
     }
-    out
 }
 
 /// Depth-first search over every destination of every replacement, wave by

@@ -60,106 +60,207 @@ pub(super) fn compose(
     statuses: &[PdbStatus],
     max_unavailable: Option<usize>,
 ) -> Composition {
-    let mut now: Vec<PdbStatus> = statuses.to_vec();
-    let mut healthy: Vec<i32> = statuses.iter().map(|s| s.current_healthy).collect();
-    // Unready pods first: their replacements raise the budget for the rest.
-    let mut remaining: Vec<usize> = (0..candidates.len()).collect();
-    remaining.sort_by_key(|&i| (candidates[i].healthy, i));
-    let mut left_on_node: HashMap<NodeId, usize> = HashMap::new();
-    for c in candidates {
-        *left_on_node.entry(c.node).or_insert(0) += 1;
-    }
-    let mut open: HashSet<NodeId> = HashSet::new();
-    let mut out = Composition::default();
-    while !remaining.is_empty() {
-        for (p, s) in now.iter_mut().enumerate() {
-            s.current_healthy = healthy[p];
-            s.disruptions_allowed = allowed(&statuses[p], healthy[p]);
-        }
-        let opening = max_unavailable
-            .map(|limit| choose_nodes(candidates, &remaining, &open, &now, limit.max(1)));
-        let mut wave = Vec::new();
-        let mut deferred = Vec::new();
-        let mut refused: HashSet<usize> = HashSet::new();
-        let mut evicted_under: HashSet<usize> = HashSet::new();
-        for &i in &remaining {
-            let c = &candidates[i];
-            if let (Some(limit), Some(opening)) = (max_unavailable, &opening) {
-                if !open.contains(&c.node)
-                    && (open.len() >= limit.max(1) || !opening.contains(&c.node))
-                {
-                    deferred.push(i);
-                    continue;
-                }
-            }
-            let guarding: Vec<usize> = c.pdb.into_iter().collect();
-            let ok = match eviction_outcome(cluster, c.pod, &guarding, &now) {
-                EvictionOutcome::Free | EvictionOutcome::AllowedUnhealthy => true,
-                EvictionOutcome::Spends(p) => {
-                    now[p].disruptions_allowed -= 1;
-                    true
-                }
-                EvictionOutcome::TooManyRequests(p) => {
-                    refused.insert(p);
-                    false
-                }
-                // Filtered out as blockers before composing.
-                EvictionOutcome::MultiplePdbs(_) => false,
-            };
-            if ok {
-                open.insert(c.node);
-                if let Some(p) = c.pdb {
-                    evicted_under.insert(p);
-                }
-                wave.push(i);
-            } else {
-                deferred.push(i);
-            }
-        }
+    let mut composer = Composer::new(cluster, candidates, statuses, max_unavailable);
+    while !composer.remaining.is_empty() {
+        composer.refresh_budgets();
+        let pass = composer.evict_what_budgets_allow();
         // A PDB that refused every eviction this wave has the same budget
         // next wave (only its own evictions change its healthy count):
         // refused for good.
-        let stuck: HashSet<usize> = refused.difference(&evicted_under).copied().collect();
-        remaining = Vec::new();
-        for i in deferred {
-            match candidates[i].pdb {
-                Some(p) if stuck.contains(&p) => {
-                    out.stuck.push((i, p, now[p].clone()));
-                    close(&mut left_on_node, &mut open, candidates[i].node);
-                }
-                _ => remaining.push(i),
-            }
-        }
-        if wave.is_empty() {
+        let stuck: HashSet<usize> = pass
+            .refused
+            .difference(&pass.evicted_under)
+            .copied()
+            .collect();
+        composer.set_aside_stuck(pass.deferred, &stuck);
+        if pass.wave.is_empty() {
             if stuck.is_empty() {
                 // Nothing moved and nothing changes: no wave will ever move
                 // what is left (every pod left is under a refusing PDB).
-                for i in remaining.drain(..) {
-                    if let Some(p) = candidates[i].pdb {
-                        out.stuck.push((i, p, now[p].clone()));
-                    }
-                }
+                composer.give_up();
                 break;
             }
             // Stuck nodes freed their slots: try again without a wave.
             continue;
         }
-        // The wave's pods run again: recreated ones are healthy, deleted
-        // ones are gone.
-        for &i in &wave {
+        composer.finish_wave(pass.wave);
+    }
+    composer.out
+}
+
+/// The state of [`compose`] between waves.
+struct Composer<'a> {
+    cluster: &'a Cluster,
+    candidates: &'a [Candidate],
+    /// The PDBs' statuses before the drain.
+    statuses: &'a [PdbStatus],
+    max_unavailable: Option<usize>,
+    /// The PDBs' statuses in the wave being composed, budgets spent as its
+    /// evictions are accepted.
+    now: Vec<PdbStatus>,
+    /// Each PDB's healthy pods after the waves so far.
+    healthy: Vec<i32>,
+    /// Candidates in no wave and not stuck, in eviction order.
+    remaining: Vec<usize>,
+    /// Candidates not yet settled per drained node.
+    left_on_node: HashMap<NodeId, usize>,
+    /// Drained nodes with evictions and candidates left: they hold a slot
+    /// under the node limit.
+    open: HashSet<NodeId>,
+    out: Composition,
+}
+
+/// One pass over the remaining candidates.
+#[derive(Default)]
+struct Pass {
+    /// Candidates evicted, in order.
+    wave: Vec<usize>,
+    /// Candidates left for a later wave.
+    deferred: Vec<usize>,
+    /// PDBs that refused an eviction.
+    refused: HashSet<usize>,
+    /// PDBs that accepted one.
+    evicted_under: HashSet<usize>,
+}
+
+impl<'a> Composer<'a> {
+    fn new(
+        cluster: &'a Cluster,
+        candidates: &'a [Candidate],
+        statuses: &'a [PdbStatus],
+        max_unavailable: Option<usize>,
+    ) -> Self {
+        // Unready pods first: their replacements raise the budget for the rest.
+        let mut remaining: Vec<usize> = (0..candidates.len()).collect();
+        remaining.sort_by_key(|&i| (candidates[i].healthy, i));
+        let mut left_on_node: HashMap<NodeId, usize> = HashMap::new();
+        for c in candidates {
+            *left_on_node.entry(c.node).or_insert(0) += 1;
+        }
+        Composer {
+            cluster,
+            candidates,
+            statuses,
+            max_unavailable,
+            now: statuses.to_vec(),
+            healthy: statuses.iter().map(|s| s.current_healthy).collect(),
+            remaining,
+            left_on_node,
+            open: HashSet::new(),
+            out: Composition::default(),
+        }
+    }
+
+    /// Each PDB's status at the start of a wave, from its healthy count.
+    fn refresh_budgets(&mut self) {
+        for (p, s) in self.now.iter_mut().enumerate() {
+            s.current_healthy = self.healthy[p];
+            s.disruptions_allowed = allowed(&self.statuses[p], self.healthy[p]);
+        }
+    }
+
+    /// Puts every remaining candidate, in order, to the eviction API, on
+    /// the nodes the node limit lets have evictions this wave.
+    fn evict_what_budgets_allow(&mut self) -> Pass {
+        let candidates = self.candidates;
+        let opening = self.max_unavailable.map(|limit| {
+            choose_nodes(
+                candidates,
+                &self.remaining,
+                &self.open,
+                &self.now,
+                limit.max(1),
+            )
+        });
+        let mut pass = Pass::default();
+        for i in std::mem::take(&mut self.remaining) {
             let c = &candidates[i];
+            if self.waits_for_slot(c.node, opening.as_ref()) {
+                pass.deferred.push(i);
+            } else if self.evict(c, &mut pass.refused) {
+                self.open.insert(c.node);
+                if let Some(p) = c.pdb {
+                    pass.evicted_under.insert(p);
+                }
+                pass.wave.push(i);
+            } else {
+                pass.deferred.push(i);
+            }
+        }
+        pass
+    }
+
+    /// Whether `node` may not have evictions this wave: it holds no slot
+    /// and is not among the nodes `opening` this wave.
+    fn waits_for_slot(&self, node: NodeId, opening: Option<&HashSet<NodeId>>) -> bool {
+        let (Some(limit), Some(opening)) = (self.max_unavailable, opening) else {
+            return false;
+        };
+        !self.open.contains(&node) && (self.open.len() >= limit.max(1) || !opening.contains(&node))
+    }
+
+    /// The eviction API's verdict on `c` now, its budget spent when it
+    /// accepts; a refusing PDB goes in `refused`.
+    fn evict(&mut self, c: &Candidate, refused: &mut HashSet<usize>) -> bool {
+        let guarding: Vec<usize> = c.pdb.into_iter().collect();
+        match eviction_outcome(self.cluster, c.pod, &guarding, &self.now) {
+            EvictionOutcome::Free | EvictionOutcome::AllowedUnhealthy => true,
+            EvictionOutcome::Spends(p) => {
+                self.now[p].disruptions_allowed -= 1;
+                true
+            }
+            EvictionOutcome::TooManyRequests(p) => {
+                refused.insert(p);
+                false
+            }
+            // Filtered out as blockers before composing.
+            EvictionOutcome::MultiplePdbs(_) => false,
+        }
+    }
+
+    /// Deferred candidates under a `stuck` PDB are stuck for good; the
+    /// others remain.
+    fn set_aside_stuck(&mut self, deferred: Vec<usize>, stuck: &HashSet<usize>) {
+        for i in deferred {
+            match self.candidates[i].pdb {
+                Some(p) if stuck.contains(&p) => {
+                    self.out.stuck.push((i, p, self.now[p].clone()));
+                    close(
+                        &mut self.left_on_node,
+                        &mut self.open,
+                        self.candidates[i].node,
+                    );
+                }
+                _ => self.remaining.push(i),
+            }
+        }
+    }
+
+    /// Every remaining candidate under a PDB is stuck.
+    fn give_up(&mut self) {
+        for i in self.remaining.drain(..) {
+            if let Some(p) = self.candidates[i].pdb {
+                self.out.stuck.push((i, p, self.now[p].clone()));
+            }
+        }
+    }
+
+    /// The wave's pods run again: recreated ones are healthy, deleted ones
+    /// are gone.
+    fn finish_wave(&mut self, wave: Vec<usize>) {
+        for &i in &wave {
+            let c = &self.candidates[i];
             if let Some(p) = c.pdb {
                 match (c.healthy, c.recreated) {
-                    (false, true) => healthy[p] += 1,
-                    (true, false) => healthy[p] -= 1,
+                    (false, true) => self.healthy[p] += 1,
+                    (true, false) => self.healthy[p] -= 1,
                     _ => {}
                 }
             }
-            close(&mut left_on_node, &mut open, c.node);
+            close(&mut self.left_on_node, &mut self.open, c.node);
         }
-        out.waves.push(wave);
+        self.out.waves.push(wave);
     }
-    out
 }
 
 /// How a waiting node ranks for a free slot (smaller is better).
@@ -184,6 +285,51 @@ fn choose_nodes(
         return chosen;
     }
     let mut budget: Vec<i32> = now.iter().map(|s| s.disruptions_allowed).collect();
+    let waiting = waiting_nodes(candidates, remaining, open, &mut budget);
+    if waiting.len() <= slots {
+        return waiting.into_iter().map(|(n, _)| n).collect();
+    }
+    let mut taken = vec![false; waiting.len()];
+    let mut ranker = Ranker {
+        claimed: vec![0i32; budget.len()],
+        touched: Vec::new(),
+    };
+    for _ in 0..slots {
+        // (node, its rank: pods refused, most pods first, input order)
+        let mut best: Option<(usize, NodeRank)> = None;
+        for (k, (_, pods)) in waiting.iter().enumerate() {
+            if taken[k] {
+                continue;
+            }
+            let key = (
+                ranker.refused(pods, &budget),
+                std::cmp::Reverse(pods.len()),
+                k,
+            );
+            if best.as_ref().is_none_or(|(_, b)| key < *b) {
+                best = Some((k, key));
+            }
+        }
+        let Some((k, _)) = best else { break };
+        taken[k] = true;
+        for p in waiting[k].1.iter().flatten() {
+            budget[*p] -= 1;
+        }
+        chosen.insert(waiting[k].0);
+    }
+    chosen
+}
+
+/// The drained nodes without a slot that have candidates left, in input
+/// order, each with the PDB each of its pods would spend budget of (if
+/// any). The open nodes' pods are promised their budget: it is taken out
+/// of `budget`.
+fn waiting_nodes(
+    candidates: &[Candidate],
+    remaining: &[usize],
+    open: &HashSet<NodeId>,
+    budget: &mut [i32],
+) -> Vec<(NodeId, Vec<Option<usize>>)> {
     let mut waiting: Vec<(NodeId, Vec<Option<usize>>)> = Vec::new();
     let mut index: HashMap<NodeId, usize> = HashMap::new();
     for &i in remaining {
@@ -203,47 +349,35 @@ fn choose_nodes(
         });
         waiting[k].1.push(spends);
     }
-    if waiting.len() <= slots {
-        return waiting.into_iter().map(|(n, _)| n).collect();
-    }
-    let mut taken = vec![false; waiting.len()];
-    // Budget a node's own pods have claimed so far, per PDB (reset after
-    // each node through `touched`).
-    let mut claimed = vec![0i32; budget.len()];
-    let mut touched: Vec<usize> = Vec::new();
-    for _ in 0..slots {
-        // (node, its rank: pods refused, most pods first, input order)
-        let mut best: Option<(usize, NodeRank)> = None;
-        for (k, (_, pods)) in waiting.iter().enumerate() {
-            if taken[k] {
-                continue;
+    waiting
+}
+
+/// Counts a waiting node's pods its PDBs would refuse.
+struct Ranker {
+    /// Budget a node's own pods have claimed so far, per PDB (reset after
+    /// each node through `touched`).
+    claimed: Vec<i32>,
+    touched: Vec<usize>,
+}
+
+impl Ranker {
+    /// How many of `pods` (their PDBs) find no `budget` left.
+    fn refused(&mut self, pods: &[Option<usize>], budget: &[i32]) -> usize {
+        let mut refused = 0;
+        for &p in pods.iter().flatten() {
+            if self.claimed[p] == 0 {
+                self.touched.push(p);
             }
-            let mut refused = 0;
-            for &p in pods.iter().flatten() {
-                if claimed[p] == 0 {
-                    touched.push(p);
-                }
-                claimed[p] += 1;
-                if claimed[p] > budget[p] {
-                    refused += 1;
-                }
-            }
-            for p in touched.drain(..) {
-                claimed[p] = 0;
-            }
-            let key = (refused, std::cmp::Reverse(pods.len()), k);
-            if best.as_ref().is_none_or(|(_, b)| key < *b) {
-                best = Some((k, key));
+            self.claimed[p] += 1;
+            if self.claimed[p] > budget[p] {
+                refused += 1;
             }
         }
-        let Some((k, _)) = best else { break };
-        taken[k] = true;
-        for p in waiting[k].1.iter().flatten() {
-            budget[*p] -= 1;
+        for p in self.touched.drain(..) {
+            self.claimed[p] = 0;
         }
-        chosen.insert(waiting[k].0);
+        refused
     }
-    chosen
 }
 
 /// One candidate of `node` is settled (evicted or stuck); a node with none
