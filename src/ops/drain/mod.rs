@@ -51,7 +51,8 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
     let sorted = sort_pods(cluster, &base, &targets, &statuses, options)?;
     let mut blockers = sorted.blockers;
     let candidates = sorted.candidates;
-    // 3. and 4. Waves and destinations.
+    // 3. and 4. Waves and destinations; pods that no destination takes,
+    // and pods under a PDB that never allows their eviction, are blockers.
     let setting = Setting {
         cluster,
         base: &base,
