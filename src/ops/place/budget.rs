@@ -1,0 +1,58 @@
+//! How `place` shares its time limit among its steps: one deadline per
+//! kind of work, each a fixed share of the limit from the solve's start
+//! ([`Budget`]). The shares are tuned, not derived: changing one changes
+//! plans on instances the time limit cuts short.
+
+use web_time::{Duration, Instant};
+
+/// Shortest time limit a solve gets, in seconds (the CLI passes what
+/// parsing left of `--time-limit`, which can be nothing).
+const SHORTEST_LIMIT: f64 = 0.05;
+
+/// The deadlines of one solve, as shares of its time limit.
+///
+/// | share | deadline      | what runs until then                          |
+/// |-------|---------------|-----------------------------------------------|
+/// | 0.6   | `search`      | the search steps start no new work after it   |
+/// | 0.75  | `hard`        | packings under way, and the lower bound       |
+/// | 0.9   | `preferences` | the soft-preference pass                      |
+/// | 1.0   |               | the report (the last tenth is its margin)     |
+///
+/// Between `search` and `hard`, a packing begun before `search` completes
+/// and the bound's LP and MILP get the time left; the MILP that proposes
+/// node counts during the search gets at most a tenth of the limit
+/// ([`Budget::milp_counts_seconds`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    /// When the solve started.
+    pub start: Instant,
+    /// Search steps start nothing after it (0.6 of the limit).
+    pub search: Instant,
+    /// Packings stop placing pods, and the bound's solves end (0.75).
+    pub hard: Instant,
+    /// The soft-preference pass ends (0.9).
+    pub preferences: Instant,
+    /// Seconds the MILP proposing node counts may take at most (0.1 of
+    /// the limit).
+    pub milp_counts_seconds: f64,
+}
+
+impl Budget {
+    /// The deadlines of a solve of `time_limit` seconds starting at `start`.
+    pub fn new(start: Instant, time_limit: f64) -> Self {
+        let limit = time_limit.max(SHORTEST_LIMIT);
+        let at = |share: f64| start + Duration::from_secs_f64(limit * share);
+        Budget {
+            start,
+            search: at(0.6),
+            hard: at(0.75),
+            preferences: at(0.9),
+            milp_counts_seconds: limit * 0.1,
+        }
+    }
+
+    /// Whether the search deadline has passed.
+    pub fn search_over(&self) -> bool {
+        Instant::now() >= self.search
+    }
+}

@@ -1,0 +1,133 @@
+//! Steps 11 and 12 of `place`: the safety net and the choice. The safety
+//! net is kube-scheduler and cluster-autoscaler's plan (`simulate`), which
+//! small instances with odd shapes can get from a greedy order the search
+//! missed; the choice is the candidate that passes every filter in its
+//! final state (`check::validate`) and places most pods, then costs least.
+
+use super::pack::Packing;
+use super::problem::Problem;
+use super::search::{Search, Setup, PLAIN_PACKING_UP_TO};
+use crate::check::validate::validate_plan;
+use crate::engine::lp::seconds_until;
+use crate::engine::plan::{self, Plan};
+use crate::error::{Error, Result};
+use crate::model::PodId;
+use crate::ops::simulate::simulate;
+use crate::predicates::fit_error::unschedulable_message;
+use crate::predicates::PodState;
+use crate::report::place::{PlaceOptions, PlaceReport, PlanStats};
+use std::collections::HashMap;
+
+/// A plan that passes the final check: its report, and whether it is the
+/// search's best packing (else the simulate baseline's).
+pub(crate) struct Chosen {
+    /// The plan's report, not yet proven.
+    pub report: PlaceReport,
+    /// Whether it is [`Search::best`].
+    pub packed: bool,
+}
+
+/// `simulate`'s plan within the search deadline (None when it fails).
+fn simulated(setup: &Setup) -> Option<PlaceReport> {
+    let options = PlaceOptions {
+        time_limit: seconds_until(setup.budget.search),
+        repack: false,
+    };
+    simulate(setup.p.cluster, &options).ok()
+}
+
+/// The safety net, run before the search on small instances, so that the
+/// search cannot crowd it out of the time limit.
+pub(crate) fn early_baseline(setup: &Setup) -> Option<PlaceReport> {
+    (setup.p.pods.len() <= PLAIN_PACKING_UP_TO)
+        .then(|| simulated(setup))
+        .flatten()
+}
+
+impl Search<'_, '_> {
+    /// Step 11, the safety net: the `early` baseline, else `simulate` now
+    /// while the search has time; kept when it places more pods than the
+    /// search's plan, or as many for less.
+    pub fn baseline(&self, early: Option<PlaceReport>) -> Option<PlaceReport> {
+        let late = || (!self.setup.budget.search_over()).then(|| simulated(&self.setup));
+        let baseline = early.or_else(|| late().flatten());
+        self.setup.trace.say(|| "simulated".into());
+        let (left, cost) = (self.best.leftover.len(), self.best.cost(self.setup.p));
+        baseline.filter(|r| {
+            r.unplaced.len() < left || (r.unplaced.len() == left && r.cost < cost - 1e-9)
+        })
+    }
+
+    /// Step 12, choose: the `baseline` when it passes the final check, and
+    /// the search's plan (every packing went through `repaired`: it
+    /// passes); the one placing most pods, then the cheapest, the packing
+    /// on a tie.
+    pub fn choose(&self, baseline: Option<PlaceReport>) -> Result<Chosen> {
+        let cluster = self.setup.p.cluster;
+        let mut valid: Vec<Chosen> = Vec::new();
+        if let Some(report) = baseline.filter(|r| validate_plan(cluster, r).is_ok()) {
+            valid.push(Chosen {
+                report,
+                packed: false,
+            });
+        }
+        let method = format!("lp-guided packing ({} packings)", self.packings);
+        valid.push(Chosen {
+            report: self.packing_report(&self.best, method),
+            packed: true,
+        });
+        valid.sort_by(|a, b| {
+            a.report
+                .unplaced
+                .len()
+                .cmp(&b.report.unplaced.len())
+                .then(a.report.cost.total_cmp(&b.report.cost))
+                .then(b.packed.cmp(&a.packed))
+        });
+        self.setup.trace.say(|| "validated".into());
+        valid
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Internal("place found no consistent plan".into()))
+    }
+
+    /// The report of `packing`, its leftovers with the scheduler's reasons.
+    fn packing_report(&self, packing: &Packing, method: String) -> PlaceReport {
+        let p = self.setup.p;
+        let plan = Plan {
+            placed: packing.placed.clone(),
+            unplaced: unplaced_with_reasons(p, packing),
+            lower_bound: 0.0,
+            proven: false,
+        };
+        let stats = PlanStats {
+            solve_millis: self.setup.budget.start.elapsed().as_millis() as u64,
+            pods: p.pods.len(),
+            pod_classes: p.classes.len(),
+            method,
+            time_limit_hit: false,
+            ..PlanStats::default()
+        };
+        plan::report(&packing.snapshot, plan, stats)
+    }
+}
+
+/// The scheduler's message for each leftover pod, computed once per class
+/// on the final state.
+fn unplaced_with_reasons(p: &Problem, packing: &Packing) -> Vec<(PodId, String)> {
+    let mut messages: HashMap<usize, String> = HashMap::new();
+    packing
+        .leftover
+        .iter()
+        .map(|pod| {
+            let message = messages
+                .entry(p.class_of[pod])
+                .or_insert_with(|| {
+                    let state = PodState::new(&packing.snapshot, *pod);
+                    unschedulable_message(&packing.snapshot, &state)
+                })
+                .clone();
+            (*pod, message)
+        })
+        .collect()
+}

@@ -1,0 +1,154 @@
+//! Steps 13 and 14 of `place`: prove a lower bound for the chosen plan
+//! and finish it. The bound is the sizing LP's when it placed the same
+//! pods, else the LP for the pods placed; then the bound MILP with
+//! integer node counts, warm-started from the plan, in the time left
+//! (or the tight LP); and the enumeration's bound when it ran
+//! ([`bound`]). Finishing improves soft preferences on the plan's nodes
+//! ([`preferences`]).
+
+use super::bound::{self, Query, Warm};
+use super::choose::Chosen;
+use super::preferences;
+use super::search::{relaxation, Search};
+use crate::engine::lp::seconds_until;
+use crate::report::place::{PlaceReport, PlanStatus};
+use std::collections::HashMap;
+use web_time::Instant;
+
+/// A bound, and whether the MILP proved it with integer node counts.
+struct Proof {
+    lower: f64,
+    integral: bool,
+}
+
+impl Search<'_, '_> {
+    /// Step 13, prove: the chosen plan's lower bound and status
+    /// (optimal when the plan meets its bound), and how it was found in
+    /// `stats.method`.
+    pub fn prove(&self, chosen: Chosen) -> PlaceReport {
+        let placed = self.placed_per_class(&chosen);
+        let mut report = chosen.report;
+        let cost = report.cost;
+        let proof = self.lower_bound(&placed, cost, chosen.packed);
+        // The solver's objective carries floating-point error (the bound
+        // was shaved by 1e-6 relative for it): within that, the plan meets
+        // its bound.
+        let lower = if cost <= proof.lower + 2e-6 * (1.0 + cost) {
+            cost
+        } else {
+            proof.lower.min(cost)
+        };
+        report.lower_bound = lower;
+        report.status = if !report.unplaced.is_empty() {
+            PlanStatus::Infeasible
+        } else if cost <= lower {
+            PlanStatus::Optimal
+        } else {
+            PlanStatus::Feasible
+        };
+        if !chosen.packed {
+            report.stats.method = format!("simulate, better than {} packings", self.packings);
+        }
+        report.stats.method += if proof.integral {
+            "; milp bound"
+        } else {
+            "; lp bound"
+        };
+        report
+    }
+
+    /// Pods the chosen plan places per class: the packing's own, or by
+    /// key for the baseline (its report is all there is).
+    fn placed_per_class(&self, chosen: &Chosen) -> Vec<u32> {
+        let p = self.setup.p;
+        let mut placed = vec![0u32; p.classes.len()];
+        if chosen.packed {
+            for (pod, _) in &self.best.placed {
+                placed[p.class_of[pod]] += 1;
+            }
+            return placed;
+        }
+        let class_of: HashMap<String, usize> = p
+            .pods
+            .iter()
+            .filter_map(|pod| Some((p.cluster.pod(*pod).key(), *p.class_of.get(pod)?)))
+            .collect();
+        for a in &chosen.report.assignments {
+            if let Some(c) = class_of.get(&a.pod) {
+                placed[*c] += 1;
+            }
+        }
+        placed
+    }
+
+    /// The best bound on plans placing `placed` pods per class, for a plan
+    /// of `cost` (the search's packing when `packed`): the LP's, the
+    /// enumeration's, then — while the plan does not meet it and there is
+    /// time — the MILP's, else the tight LP's.
+    fn lower_bound(&self, placed: &[u32], cost: f64, packed: bool) -> Proof {
+        let setup = &self.setup;
+        let (p, hard) = (setup.p, setup.budget.hard);
+        let all_placed = placed == setup.demand.as_slice();
+        let mut lower = match &setup.sizing {
+            Some(b) if all_placed && b.unplaced_pods < 1e-9 => b.value,
+            _ => relaxation(p, None, placed, None, hard, true).map_or(0.0, |b| b.value),
+        };
+        // The enumeration of node counts bounds every plan placing all pods.
+        if let (Some(b), true) = (self.enumerated_bound, all_placed) {
+            lower = lower.max(b);
+        }
+        let open = |lower: f64| cost > lower + 1e-6 && Instant::now() < hard;
+        let mut integral = false;
+        if packed && open(lower) {
+            if let Some(milp) = self.milp_bound(placed) {
+                integral = milp.integral;
+                lower = lower.max(milp.value);
+            }
+        }
+        // Without the MILP's answer, the tight LP when there is time.
+        if !integral && open(lower) {
+            if let Some(b) = relaxation(p, None, placed, None, hard, true) {
+                lower = lower.max(b.value);
+            }
+        }
+        Proof { lower, integral }
+    }
+
+    /// The bound MILP for `placed` pods per class, with tight capacities,
+    /// warm-started from the search's plan, until the hard deadline.
+    fn milp_bound(&self, placed: &[u32]) -> Option<bound::Bound> {
+        let best = &self.best;
+        let warm = Warm {
+            pool_nodes: &best.pool_nodes,
+            on_existing: &best.on_existing,
+            on_types: &best.on_types,
+        };
+        let query = Query {
+            demand: placed,
+            penalty: None,
+            integer: true,
+            fixed_pool_nodes: None,
+            time_limit: seconds_until(self.setup.budget.hard),
+            warm: Some(&warm),
+            tight: true,
+        };
+        let milp = bound::solve(self.setup.p, &query)?;
+        self.setup.trace.say(|| {
+            format!(
+                "milp {:.3} (integral {}), nodes {:?}",
+                milp.value, milp.integral, milp.pool_nodes
+            )
+        });
+        Some(milp)
+    }
+
+    /// Step 14, finish: soft preferences, on the plan's nodes, until their
+    /// deadline; then the solve's time, and whether a deadline cut it.
+    pub fn finish(&self, mut report: PlaceReport) -> PlaceReport {
+        let budget = &self.setup.budget;
+        preferences::improve(self.setup.p.cluster, &mut report, budget.preferences);
+        report.stats.solve_millis = budget.start.elapsed().as_millis() as u64;
+        report.stats.time_limit_hit = self.time_limit_hit || Instant::now() >= budget.hard;
+        report
+    }
+}
