@@ -1,5 +1,5 @@
-//! The `drain` report (SPEC.md §2): waves of evictions, blockers, and every
-//! PodDisruptionBudget's numbers; and its text table.
+//! The `drain` report (`docs/reports.md#drain`): waves of evictions,
+//! blockers, and every PodDisruptionBudget's numbers; and its text table.
 
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -176,6 +176,18 @@ impl DrainReport {
     /// A readable table: waves, then blockers, then the PDBs involved.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
+        self.write_summary(&mut out);
+        self.write_waves(&mut out);
+        self.write_blockers(&mut out);
+        self.write_pdbs(&mut out);
+        for w in &self.warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+        out
+    }
+
+    /// The verdict line with the counts, and the surge nodes.
+    fn write_summary(&self, out: &mut String) {
         let evictions: usize = self.waves.iter().map(|w| w.evictions.len()).sum();
         let _ = writeln!(
             out,
@@ -193,6 +205,10 @@ impl DrainReport {
         if !self.surge_nodes.is_empty() {
             let _ = writeln!(out, "surge nodes: {}", self.surge_nodes.join(", "));
         }
+    }
+
+    /// Each wave: its nodes left empty, then one line per eviction.
+    fn write_waves(&self, out: &mut String) {
         for (i, wave) in self.waves.iter().enumerate() {
             let _ = writeln!(
                 out,
@@ -215,51 +231,57 @@ impl DrainReport {
                 );
             }
         }
-        if !self.blockers.is_empty() {
-            let _ = writeln!(out, "\nblockers:");
-            for b in &self.blockers {
-                let _ = writeln!(
-                    out,
-                    "  {:<40} {:<20} {}: {}",
-                    b.pod,
-                    b.node,
-                    b.reason.as_str(),
-                    b.message
-                );
-            }
+    }
+
+    /// One line per blocker, when there are some.
+    fn write_blockers(&self, out: &mut String) {
+        if self.blockers.is_empty() {
+            return;
         }
+        let _ = writeln!(out, "\nblockers:");
+        for b in &self.blockers {
+            let _ = writeln!(
+                out,
+                "  {:<40} {:<20} {}: {}",
+                b.pod,
+                b.node,
+                b.reason.as_str(),
+                b.message
+            );
+        }
+    }
+
+    /// The numbers of the PDBs a blocker names, when there are some.
+    fn write_pdbs(&self, out: &mut String) {
         let involved: Vec<&PdbNumbers> = self
             .pdbs
             .iter()
-            .filter(|p| {
-                self.blockers.iter().any(|b| {
-                    b.pdb
-                        .as_deref()
-                        .is_some_and(|n| n.split(',').any(|x| x == p.pdb))
-                })
-            })
+            .filter(|p| self.blocked_by(&p.pdb))
             .collect();
-        if !involved.is_empty() {
+        if involved.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\n{:<32} {:>8} {:>8} {:>8} {:>8}",
+            "PDB", "EXPECTED", "HEALTHY", "DESIRED", "ALLOWED"
+        );
+        for p in involved {
             let _ = writeln!(
                 out,
-                "\n{:<32} {:>8} {:>8} {:>8} {:>8}",
-                "PDB", "EXPECTED", "HEALTHY", "DESIRED", "ALLOWED"
+                "{:<32} {:>8} {:>8} {:>8} {:>8}",
+                p.pdb, p.expected_pods, p.current_healthy, p.desired_healthy, p.disruptions_allowed
             );
-            for p in involved {
-                let _ = writeln!(
-                    out,
-                    "{:<32} {:>8} {:>8} {:>8} {:>8}",
-                    p.pdb,
-                    p.expected_pods,
-                    p.current_healthy,
-                    p.desired_healthy,
-                    p.disruptions_allowed
-                );
-            }
         }
-        for w in &self.warnings {
-            let _ = writeln!(out, "warning: {w}");
-        }
-        out
+    }
+
+    /// Whether a blocker names the PDB `pdb` (MultiplePDBs lists several,
+    /// comma-separated).
+    fn blocked_by(&self, pdb: &str) -> bool {
+        self.blockers.iter().any(|b| {
+            b.pdb
+                .as_deref()
+                .is_some_and(|n| n.split(',').any(|x| x == pdb))
+        })
     }
 }

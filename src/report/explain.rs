@@ -1,4 +1,4 @@
-//! The `explain` report (SPEC.md §2) and its text table.
+//! The `explain` report (`docs/reports.md#explain`) and its text table.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -94,61 +94,75 @@ impl ExplainReport {
         }
         let mut i = 0;
         while i < self.pods.len() {
-            let p = &self.pods[i];
-            let same = |q: &PodExplanation| {
-                q.feasible_nodes == p.feasible_nodes
-                    && q.filtered == p.filtered
-                    && q.reasons == p.reasons
-                    && q.message == p.message
-            };
-            let run = self.pods[i..].iter().take_while(|q| same(q)).count();
-            let verdict = if p.feasible_nodes.is_empty() {
-                "UNSCHEDULABLE"
-            } else {
-                "schedulable"
-            };
-            let names = match run {
-                1 => p.pod.clone(),
-                2 => format!("{}, {}", p.pod, self.pods[i + 1].pod),
-                n => format!("{} … {} ({n} pods)", p.pod, self.pods[i + n - 1].pod),
-            };
-            let _ = writeln!(out, "{names}  [{verdict}]");
-            let _ = writeln!(out, "  {}", p.message);
-            if !p.feasible_nodes.is_empty() {
-                let shown: Vec<&str> = p
-                    .feasible_nodes
-                    .iter()
-                    .take(8)
-                    .map(String::as_str)
-                    .collect();
-                let more = p.feasible_nodes.len().saturating_sub(shown.len());
-                let _ = write!(out, "  feasible: {}", shown.join(", "));
-                if more > 0 {
-                    let _ = write!(out, " (+{more} more)");
-                }
-                out.push('\n');
-            }
-            if let Some(filtered) = &p.filtered {
-                let width = filtered.keys().map(String::len).max().unwrap_or(0);
-                for (node, reasons) in filtered {
-                    for r in reasons {
-                        let _ = writeln!(out, "  {node:<width$}  {:<18} {}", r.plugin, r.message);
-                    }
-                }
-            }
-            if let Some(reasons) = &p.reasons {
-                for r in reasons {
-                    let _ = writeln!(
-                        out,
-                        "  {:>6} node(s)  {:<18} {}",
-                        r.nodes, r.plugin, r.message
-                    );
-                }
-            }
+            let run = self.pods[i..]
+                .iter()
+                .take_while(|q| q.same_verdict(&self.pods[i]))
+                .count();
+            write_block(&mut out, &self.pods[i..i + run]);
             i += run;
         }
         out
     }
+}
+
+impl PodExplanation {
+    /// Same feasible nodes, reasons and message: shown once for both.
+    fn same_verdict(&self, other: &PodExplanation) -> bool {
+        self.feasible_nodes == other.feasible_nodes
+            && self.filtered == other.filtered
+            && self.reasons == other.reasons
+            && self.message == other.message
+    }
+}
+
+/// The text block of a run of pods with the same verdict: their names and
+/// verdict, the summary line, the feasible nodes, then why not elsewhere.
+fn write_block(out: &mut String, run: &[PodExplanation]) {
+    let p = &run[0];
+    let verdict = if p.feasible_nodes.is_empty() {
+        "UNSCHEDULABLE"
+    } else {
+        "schedulable"
+    };
+    let names = match run.len() {
+        1 => p.pod.clone(),
+        2 => format!("{}, {}", p.pod, run[1].pod),
+        n => format!("{} … {} ({n} pods)", p.pod, run[n - 1].pod),
+    };
+    let _ = writeln!(out, "{names}  [{verdict}]");
+    let _ = writeln!(out, "  {}", p.message);
+    write_feasible(out, &p.feasible_nodes);
+    if let Some(filtered) = &p.filtered {
+        let width = filtered.keys().map(String::len).max().unwrap_or(0);
+        for (node, reasons) in filtered {
+            for r in reasons {
+                let _ = writeln!(out, "  {node:<width$}  {:<18} {}", r.plugin, r.message);
+            }
+        }
+    }
+    if let Some(reasons) = &p.reasons {
+        for r in reasons {
+            let _ = writeln!(
+                out,
+                "  {:>6} node(s)  {:<18} {}",
+                r.nodes, r.plugin, r.message
+            );
+        }
+    }
+}
+
+/// The first eight feasible nodes and how many more, when there are some.
+fn write_feasible(out: &mut String, feasible: &[String]) {
+    if feasible.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = feasible.iter().take(8).map(String::as_str).collect();
+    let more = feasible.len().saturating_sub(shown.len());
+    let _ = write!(out, "  feasible: {}", shown.join(", "));
+    if more > 0 {
+        let _ = write!(out, " (+{more} more)");
+    }
+    out.push('\n');
 }
 
 /// A (reason, plugin) -> nodes histogram as `--summary` reports it: most

@@ -1,5 +1,5 @@
-//! The `headroom` report (SPEC.md §2: how many more of this pod fit) and
-//! its text table.
+//! The `headroom` report (`docs/reports.md#headroom`: how many more of
+//! this pod fit) and its text table.
 
 use super::explain::ReasonCount;
 use serde::{Deserialize, Serialize};

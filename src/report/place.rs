@@ -1,4 +1,5 @@
-//! The `place` / `simulate` report (SPEC.md §2) and its text table.
+//! The `place` / `simulate` report (`docs/reports.md#place`,
+//! `docs/reports.md#simulate`) and its text table.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -147,6 +148,32 @@ impl PlaceReport {
     /// utilisation per pool, unplaced pods.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
+        self.write_summary(&mut out);
+        self.write_pools(&mut out);
+        if !self.assignments.is_empty() && self.assignments.len() <= 40 {
+            let _ = writeln!(out, "\nassignments:");
+            for a in &self.assignments {
+                let _ = writeln!(out, "  {:<40} -> {}", a.pod, a.node);
+            }
+        }
+        if !self.removable_nodes.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nremovable nodes: {}",
+                self.removable_nodes.join(", ")
+            );
+        }
+        if !self.unplaced.is_empty() {
+            let _ = writeln!(out, "\nunplaced:");
+            for u in &self.unplaced {
+                let _ = writeln!(out, "  {}  {}", u.pod, u.message);
+            }
+        }
+        out
+    }
+
+    /// Status, cost, bound and gap; then pod counts, time and method.
+    fn write_summary(&self, out: &mut String) {
         let status = match self.status {
             PlanStatus::Optimal => "optimal",
             PlanStatus::Feasible => "feasible",
@@ -179,44 +206,29 @@ impl PlaceReport {
                 String::new()
             }
         );
-        if !self.pools.is_empty() {
+    }
+
+    /// The per-pool table: nodes, new nodes, cost, utilisation.
+    fn write_pools(&self, out: &mut String) {
+        if self.pools.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\n{:<16} {:>6} {:>6} {:>10} {:>6} {:>6}",
+            "POOL", "NODES", "NEW", "COST/H", "CPU", "MEM"
+        );
+        for (name, p) in &self.pools {
             let _ = writeln!(
                 out,
-                "\n{:<16} {:>6} {:>6} {:>10} {:>6} {:>6}",
-                "POOL", "NODES", "NEW", "COST/H", "CPU", "MEM"
-            );
-            for (name, p) in &self.pools {
-                let _ = writeln!(
-                    out,
-                    "{:<16} {:>6} {:>6} {:>10.3} {:>5.0}% {:>5.0}%",
-                    name,
-                    p.nodes,
-                    p.new_nodes,
-                    p.cost,
-                    p.cpu_utilisation * 100.0,
-                    p.memory_utilisation * 100.0
-                );
-            }
-        }
-        if !self.assignments.is_empty() && self.assignments.len() <= 40 {
-            let _ = writeln!(out, "\nassignments:");
-            for a in &self.assignments {
-                let _ = writeln!(out, "  {:<40} -> {}", a.pod, a.node);
-            }
-        }
-        if !self.removable_nodes.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nremovable nodes: {}",
-                self.removable_nodes.join(", ")
+                "{:<16} {:>6} {:>6} {:>10.3} {:>5.0}% {:>5.0}%",
+                name,
+                p.nodes,
+                p.new_nodes,
+                p.cost,
+                p.cpu_utilisation * 100.0,
+                p.memory_utilisation * 100.0
             );
         }
-        if !self.unplaced.is_empty() {
-            let _ = writeln!(out, "\nunplaced:");
-            for u in &self.unplaced {
-                let _ = writeln!(out, "  {}  {}", u.pod, u.message);
-            }
-        }
-        out
     }
 }
