@@ -1,6 +1,7 @@
 //! From a solver's final state to the `place` / `simulate` report
-//! (SPEC.md §2): assignments and unplaced pods in pod order, new nodes and
-//! their cost per pool, per-pool utilisation, status and statistics.
+//! (`docs/reports.md#place`): assignments and unplaced pods in pod order,
+//! new nodes and their cost per pool, per-pool utilisation, status and
+//! statistics.
 
 use crate::model::{Cluster, Labels, NodeId, PodId};
 use crate::predicates::Snapshot;
@@ -50,73 +51,20 @@ pub fn pod_class_count(cluster: &Cluster, pods: &[PodId]) -> usize {
 /// memory over its nodes (existing and new) in the final snapshot. `stats`
 /// is taken as given.
 pub fn report(snapshot: &Snapshot, plan: Plan, stats: PlanStats) -> PlaceReport {
+    let assignments = assignments(snapshot, plan.placed);
+    let unplaced = unplaced(snapshot, plan.unplaced);
     let cluster = snapshot.cluster();
-    let mut placed = plan.placed;
-    placed.sort_by_key(|(pod, _)| *pod);
-    let assignments = placed
-        .iter()
-        .map(|&(pod, node)| Assignment {
-            pod: snapshot.pod(pod).key(),
-            node: snapshot.node(node).name.clone(),
-        })
-        .collect();
-    let mut unplaced = plan.unplaced;
-    unplaced.sort_by_key(|(pod, _)| *pod);
-    let unplaced: Vec<Unplaced> = unplaced
-        .into_iter()
-        .map(|(pod, message)| Unplaced {
-            pod: snapshot.pod(pod).key(),
-            message,
-        })
-        .collect();
-
-    #[derive(Default)]
-    struct Tally {
-        nodes: u32,
-        new_nodes: u32,
-        cpu: (i128, i128),
-        memory: (i128, i128),
-    }
-    let mut tallies: Vec<Tally> = cluster.pools.iter().map(|_| Tally::default()).collect();
-    for id in snapshot.node_ids() {
-        let node = snapshot.node(id);
-        let Some(t) = node.pool.and_then(|p| tallies.get_mut(p.index())) else {
-            continue;
-        };
-        let requested = &snapshot.info(id).requested;
-        t.nodes += 1;
-        t.new_nodes += u32::from(node.is_new);
-        t.cpu.0 += i128::from(requested.milli_cpu);
-        t.cpu.1 += i128::from(node.allocatable.milli_cpu);
-        t.memory.0 += i128::from(requested.memory);
-        t.memory.1 += i128::from(node.allocatable.memory);
-    }
-    let ratio = |(used, total): (i128, i128)| {
-        if total > 0 {
-            used as f64 / total as f64
-        } else {
-            0.0
-        }
-    };
     let mut cost = 0.0;
     let mut new_nodes = BTreeMap::new();
     let mut pools = BTreeMap::new();
-    for (pool, t) in cluster.pools.iter().zip(tallies) {
-        let pool_cost = pool.cost_per_hour * f64::from(t.new_nodes);
-        cost += pool_cost;
-        if t.new_nodes > 0 {
-            new_nodes.insert(pool.name.clone(), t.new_nodes);
+    // Pool order: the order the cost is summed in.
+    for (pool, tally) in cluster.pools.iter().zip(pool_tallies(snapshot)) {
+        let usage = tally.usage(pool.cost_per_hour);
+        cost += usage.cost;
+        if usage.new_nodes > 0 {
+            new_nodes.insert(pool.name.clone(), usage.new_nodes);
         }
-        pools.insert(
-            pool.name.clone(),
-            PoolUsage {
-                nodes: t.nodes,
-                new_nodes: t.new_nodes,
-                cost: pool_cost,
-                cpu_utilisation: ratio(t.cpu),
-                memory_utilisation: ratio(t.memory),
-            },
-        );
+        pools.insert(pool.name.clone(), usage);
     }
     let status = if !unplaced.is_empty() {
         PlanStatus::Infeasible
@@ -136,6 +84,83 @@ pub fn report(snapshot: &Snapshot, plan: Plan, stats: PlanStats) -> PlaceReport 
         pools,
         stats,
     }
+}
+
+/// The placed pods in pod order, with their nodes' names.
+fn assignments(snapshot: &Snapshot, mut placed: Vec<(PodId, NodeId)>) -> Vec<Assignment> {
+    placed.sort_by_key(|(pod, _)| *pod);
+    placed
+        .iter()
+        .map(|&(pod, node)| Assignment {
+            pod: snapshot.pod(pod).key(),
+            node: snapshot.node(node).name.clone(),
+        })
+        .collect()
+}
+
+/// The pending pods in pod order, with why.
+fn unplaced(snapshot: &Snapshot, mut unplaced: Vec<(PodId, String)>) -> Vec<Unplaced> {
+    unplaced.sort_by_key(|(pod, _)| *pod);
+    unplaced
+        .into_iter()
+        .map(|(pod, message)| Unplaced {
+            pod: snapshot.pod(pod).key(),
+            message,
+        })
+        .collect()
+}
+
+/// One pool's nodes and their requested / allocatable cpu and memory.
+#[derive(Default)]
+struct Tally {
+    nodes: u32,
+    new_nodes: u32,
+    cpu: (i128, i128),
+    memory: (i128, i128),
+}
+
+impl Tally {
+    /// The pool's line of the report: its new nodes cost `cost_per_hour`
+    /// each.
+    fn usage(&self, cost_per_hour: f64) -> PoolUsage {
+        PoolUsage {
+            nodes: self.nodes,
+            new_nodes: self.new_nodes,
+            cost: cost_per_hour * f64::from(self.new_nodes),
+            cpu_utilisation: ratio(self.cpu),
+            memory_utilisation: ratio(self.memory),
+        }
+    }
+}
+
+/// `used / total`, 0 when nothing is allocatable.
+fn ratio((used, total): (i128, i128)) -> f64 {
+    if total > 0 {
+        used as f64 / total as f64
+    } else {
+        0.0
+    }
+}
+
+/// Per pool of the cluster, in pool order, the tally of its nodes in the
+/// snapshot (nodes of no pool are not counted).
+fn pool_tallies(snapshot: &Snapshot) -> Vec<Tally> {
+    let cluster = snapshot.cluster();
+    let mut tallies: Vec<Tally> = cluster.pools.iter().map(|_| Tally::default()).collect();
+    for id in snapshot.node_ids() {
+        let node = snapshot.node(id);
+        let Some(t) = node.pool.and_then(|p| tallies.get_mut(p.index())) else {
+            continue;
+        };
+        let requested = &snapshot.info(id).requested;
+        t.nodes += 1;
+        t.new_nodes += u32::from(node.is_new);
+        t.cpu.0 += i128::from(requested.milli_cpu);
+        t.cpu.1 += i128::from(node.allocatable.milli_cpu);
+        t.memory.0 += i128::from(requested.memory);
+        t.memory.1 += i128::from(node.allocatable.memory);
+    }
+    tallies
 }
 
 /// A report planned on [`Cluster::with_min_counts`]'s copy, for the original
