@@ -1,8 +1,8 @@
 //! `explain`: kube-scheduler's filter phase for every pending pod, with the
-//! other pending pods not yet placed.
+//! other pending pods not yet placed (the report: `docs/reports.md#explain`).
 
 use crate::error::{Error, Result};
-use crate::model::{Cluster, PodId, PodSpec, PoolId};
+use crate::model::{Cluster, Pod, PodId, PodSpec, PoolId};
 use crate::predicates::fit_error::{rejection_histogram, summary_message};
 use crate::predicates::{self, PodState, Rejection, Snapshot};
 use crate::report::explain::{
@@ -19,22 +19,7 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
             snapshot.add_node(pool.new_node(PoolId(i as u32), 0));
         }
     }
-    let pods: Vec<PodId> = match &options.pod {
-        None => cluster.pending_pods().collect(),
-        Some(key) => {
-            let found = cluster
-                .pending_pods()
-                .find(|id| cluster.pod(*id).key() == *key);
-            match found {
-                Some(id) => vec![id],
-                None => {
-                    return Err(Error::Usage(format!(
-                        "no pending pod {key} in the scenario"
-                    )))
-                }
-            }
-        }
-    };
+    let pods = pods_to_explain(cluster, options.pod.as_deref())?;
     // Pods with the same namespace, labels, spec and nodeName get the same
     // verdict on every node: filter and explain each equivalence class once.
     // (explanation, the nodes' operating systems when they differ)
@@ -45,46 +30,13 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
     let mut report = ExplainReport::default();
     for id in pods {
         let pod = cluster.pod(id);
-        let key = ClassKey {
-            namespace: pod.namespace.clone(),
-            labels: pod.labels.clone(),
-            spec: Arc::as_ptr(&pod.spec) as usize,
-            node_name: pod.node_name.clone(),
-        };
-        let (template, systems) = classes.entry(key).or_insert_with(|| {
+        let (template, systems) = classes.entry(ClassKey::of(pod)).or_insert_with(|| {
             let state = PodState::new(&snapshot, id);
             let local = local
                 .entry((&*pod.spec, pod.node_name.as_deref()))
-                .or_insert_with(|| {
-                    snapshot
-                        .node_ids()
-                        .map(|n| {
-                            predicates::filter_node_local(
-                                pod,
-                                snapshot.node(n),
-                                snapshot.info(n),
-                                &state.node_affinity,
-                            )
-                        })
-                        .collect()
-                });
-            let stateful: Vec<Option<Result<(), Rejection>>> = snapshot
-                .node_ids()
-                .zip(local.iter())
-                .map(|(n, verdict)| {
-                    verdict
-                        .is_ok()
-                        .then(|| predicates::filter_stateful(&snapshot, &state, n))
-                })
-                .collect();
-            let per_node: Vec<Result<(), &Rejection>> = local
-                .iter()
-                .zip(&stateful)
-                .map(|(l, s)| match (l, s) {
-                    (Err(r), _) | (Ok(()), Some(Err(r))) => Err(r),
-                    _ => Ok(()),
-                })
-                .collect();
+                .or_insert_with(|| node_local_verdicts(&snapshot, pod, &state));
+            let stateful = stateful_verdicts(&snapshot, &state, local);
+            let per_node = first_rejections(local, &stateful);
             let explanation = explain_one(&snapshot, "", &per_node, options.summary);
             let systems = feasible_systems(&snapshot, &per_node);
             (explanation, systems)
@@ -102,11 +54,76 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
     Ok(report)
 }
 
+/// The pending pods to explain: all, or the one named `key`
+/// ([`Error::Usage`] when there is none).
+fn pods_to_explain(cluster: &Cluster, key: Option<&str>) -> Result<Vec<PodId>> {
+    let Some(key) = key else {
+        return Ok(cluster.pending_pods().collect());
+    };
+    match cluster
+        .pending_pods()
+        .find(|id| cluster.pod(*id).key() == key)
+    {
+        Some(id) => Ok(vec![id]),
+        None => Err(Error::Usage(format!(
+            "no pending pod {key} in the scenario"
+        ))),
+    }
+}
+
+/// The node-local plugins' verdicts for `pod` on every node.
+fn node_local_verdicts(snapshot: &Snapshot, pod: &Pod, state: &PodState) -> Verdicts {
+    snapshot
+        .node_ids()
+        .map(|n| {
+            predicates::filter_node_local(
+                pod,
+                snapshot.node(n),
+                snapshot.info(n),
+                &state.node_affinity,
+            )
+        })
+        .collect()
+}
+
+/// The stateful plugins' verdicts on the nodes whose node-local `local`
+/// verdict passes (`None` elsewhere).
+fn stateful_verdicts(
+    snapshot: &Snapshot,
+    state: &PodState,
+    local: &[Result<(), Rejection>],
+) -> Vec<Option<Result<(), Rejection>>> {
+    snapshot
+        .node_ids()
+        .zip(local)
+        .map(|(n, verdict)| {
+            verdict
+                .is_ok()
+                .then(|| predicates::filter_stateful(snapshot, state, n))
+        })
+        .collect()
+}
+
+/// Every node's verdict: the node-local rejection, else the stateful one.
+fn first_rejections<'v>(
+    local: &'v [Result<(), Rejection>],
+    stateful: &'v [Option<Result<(), Rejection>>],
+) -> Vec<Result<(), &'v Rejection>> {
+    local
+        .iter()
+        .zip(stateful)
+        .map(|(l, s)| match (l, s) {
+            (Err(r), _) | (Ok(()), Some(Err(r))) => Err(r),
+            _ => Ok(()),
+        })
+        .collect()
+}
+
 const OS_LABEL: &str = "kubernetes.io/os";
 
-/// SPEC.md §1: AKS does not taint Windows pools, so a pod without an OS
-/// selector may be scheduled onto a node of the wrong OS; kube-scheduler
-/// allows it, podplan warns. The OSes of the feasible nodes, when several.
+/// AKS does not taint Windows pools (`docs/input.md#nodepool`), so a pod
+/// without an OS selector may be scheduled onto a node of the wrong OS;
+/// kube-scheduler allows it, podplan warns (`docs/reports.md#explain`). The OSes of the feasible nodes, when several.
 fn feasible_systems(snapshot: &Snapshot, per_node: &[Result<(), &Rejection>]) -> Option<String> {
     let mut systems: Vec<&str> = per_node
         .iter()
@@ -125,12 +142,25 @@ fn feasible_systems(snapshot: &Snapshot, per_node: &[Result<(), &Rejection>]) ->
 /// One verdict per node.
 type Verdicts = Vec<Result<(), Rejection>>;
 
+/// Pods alike in namespace, labels, spec and nodeName: same verdicts.
 #[derive(Hash, PartialEq, Eq)]
 struct ClassKey {
     namespace: String,
     labels: crate::model::Labels,
     spec: usize,
     node_name: Option<String>,
+}
+
+impl ClassKey {
+    /// The class of `pod`.
+    fn of(pod: &Pod) -> Self {
+        ClassKey {
+            namespace: pod.namespace.clone(),
+            labels: pod.labels.clone(),
+            spec: Arc::as_ptr(&pod.spec) as usize,
+            node_name: pod.node_name.clone(),
+        }
+    }
 }
 
 fn explain_one(

@@ -1,10 +1,10 @@
-//! `headroom`: how many more copies of one pod fit (SPEC.md §2), the job
-//! of kubernetes-sigs/cluster-capacity.
+//! `headroom`: how many more copies of one pod fit (the report:
+//! `docs/reports.md#headroom`), the job of kubernetes-sigs/cluster-capacity.
 
 use crate::engine::scale_up::{PoolScaler, ScaleTarget, ScaleUp, Trial};
 use crate::error::{Error, Result};
 use crate::model::{
-    Cluster, NodeId, Pod, PodId, PodOrigin, PodPhase, UnsatisfiableAction, WorkloadId,
+    Cluster, NodeId, Pod, PodId, PodOrigin, PodPhase, PodSpec, UnsatisfiableAction, WorkloadId,
 };
 use crate::predicates::fit_error::rejection_histogram;
 use crate::predicates::{self, node_affinity, PodState, Snapshot};
@@ -13,7 +13,7 @@ use crate::report::explain::ReasonCount;
 use crate::report::headroom::{HeadroomOptions, HeadroomReport, PodManifest};
 use crate::scoring::pod_topology_spread::LABEL_HOSTNAME;
 use crate::scoring::Scorer;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use web_time::{Duration, Instant};
 
 /// New pool nodes added at most with `with_pools`: a guard on memory (a
@@ -72,13 +72,33 @@ pub(crate) fn headroom(
     manifest: Option<&Cluster>,
 ) -> Result<HeadroomReport> {
     let (key, template, mut warnings) = template(cluster, options, manifest)?;
+    warnings.extend(scenario_warnings(cluster, options.with_pools));
+    let deadline = Instant::now() + Duration::from_secs_f64(options.time_limit.clamp(0.0, 1e9));
+    let mut run = Run::new(cluster, template, options.with_pools);
+    let count = run.add_copies(options, deadline);
+    warnings.extend(count.warning(options, run.pools.total_added()));
+    Ok(HeadroomReport {
+        pod: key,
+        fits: count.fits,
+        per_node: run.copies_per_node(),
+        stopped_by: run.stopped_by(count.next),
+        new_nodes: run.new_nodes_per_pool(),
+        capped: count.capped,
+        warnings,
+    })
+}
+
+/// What the scenario makes the count ignore: its pending pods, and with
+/// `with_pools` the pools without `maxCount`.
+fn scenario_warnings(cluster: &Cluster, with_pools: bool) -> Vec<String> {
+    let mut warnings = Vec::new();
     let pending = cluster.pending_pods().count();
     if pending > 0 {
         warnings.push(format!(
             "{pending} pending pod(s) of the scenario ignored: copies are placed on the cluster as it is (bound pods only)"
         ));
     }
-    if options.with_pools {
+    if with_pools {
         for pool in cluster.pools.iter().filter(|p| p.max_count.is_none()) {
             warnings.push(format!(
                 "pool {} has no maxCount: not scaled (its headroom would be unbounded)",
@@ -86,80 +106,49 @@ pub(crate) fn headroom(
             ));
         }
     }
-    let deadline = Instant::now() + Duration::from_secs_f64(options.time_limit.clamp(0.0, 1e9));
-    let mut run = Run::new(cluster, template, options.with_pools);
-    let mut fits = 0usize;
-    let mut capped = false;
-    let mut timed_out = false;
-    let mut next = run.new_copy();
-    loop {
-        if fits >= options.max_copies {
-            capped = true;
-            break;
+    warnings
+}
+
+/// How adding copies ended.
+struct Count {
+    /// Copies bound.
+    fits: usize,
+    /// Stopped by a guard (copies, new nodes, time), not by a full cluster.
+    capped: bool,
+    /// The guard was the time limit.
+    timed_out: bool,
+    /// The copy that was not bound (in the snapshot, unplaced).
+    next: PodId,
+}
+
+impl Count {
+    /// Why more copies may fit, when a guard stopped the count.
+    fn warning(&self, options: &HeadroomOptions, new_nodes: usize) -> Option<String> {
+        let fits = self.fits;
+        if self.timed_out {
+            Some(format!(
+                "time limit of {} s reached after {fits} copies: more may fit",
+                options.time_limit
+            ))
+        } else if self.capped {
+            Some(format!(
+                "stopped after {fits} copies and {new_nodes} new nodes (the guard is {} copies, {MAX_NEW_NODES} new nodes): more may fit",
+                options.max_copies
+            ))
+        } else {
+            None
         }
-        // The stopping histogram below filters every node once more:
-        // leave it a margin.
-        if fits % 64 == 0 && Instant::now() >= deadline {
-            capped = true;
-            timed_out = true;
-            break;
-        }
-        let node = match run.select(next) {
-            Some(node) => node,
-            None if options.with_pools => match run.scale_up(next) {
-                ScaleUp::Added => match run.select(next) {
-                    Some(node) => node,
-                    None => break,
-                },
-                ScaleUp::NoPool => break,
-                ScaleUp::Guard => {
-                    capped = true;
-                    break;
-                }
-            },
-            None => break,
-        };
-        run.bind(next, node);
-        fits += 1;
-        next = run.new_copy();
     }
-    if timed_out {
-        warnings.push(format!(
-            "time limit of {} s reached after {fits} copies: more may fit",
-            options.time_limit
-        ));
-    } else if capped {
-        warnings.push(format!(
-            "stopped after {fits} copies and {} new nodes (the guard is {} copies, {MAX_NEW_NODES} new nodes): more may fit",
-            run.pools.total_added(),
-            options.max_copies
-        ));
-    }
-    let stopped_by = run.stopped_by(next);
-    let per_node = run
-        .per_node
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n > 0)
-        .map(|(i, n)| (run.snapshot.node(NodeId(i as u32)).name.clone(), *n))
-        .collect();
-    let new_nodes = run
-        .pools
-        .added
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n > 0)
-        .map(|(i, n)| (cluster.pools[i].name.clone(), *n))
-        .collect();
-    Ok(HeadroomReport {
-        pod: key,
-        fits,
-        per_node,
-        stopped_by,
-        new_nodes,
-        capped,
-        warnings,
-    })
+}
+
+/// Where the next copy goes, or why counting stops.
+enum Step {
+    /// Bind it there.
+    Node(NodeId),
+    /// No node (and no pool) takes it.
+    Full,
+    /// Scaling up would pass [`MAX_NEW_NODES`].
+    Guard,
 }
 
 /// The pod to copy: its key, the template (pending, unbound) and warnings.
@@ -254,6 +243,42 @@ fn manifest_template(manifest: &PodManifest, read: &Cluster) -> Result<(String, 
     Ok((pod.key(), pod, warnings))
 }
 
+/// Whether the order of the binds matters for copies of `spec` (see
+/// [`headroom`]), and when it does not and the copies have anti-affinity,
+/// the (distinct) hostnames it relies on.
+fn placement_order(snapshot: &Snapshot, spec: &PodSpec) -> (bool, Option<HashSet<String>>) {
+    // A copy changes other nodes' verdicts through hard spread
+    // constraints, required affinity (whose "first pod" exception is
+    // cluster-wide) and anti-affinity by a key that groups nodes.
+    let hard_spread = spec
+        .topology_spread
+        .iter()
+        .any(|c| c.when_unsatisfiable == UnsatisfiableAction::DoNotSchedule);
+    let anti_by_host = spec
+        .pod_anti_affinity
+        .iter()
+        .all(|t| t.topology_key == LABEL_HOSTNAME);
+    if hard_spread || !spec.pod_affinity.is_empty() || !anti_by_host {
+        return (true, None);
+    }
+    if spec.pod_anti_affinity.is_empty() {
+        return (false, None);
+    }
+    let mut seen = HashSet::new();
+    let distinct = snapshot.node_ids().all(|n| {
+        snapshot
+            .node(n)
+            .labels
+            .get(LABEL_HOSTNAME)
+            .is_none_or(|h| seen.insert(h.clone()))
+    });
+    if distinct {
+        (false, Some(seen))
+    } else {
+        (true, None)
+    }
+}
+
 /// The scheduler (and autoscaler) placing copies on one snapshot.
 struct Run<'c> {
     cluster: &'c Cluster,
@@ -286,10 +311,11 @@ struct Run<'c> {
 }
 
 impl<'c> Run<'c> {
+    /// A run on the cluster as it is, with the node-local verdicts of
+    /// `template` on every node.
     fn new(cluster: &'c Cluster, template: Pod, with_pools: bool) -> Self {
         let snapshot = Snapshot::new(cluster);
-        let spec = &template.spec;
-        let pre_filter = node_affinity::pre_filter(spec);
+        let pre_filter = node_affinity::pre_filter(&template.spec);
         let local_ok = snapshot
             .node_ids()
             .map(|n| {
@@ -302,34 +328,7 @@ impl<'c> Run<'c> {
                 .is_ok()
             })
             .collect();
-        // A copy changes other nodes' verdicts through hard spread
-        // constraints, required affinity (whose "first pod" exception is
-        // cluster-wide) and anti-affinity by a key that groups nodes.
-        let hard_spread = spec
-            .topology_spread
-            .iter()
-            .any(|c| c.when_unsatisfiable == UnsatisfiableAction::DoNotSchedule);
-        let anti_by_host = spec
-            .pod_anti_affinity
-            .iter()
-            .all(|t| t.topology_key == LABEL_HOSTNAME);
-        let mut ordered = hard_spread || !spec.pod_affinity.is_empty() || !anti_by_host;
-        let mut hostnames = None;
-        if !ordered && !spec.pod_anti_affinity.is_empty() {
-            let mut seen = HashSet::new();
-            let distinct = snapshot.node_ids().all(|n| {
-                snapshot
-                    .node(n)
-                    .labels
-                    .get(LABEL_HOSTNAME)
-                    .is_none_or(|h| seen.insert(h.clone()))
-            });
-            if distinct {
-                hostnames = Some(seen);
-            } else {
-                ordered = true;
-            }
-        }
+        let (ordered, hostnames) = placement_order(&snapshot, &template.spec);
         let scorer = ordered.then(|| Scorer::new(&snapshot));
         let pools = PoolScaler::new(cluster, |p| with_pools && p.max_count.is_some());
         let nodes = snapshot.node_count();
@@ -348,6 +347,78 @@ impl<'c> Run<'c> {
             scorer,
             pools,
         }
+    }
+
+    /// Binds copies one at a time until none fits or a guard stops it:
+    /// `options.max_copies`, the new-node guard, or `deadline`.
+    fn add_copies(&mut self, options: &HeadroomOptions, deadline: Instant) -> Count {
+        let mut count = Count {
+            fits: 0,
+            capped: false,
+            timed_out: false,
+            next: self.new_copy(),
+        };
+        loop {
+            if count.fits >= options.max_copies {
+                count.capped = true;
+                break;
+            }
+            // The stopping histogram filters every node once more after
+            // the loop: leave it a margin.
+            if count.fits % 64 == 0 && Instant::now() >= deadline {
+                count.capped = true;
+                count.timed_out = true;
+                break;
+            }
+            match self.step(count.next, options.with_pools) {
+                Step::Node(node) => self.bind(count.next, node),
+                Step::Full => break,
+                Step::Guard => {
+                    count.capped = true;
+                    break;
+                }
+            }
+            count.fits += 1;
+            count.next = self.new_copy();
+        }
+        count
+    }
+
+    /// Where a copy goes: a node that takes it, else (with `with_pools`) a
+    /// new pool node if one takes it.
+    fn step(&mut self, pod: PodId, with_pools: bool) -> Step {
+        if let Some(node) = self.select(pod) {
+            return Step::Node(node);
+        }
+        if !with_pools {
+            return Step::Full;
+        }
+        match self.scale_up(pod) {
+            ScaleUp::Added => self.select(pod).map_or(Step::Full, Step::Node),
+            ScaleUp::NoPool => Step::Full,
+            ScaleUp::Guard => Step::Guard,
+        }
+    }
+
+    /// Copies per node that received some, by node name.
+    fn copies_per_node(&self) -> BTreeMap<String, usize> {
+        self.per_node
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (self.snapshot.node(NodeId(i as u32)).name.clone(), *n))
+            .collect()
+    }
+
+    /// New nodes per pool that added some, by pool name.
+    fn new_nodes_per_pool(&self) -> BTreeMap<String, u32> {
+        self.pools
+            .added
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (self.cluster.pools[i].name.clone(), *n))
+            .collect()
     }
 
     /// Adds the next copy to the snapshot, unplaced.

@@ -1,6 +1,7 @@
 //! `simulate`: what kube-scheduler (default profile) and cluster-autoscaler
-//! would do with the pending pods (SPEC.md §2). It is the baseline against
-//! which `place`'s savings are shown, and proves nothing about cost.
+//! would do with the pending pods (the report: `docs/reports.md#simulate`).
+//! It is the baseline against which `place`'s savings are shown, and proves
+//! nothing about cost.
 
 use crate::engine::plan::{self, Plan};
 use crate::engine::scale_up::{PoolScaler, ScaleTarget, ScaleUp, Trial};
@@ -66,50 +67,18 @@ pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport
         return simulate(&forced, options).map(|r| plan::add_forced_cost(r, cost));
     }
     let started = Instant::now();
-    let deadline = deadline(started, options.time_limit);
+    let mut clock = Clock {
+        deadline: deadline(started, options.time_limit),
+        hit: false,
+    };
     let mut queue: Vec<PodId> = cluster.pending_pods().collect();
     queue.sort_by_key(|&id| Reverse(cluster.pod(id).spec.priority));
     let classes = filter_classes(cluster, &queue);
 
     let mut sim = Simulator::new(cluster);
     let mut placed = Vec::with_capacity(queue.len());
-    let mut time_limit_hit = false;
-    let mut time_is_up = || {
-        time_limit_hit = time_limit_hit || deadline.is_some_and(|d| Instant::now() >= d);
-        time_limit_hit
-    };
-    // (pod, class, why it is pending), in queue order.
-    let mut failed: Vec<(PodId, u32, String)> = Vec::new();
-    for (&pod, &class) in queue.iter().zip(&classes) {
-        if time_is_up() {
-            failed.push((pod, class, TIME_LIMIT_MESSAGE.to_string()));
-            continue;
-        }
-        match sim.place(pod, class) {
-            Ok(node) => placed.push((pod, node)),
-            Err(message) => failed.push((pod, class, message)),
-        }
-    }
-    // Upstream moves unschedulable pods back to the active queue when the
-    // cluster changes (a pod bound, a node added): retry them, in queue
-    // order, while a pass places something.
-    let mut progress = !placed.is_empty();
-    while progress && !failed.is_empty() && !time_is_up() {
-        progress = false;
-        for (pod, class, message) in std::mem::take(&mut failed) {
-            if time_is_up() {
-                failed.push((pod, class, message));
-                continue;
-            }
-            match sim.place(pod, class) {
-                Ok(node) => {
-                    placed.push((pod, node));
-                    progress = true;
-                }
-                Err(message) => failed.push((pod, class, message)),
-            }
-        }
-    }
+    let mut failed = sim.first_pass(&queue, &classes, &mut placed, &mut clock);
+    sim.retry(&mut failed, &mut placed, &mut clock);
     let unplaced = failed
         .into_iter()
         .map(|(pod, _, message)| (pod, message))
@@ -119,7 +88,7 @@ pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport
         pods: queue.len(),
         pod_classes: plan::pod_class_count(cluster, &queue),
         method: "simulate".to_string(),
-        time_limit_hit,
+        time_limit_hit: clock.hit,
         soft_violations: crate::scoring::preferences::total(&sim.snapshot, &placed),
     };
     let plan = Plan {
@@ -130,6 +99,23 @@ pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport
     };
     Ok(plan::report(&sim.snapshot, plan, stats))
 }
+
+/// The time limit, and whether it was reached (it stays reached).
+struct Clock {
+    deadline: Option<Instant>,
+    hit: bool,
+}
+
+impl Clock {
+    /// Whether the time limit is reached (now or before).
+    fn is_up(&mut self) -> bool {
+        self.hit = self.hit || self.deadline.is_some_and(|d| Instant::now() >= d);
+        self.hit
+    }
+}
+
+/// A pod left pending: (pod, its filter class, why), in queue order.
+type Failed = (PodId, u32, String);
 
 /// When the time limit ends: at once when it is not positive (or NaN),
 /// never when it does not fit an `Instant`.
@@ -285,6 +271,59 @@ impl<'c> Simulator<'c> {
         }
     }
 
+    /// The first pass over the queue: each pod placed (into `placed`) or
+    /// failed; once the time limit is reached, the rest fail with
+    /// [`TIME_LIMIT_MESSAGE`]. The failed pods, in queue order.
+    fn first_pass(
+        &mut self,
+        queue: &[PodId],
+        classes: &[u32],
+        placed: &mut Vec<(PodId, NodeId)>,
+        clock: &mut Clock,
+    ) -> Vec<Failed> {
+        let mut failed = Vec::new();
+        for (&pod, &class) in queue.iter().zip(classes) {
+            if clock.is_up() {
+                failed.push((pod, class, TIME_LIMIT_MESSAGE.to_string()));
+                continue;
+            }
+            match self.place(pod, class) {
+                Ok(node) => placed.push((pod, node)),
+                Err(message) => failed.push((pod, class, message)),
+            }
+        }
+        failed
+    }
+
+    /// Upstream moves unschedulable pods back to the active queue when the
+    /// cluster changes (a pod bound, a node added): retries the `failed`
+    /// pods, in queue order, while a pass places something (the first
+    /// pass included) and time is left.
+    fn retry(
+        &mut self,
+        failed: &mut Vec<Failed>,
+        placed: &mut Vec<(PodId, NodeId)>,
+        clock: &mut Clock,
+    ) {
+        let mut progress = !placed.is_empty();
+        while progress && !failed.is_empty() && !clock.is_up() {
+            progress = false;
+            for (pod, class, message) in std::mem::take(failed) {
+                if clock.is_up() {
+                    failed.push((pod, class, message));
+                    continue;
+                }
+                match self.place(pod, class) {
+                    Ok(node) => {
+                        placed.push((pod, node));
+                        progress = true;
+                    }
+                    Err(message) => failed.push((pod, class, message)),
+                }
+            }
+        }
+    }
+
     /// Schedules one pod, scaling up if needed: its node, or why it stays
     /// pending.
     fn place(&mut self, pod: PodId, class: u32) -> Result<NodeId, String> {
@@ -379,74 +418,24 @@ fn feasible_nodes(
     let pod = snapshot.pod(state.pod);
     let spec = &pod.spec;
     let spread = state.pod_topology_spread.constraint_count() > 0;
-    // Without terms of its own and with no placed pod's anti-affinity
-    // against it, InterPodAffinity passes every node.
-    let inter_pod = !spec.pod_affinity.is_empty()
-        || !spec.pod_anti_affinity.is_empty()
-        || !state
-            .inter_pod_affinity
-            .existing_anti_affinity_counts()
-            .is_empty();
-    // PodTopologySpread's verdict depends only on the node's values of the
-    // constraints' keys: with at most two keys, none of them the hostname,
-    // run it once per pair of domains.
-    let spread_keys: Vec<&str> = spec
-        .topology_spread
-        .iter()
-        .filter(|c| c.when_unsatisfiable == UnsatisfiableAction::DoNotSchedule)
-        .map(|c| c.topology_key.as_str())
-        .collect();
-    let memo_spread = spread && spread_keys.len() <= 2 && !spread_keys.contains(&HOSTNAME);
-    if memo_spread {
-        for key in &spread_keys {
-            topology.ensure(snapshot, key);
-        }
-    }
-    let domains: Vec<&KeyDomains> = if memo_spread {
-        spread_keys.iter().map(|k| topology.get(k)).collect()
+    let inter_pod = inter_pod_affinity_applies(spec, state);
+    let mut spread_memo = if spread {
+        SpreadMemo::new(snapshot, topology, spec)
     } else {
-        Vec::new()
-    };
-    // Per pair of domains (a missing key is one more), 0 unknown, 1 pass,
-    // 2 fail.
-    let width = domains.first().map_or(1, |d| d.values.len() + 1);
-    let height = domains.get(1).map_or(1, |d| d.values.len() + 1);
-    let mut spread_memo: Vec<u8> = if memo_spread {
-        vec![0; width * height]
-    } else {
-        Vec::new()
+        None
     };
     let verdicts = filters.verdicts(snapshot, class, state.pod);
     let mut feasible = Vec::new();
     for (i, _) in verdicts.iter().enumerate().filter(|(_, ok)| **ok) {
         let id = NodeId(i as u32);
-        let info = snapshot.info(id);
-        if !spec.host_ports.is_empty() && node_ports::filter(pod, info).is_err() {
-            continue;
-        }
-        let node = snapshot.node(id);
-        if lacks_pods_cpu_or_memory(spec, node, info)
-            || !node_resources_fit::insufficient_resources(&spec.requests, &node.allocatable, info)
-                .is_empty()
-        {
+        if !fits_ports_and_resources(snapshot, pod, id) {
             continue;
         }
         if spread {
             let passes = || state.pod_topology_spread.filter(snapshot, pod, id).is_ok();
-            let ok = if memo_spread {
-                // MISSING (u32::MAX) maps to the last index of its axis.
-                let domain = |k: usize| {
-                    domains
-                        .get(k)
-                        .map_or(0, |d| (d.node[i] as usize).min(d.values.len()))
-                };
-                let slot = &mut spread_memo[domain(0) + width * domain(1)];
-                if *slot == 0 {
-                    *slot = if passes() { 1 } else { 2 };
-                }
-                *slot == 1
-            } else {
-                passes()
+            let ok = match &mut spread_memo {
+                Some(memo) => memo.passes(i, passes),
+                None => passes(),
             };
             if !ok {
                 continue;
@@ -458,15 +447,108 @@ fn feasible_nodes(
         feasible.push(id);
     }
     #[cfg(debug_assertions)]
-    {
-        let fresh = PodState::new(snapshot, state.pod);
-        let expected: Vec<NodeId> = snapshot
-            .node_ids()
-            .filter(|&n| predicates::filter(snapshot, &fresh, n).is_ok())
-            .collect();
-        debug_assert_eq!(feasible, expected, "feasible nodes of {}", pod.key());
-    }
+    check_feasible(snapshot, state.pod, &feasible);
     feasible
+}
+
+/// Whether InterPodAffinity can reject a node: not without terms of the
+/// pod's own and with no placed pod's anti-affinity against it.
+fn inter_pod_affinity_applies(spec: &crate::model::PodSpec, state: &PodState) -> bool {
+    !spec.pod_affinity.is_empty()
+        || !spec.pod_anti_affinity.is_empty()
+        || !state
+            .inter_pod_affinity
+            .existing_anti_affinity_counts()
+            .is_empty()
+}
+
+/// NodePorts and NodeResourcesFit pass on the node.
+fn fits_ports_and_resources(snapshot: &Snapshot, pod: &crate::model::Pod, id: NodeId) -> bool {
+    let spec = &pod.spec;
+    let info = snapshot.info(id);
+    if !spec.host_ports.is_empty() && node_ports::filter(pod, info).is_err() {
+        return false;
+    }
+    let node = snapshot.node(id);
+    !lacks_pods_cpu_or_memory(spec, node, info)
+        && node_resources_fit::insufficient_resources(&spec.requests, &node.allocatable, info)
+            .is_empty()
+}
+
+/// PodTopologySpread's verdicts per pair of domains: the verdict depends
+/// only on the node's values of the constraints' keys, so with at most two
+/// keys, none of them the hostname, it is run once per pair.
+struct SpreadMemo<'t> {
+    /// The domains of the DoNotSchedule constraints' keys.
+    domains: Vec<&'t KeyDomains>,
+    /// Values of the first key, plus one for a missing key.
+    width: usize,
+    /// Per pair of domains (a missing key is one more): 0 unknown, 1 pass,
+    /// 2 fail.
+    verdicts: Vec<u8>,
+}
+
+impl<'t> SpreadMemo<'t> {
+    /// The memo for a pod with `spec`, when its hard constraints allow one.
+    fn new(
+        snapshot: &Snapshot,
+        topology: &'t mut Topology,
+        spec: &crate::model::PodSpec,
+    ) -> Option<Self> {
+        let keys: Vec<&str> = spec
+            .topology_spread
+            .iter()
+            .filter(|c| c.when_unsatisfiable == UnsatisfiableAction::DoNotSchedule)
+            .map(|c| c.topology_key.as_str())
+            .collect();
+        if keys.len() > 2 || keys.contains(&HOSTNAME) {
+            return None;
+        }
+        for key in &keys {
+            topology.ensure(snapshot, key);
+        }
+        let topology: &'t Topology = topology;
+        let domains: Vec<&KeyDomains> = keys.iter().map(|k| topology.get(k)).collect();
+        let width = domains.first().map_or(1, |d| d.values.len() + 1);
+        let height = domains.get(1).map_or(1, |d| d.values.len() + 1);
+        Some(SpreadMemo {
+            domains,
+            width,
+            verdicts: vec![0; width * height],
+        })
+    }
+
+    /// The verdict on node index `i`, from `passes` the first time its
+    /// pair of domains is seen.
+    fn passes(&mut self, i: usize, passes: impl FnOnce() -> bool) -> bool {
+        // MISSING (u32::MAX) maps to the last index of its axis.
+        let domain = |k: usize| {
+            self.domains
+                .get(k)
+                .map_or(0, |d| (d.node[i] as usize).min(d.values.len()))
+        };
+        let slot = &mut self.verdicts[domain(0) + self.width * domain(1)];
+        if *slot == 0 {
+            *slot = if passes() { 1 } else { 2 };
+        }
+        *slot == 1
+    }
+}
+
+/// Debug builds: `feasible` is what [`predicates::filter`] accepts.
+#[cfg(debug_assertions)]
+fn check_feasible(snapshot: &Snapshot, pod: PodId, feasible: &[NodeId]) {
+    let fresh = PodState::new(snapshot, pod);
+    let expected: Vec<NodeId> = snapshot
+        .node_ids()
+        .filter(|&n| predicates::filter(snapshot, &fresh, n).is_ok())
+        .collect();
+    debug_assert_eq!(
+        feasible,
+        expected,
+        "feasible nodes of {}",
+        snapshot.pod(pod).key()
+    );
 }
 
 /// A quick, allocation-free subset of NodeResourcesFit: the node has no
