@@ -145,6 +145,88 @@ impl TopologyCounts {
     }
 }
 
+/// Placed pods whose required anti-affinity terms match `incoming`, per
+/// topology pair (upstream `getExistingAntiAffinityCounts`).
+fn existing_anti_affinity_counts(snapshot: &Snapshot, incoming: &Pod) -> TopologyCounts {
+    let cluster = snapshot.cluster();
+    let mut counts = TopologyCounts::default();
+    // Per spec (by pointer), which of its terms match the incoming pod.
+    let mut matched_terms: HashMap<usize, Vec<bool>> = HashMap::new();
+    for node_id in snapshot.node_ids() {
+        let info = snapshot.info(node_id);
+        if info.pods_with_required_anti_affinity.is_empty() {
+            continue;
+        }
+        let node_labels = &snapshot.node(node_id).labels;
+        for &existing_id in &info.pods_with_required_anti_affinity {
+            let existing = snapshot.pod(existing_id);
+            let terms = &existing.spec.pod_anti_affinity;
+            // The match depends only on the terms and the incoming pod,
+            // and replicas share their spec: match each spec once.
+            let matched = matched_terms
+                .entry(Arc::as_ptr(&existing.spec) as usize)
+                .or_insert_with(|| {
+                    terms
+                        .iter()
+                        .map(|t| term_matches(t, cluster, &incoming.namespace, &incoming.labels))
+                        .collect()
+                });
+            for (term, _) in terms.iter().zip(matched.iter()).filter(|(_, m)| **m) {
+                counts.update(node_labels, &term.topology_key, 1);
+            }
+        }
+    }
+    counts
+}
+
+/// Placed pods matching all of `incoming`'s required affinity terms, and
+/// matching each of its required anti-affinity terms, per topology pair
+/// (upstream `getIncomingAffinityAntiAffinityCounts`), one label group at a
+/// time.
+fn incoming_affinity_counts(
+    snapshot: &Snapshot,
+    incoming: &Pod,
+) -> (TopologyCounts, TopologyCounts) {
+    let cluster = snapshot.cluster();
+    let affinity = &incoming.spec.pod_affinity;
+    let anti_affinity = &incoming.spec.pod_anti_affinity;
+    let mut affinity_counts = TopologyCounts::default();
+    let mut anti_affinity_counts = TopologyCounts::default();
+    if affinity.is_empty() && anti_affinity.is_empty() {
+        return (affinity_counts, anti_affinity_counts);
+    }
+    let mut anti_matched: Vec<bool> = Vec::with_capacity(anti_affinity.len());
+    for group in snapshot.groups() {
+        if group.per_node.is_empty() {
+            continue;
+        }
+        let all_affinity = matches_all(affinity, cluster, &group.namespace, &group.labels);
+        anti_matched.clear();
+        anti_matched.extend(
+            anti_affinity
+                .iter()
+                .map(|t| term_matches(t, cluster, &group.namespace, &group.labels)),
+        );
+        if !all_affinity && !anti_matched.contains(&true) {
+            continue;
+        }
+        for (&node_id, &count) in &group.per_node {
+            let node_labels = &snapshot.node(node_id).labels;
+            let count = i64::from(count);
+            if all_affinity {
+                for term in affinity {
+                    affinity_counts.update(node_labels, &term.topology_key, count);
+                }
+            }
+            let matched_terms = anti_affinity.iter().zip(&anti_matched).filter(|(_, m)| **m);
+            for (term, _) in matched_terms {
+                anti_affinity_counts.update(node_labels, &term.topology_key, count);
+            }
+        }
+    }
+    (affinity_counts, anti_affinity_counts)
+}
+
 /// Precomputed per-pod state (upstream's `preFilterState`).
 #[derive(Debug, Clone, Default)]
 pub struct State {
@@ -166,85 +248,18 @@ impl State {
     pub fn new(snapshot: &Snapshot, pod: PodId) -> Self {
         let cluster = snapshot.cluster();
         let incoming = snapshot.pod(pod);
-        let spec = &incoming.spec;
-        let mut state = State::default();
-
-        // Existing pods' anti-affinity against the incoming pod
-        // (upstream getExistingAntiAffinityCounts).
-        let mut matched_terms: HashMap<usize, Vec<bool>> = HashMap::new();
-        for node_id in snapshot.node_ids() {
-            let info = snapshot.info(node_id);
-            if info.pods_with_required_anti_affinity.is_empty() {
-                continue;
-            }
-            let node_labels = &snapshot.node(node_id).labels;
-            for &existing_id in &info.pods_with_required_anti_affinity {
-                let existing = snapshot.pod(existing_id);
-                let terms = &existing.spec.pod_anti_affinity;
-                // The match depends only on the terms and the incoming pod,
-                // and replicas share their spec: match each spec once.
-                let matched = matched_terms
-                    .entry(Arc::as_ptr(&existing.spec) as usize)
-                    .or_insert_with(|| {
-                        terms
-                            .iter()
-                            .map(|t| {
-                                term_matches(t, cluster, &incoming.namespace, &incoming.labels)
-                            })
-                            .collect()
-                    });
-                for (term, _) in terms.iter().zip(matched.iter()).filter(|(_, m)| **m) {
-                    state
-                        .existing_anti_affinity
-                        .update(node_labels, &term.topology_key, 1);
-                }
-            }
+        let (affinity, anti_affinity) = incoming_affinity_counts(snapshot, incoming);
+        State {
+            existing_anti_affinity: existing_anti_affinity_counts(snapshot, incoming),
+            affinity,
+            anti_affinity,
+            self_affinity: matches_all(
+                &incoming.spec.pod_affinity,
+                cluster,
+                &incoming.namespace,
+                &incoming.labels,
+            ),
         }
-
-        // Placed pods against the incoming pod's terms
-        // (upstream getIncomingAffinityAntiAffinityCounts), per label group.
-        let affinity = &spec.pod_affinity;
-        let anti_affinity = &spec.pod_anti_affinity;
-        if !affinity.is_empty() || !anti_affinity.is_empty() {
-            let mut anti_matched: Vec<bool> = Vec::with_capacity(anti_affinity.len());
-            for group in snapshot.groups() {
-                if group.per_node.is_empty() {
-                    continue;
-                }
-                let all_affinity = matches_all(affinity, cluster, &group.namespace, &group.labels);
-                anti_matched.clear();
-                anti_matched.extend(
-                    anti_affinity
-                        .iter()
-                        .map(|t| term_matches(t, cluster, &group.namespace, &group.labels)),
-                );
-                if !all_affinity && !anti_matched.contains(&true) {
-                    continue;
-                }
-                for (&node_id, &count) in &group.per_node {
-                    let node_labels = &snapshot.node(node_id).labels;
-                    let count = i64::from(count);
-                    if all_affinity {
-                        for term in affinity {
-                            state
-                                .affinity
-                                .update(node_labels, &term.topology_key, count);
-                        }
-                    }
-                    for (term, _) in anti_affinity
-                        .iter()
-                        .zip(anti_matched.iter())
-                        .filter(|(_, m)| **m)
-                    {
-                        state
-                            .anti_affinity
-                            .update(node_labels, &term.topology_key, count);
-                    }
-                }
-            }
-        }
-        state.self_affinity = matches_all(affinity, cluster, &incoming.namespace, &incoming.labels);
-        state
     }
 
     /// AddPod: `added` was placed on `node` after the state was computed.
