@@ -126,62 +126,67 @@ impl ClassTerms {
         existing: &ExistingTerms,
         incoming: &Pod,
     ) {
-        let cluster = snapshot.cluster();
-        let spec = &incoming.spec;
-        let groups = snapshot.groups();
-        if has_preferences(spec) {
-            for (g, group) in groups.iter().enumerate().skip(self.groups_seen) {
-                let signed = spec
-                    .preferred_pod_affinity
-                    .iter()
-                    .map(|t| (t, 1))
-                    .chain(spec.preferred_pod_anti_affinity.iter().map(|t| (t, -1)));
-                for (t, sign) in signed {
-                    if term_matches(&t.term, cluster, &group.namespace, &group.labels) {
-                        self.push(
-                            Source::Group(g as u32),
-                            &t.term.topology_key,
-                            sign * i64::from(t.weight),
-                        );
-                    }
-                }
-            }
+        if has_preferences(&incoming.spec) {
+            self.match_new_groups(snapshot, incoming);
         }
-        self.groups_seen = groups.len();
-        for (e, entry) in existing.entries.iter().enumerate().skip(self.entries_seen) {
-            let theirs = &entry.spec;
-            let matches = |t| term_matches(t, cluster, &incoming.namespace, &incoming.labels);
-            for t in &theirs.pod_affinity {
-                if matches(t) {
-                    self.push(
-                        Source::Existing(e as u32),
-                        &t.topology_key,
-                        HARD_POD_AFFINITY_WEIGHT,
-                    );
-                }
-            }
-            for t in &theirs.preferred_pod_affinity {
-                if matches(&t.term) {
-                    self.push(
-                        Source::Existing(e as u32),
-                        &t.term.topology_key,
-                        i64::from(t.weight),
-                    );
-                }
-            }
-            for t in &theirs.preferred_pod_anti_affinity {
-                if matches(&t.term) {
-                    self.push(
-                        Source::Existing(e as u32),
-                        &t.term.topology_key,
-                        -i64::from(t.weight),
-                    );
-                }
-            }
-        }
+        self.groups_seen = snapshot.groups().len();
+        self.match_new_entries(snapshot, existing, incoming);
         self.entries_seen = existing.entries.len();
     }
 
+    /// The incoming pod's preferred terms (affinity +weight, anti-affinity
+    /// -weight) against the label groups not seen yet.
+    fn match_new_groups(&mut self, snapshot: &Snapshot, incoming: &Pod) {
+        let cluster = snapshot.cluster();
+        let spec = &incoming.spec;
+        for (g, group) in snapshot.groups().iter().enumerate().skip(self.groups_seen) {
+            let signed = spec
+                .preferred_pod_affinity
+                .iter()
+                .map(|t| (t, 1))
+                .chain(spec.preferred_pod_anti_affinity.iter().map(|t| (t, -1)));
+            for (t, sign) in signed {
+                if term_matches(&t.term, cluster, &group.namespace, &group.labels) {
+                    self.push(
+                        Source::Group(g as u32),
+                        &t.term.topology_key,
+                        sign * i64::from(t.weight),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The terms of the placed pods' specs not seen yet against the
+    /// incoming pod: required affinity ([`HARD_POD_AFFINITY_WEIGHT`]),
+    /// preferred affinity (+weight) and anti-affinity (-weight).
+    fn match_new_entries(&mut self, snapshot: &Snapshot, existing: &ExistingTerms, incoming: &Pod) {
+        let cluster = snapshot.cluster();
+        let matches = |t| term_matches(t, cluster, &incoming.namespace, &incoming.labels);
+        for (e, entry) in existing.entries.iter().enumerate().skip(self.entries_seen) {
+            let source = Source::Existing(e as u32);
+            let theirs = &entry.spec;
+            for t in theirs.pod_affinity.iter().filter(|t| matches(t)) {
+                self.push(source, &t.topology_key, HARD_POD_AFFINITY_WEIGHT);
+            }
+            for t in theirs
+                .preferred_pod_affinity
+                .iter()
+                .filter(|t| matches(&t.term))
+            {
+                self.push(source, &t.term.topology_key, i64::from(t.weight));
+            }
+            for t in theirs
+                .preferred_pod_anti_affinity
+                .iter()
+                .filter(|t| matches(&t.term))
+            {
+                self.push(source, &t.term.topology_key, -i64::from(t.weight));
+            }
+        }
+    }
+
+    /// Records one matched term.
     fn push(&mut self, source: Source, key: &str, weight: i64) {
         self.contributions.push(Contribution {
             source,

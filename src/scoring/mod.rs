@@ -38,7 +38,7 @@ pub(crate) mod preferences;
 pub mod taint_toleration;
 
 use crate::model::{
-    LabelSelector, Labels, NodeId, PodId, PodOrigin, PodSpec, WorkloadId, WorkloadKind,
+    LabelSelector, Labels, NodeId, Pod, PodId, PodOrigin, PodSpec, WorkloadId, WorkloadKind,
 };
 use crate::predicates::Snapshot;
 use std::collections::HashMap;
@@ -181,117 +181,190 @@ impl Scorer {
     /// Scores `feasible` nodes for `pod`: every plugin's normalised score
     /// and the weighted total.
     pub fn score(&mut self, snapshot: &Snapshot, pod: PodId, feasible: &[NodeId]) -> NodeScores {
-        let cluster = snapshot.cluster();
         let p = snapshot.pod(pod);
         let spec = &p.spec;
         let workload = self.default_spread_workload(snapshot, pod);
-        let key = ClassKey {
-            namespace: p.namespace.clone(),
-            labels: p.labels.clone(),
-            spec: Arc::as_ptr(spec) as usize,
-            workload,
-        };
-        if self.classes.len() >= MAX_CLASSES && !self.classes.contains_key(&key) {
-            self.classes.clear();
-        }
-        let class = self.classes.entry(key).or_insert_with(|| {
-            let selector: Option<&LabelSelector> = workload
-                .and_then(|w| cluster.workloads.get(w.0 as usize))
-                .map(|w| &w.selector);
-            ClassCache {
-                _spec: Arc::clone(spec),
-                terms: Default::default(),
-                spread: pod_topology_spread::ClassSpread::new(spec, selector),
-            }
-        });
+        let class = class_cache(&mut self.classes, snapshot, p, workload);
         class.terms.refresh(snapshot, &self.existing, p);
         class.spread.refresh(snapshot, &p.namespace);
-
-        let nodes = || feasible.iter().map(|&n| snapshot.node(n));
-        let mut plugins = Vec::with_capacity(ScorePlugin::ALL.len());
-
-        let pod_non_zero = node_resources_fit::non_zero_requests(&spec.requests);
-        let fit: Vec<i64> = feasible
-            .iter()
-            .map(|&n| {
-                let requested = self.non_zero.get(n.index()).copied().unwrap_or_default();
-                node_resources_fit::score(pod_non_zero, &snapshot.node(n).allocatable, requested)
-            })
-            .collect();
-        plugins.push((ScorePlugin::NodeResourcesFit, fit));
-
-        let balanced: Vec<i64> =
-            if node_resources_balanced_allocation::is_best_effort(&spec.requests) {
-                vec![0; feasible.len()]
-            } else {
-                feasible
-                    .iter()
-                    .map(|&n| {
-                        node_resources_balanced_allocation::score(
-                            &spec.requests,
-                            &snapshot.node(n).allocatable,
-                            &snapshot.info(n).requested,
-                        )
-                    })
-                    .collect()
-            };
-        plugins.push((ScorePlugin::NodeResourcesBalancedAllocation, balanced));
-
-        let tolerations = taint_toleration::prefer_no_schedule_tolerations(&spec.tolerations);
-        let mut taints: Vec<i64> = nodes()
-            .map(|node| taint_toleration::score(&node.taints, &tolerations))
-            .collect();
-        taint_toleration::normalize(&mut taints);
-        plugins.push((ScorePlugin::TaintToleration, taints));
-
-        let affinity = if node_affinity::has_preferences(spec) {
-            let mut s: Vec<i64> = nodes()
-                .map(|node| node_affinity::score(spec, node))
-                .collect();
-            node_affinity::normalize(&mut s);
-            s
-        } else {
-            vec![0; feasible.len()]
-        };
-        plugins.push((ScorePlugin::NodeAffinity, affinity));
-
-        let mut pod_affinity = inter_pod_affinity::raw_scores(
-            snapshot,
-            &self.existing,
-            &class.terms,
-            &mut self.topology,
-            feasible,
-        );
-        inter_pod_affinity::normalize(&mut pod_affinity);
-        plugins.push((ScorePlugin::InterPodAffinity, pod_affinity));
-
-        let spread = if class.spread.is_active() {
-            let (mut s, ignored) = pod_topology_spread::raw_scores(
-                snapshot,
-                &class.spread,
-                spec,
-                &mut self.topology,
-                feasible,
-            );
-            pod_topology_spread::normalize(&mut s, &ignored);
-            s
-        } else {
-            vec![0; feasible.len()]
-        };
-        plugins.push((ScorePlugin::PodTopologySpread, spread));
-
-        let mut total = vec![0i64; feasible.len()];
-        for (plugin, scores) in &plugins {
-            for (t, s) in total.iter_mut().zip(scores) {
-                *t = t.saturating_add(s.saturating_mul(plugin.weight()));
-            }
-        }
+        let plugins = vec![
+            (
+                ScorePlugin::NodeResourcesFit,
+                fit_scores(&self.non_zero, snapshot, spec, feasible),
+            ),
+            (
+                ScorePlugin::NodeResourcesBalancedAllocation,
+                balanced_allocation_scores(snapshot, spec, feasible),
+            ),
+            (
+                ScorePlugin::TaintToleration,
+                taint_toleration_scores(snapshot, spec, feasible),
+            ),
+            (
+                ScorePlugin::NodeAffinity,
+                node_affinity_scores(snapshot, spec, feasible),
+            ),
+            (
+                ScorePlugin::InterPodAffinity,
+                inter_pod_affinity_scores(
+                    snapshot,
+                    &self.existing,
+                    &class.terms,
+                    &mut self.topology,
+                    feasible,
+                ),
+            ),
+            (
+                ScorePlugin::PodTopologySpread,
+                pod_topology_spread_scores(
+                    snapshot,
+                    &class.spread,
+                    spec,
+                    &mut self.topology,
+                    feasible,
+                ),
+            ),
+        ];
+        let total = weighted_total(&plugins, feasible.len());
         NodeScores {
             nodes: feasible.to_vec(),
             plugins,
             total,
         }
     }
+}
+
+/// The class cache of a pod (dropping every cache first when there are
+/// [`MAX_CLASSES`] and this class is new).
+fn class_cache<'a>(
+    classes: &'a mut HashMap<ClassKey, ClassCache>,
+    snapshot: &Snapshot,
+    pod: &Pod,
+    workload: Option<WorkloadId>,
+) -> &'a mut ClassCache {
+    let spec = &pod.spec;
+    let key = ClassKey {
+        namespace: pod.namespace.clone(),
+        labels: pod.labels.clone(),
+        spec: Arc::as_ptr(spec) as usize,
+        workload,
+    };
+    if classes.len() >= MAX_CLASSES && !classes.contains_key(&key) {
+        classes.clear();
+    }
+    classes.entry(key).or_insert_with(|| {
+        let selector: Option<&LabelSelector> = workload
+            .and_then(|w| snapshot.cluster().workloads.get(w.0 as usize))
+            .map(|w| &w.selector);
+        ClassCache {
+            _spec: Arc::clone(spec),
+            terms: Default::default(),
+            spread: pod_topology_spread::ClassSpread::new(spec, selector),
+        }
+    })
+}
+
+/// NodeResourcesFit (LeastAllocated) on the nodes' non-zero requests.
+fn fit_scores(
+    non_zero: &[(i64, i64)],
+    snapshot: &Snapshot,
+    spec: &PodSpec,
+    feasible: &[NodeId],
+) -> Vec<i64> {
+    let pod_non_zero = node_resources_fit::non_zero_requests(&spec.requests);
+    feasible
+        .iter()
+        .map(|&n| {
+            let requested = non_zero.get(n.index()).copied().unwrap_or_default();
+            node_resources_fit::score(pod_non_zero, &snapshot.node(n).allocatable, requested)
+        })
+        .collect()
+}
+
+/// NodeResourcesBalancedAllocation: 0 everywhere for a best-effort pod.
+fn balanced_allocation_scores(
+    snapshot: &Snapshot,
+    spec: &PodSpec,
+    feasible: &[NodeId],
+) -> Vec<i64> {
+    if node_resources_balanced_allocation::is_best_effort(&spec.requests) {
+        return vec![0; feasible.len()];
+    }
+    feasible
+        .iter()
+        .map(|&n| {
+            node_resources_balanced_allocation::score(
+                &spec.requests,
+                &snapshot.node(n).allocatable,
+                &snapshot.info(n).requested,
+            )
+        })
+        .collect()
+}
+
+/// TaintToleration (PreferNoSchedule taints), normalised.
+fn taint_toleration_scores(snapshot: &Snapshot, spec: &PodSpec, feasible: &[NodeId]) -> Vec<i64> {
+    let tolerations = taint_toleration::prefer_no_schedule_tolerations(&spec.tolerations);
+    let mut scores: Vec<i64> = feasible
+        .iter()
+        .map(|&n| taint_toleration::score(&snapshot.node(n).taints, &tolerations))
+        .collect();
+    taint_toleration::normalize(&mut scores);
+    scores
+}
+
+/// NodeAffinity (preferred terms), normalised; 0 everywhere without any.
+fn node_affinity_scores(snapshot: &Snapshot, spec: &PodSpec, feasible: &[NodeId]) -> Vec<i64> {
+    if !node_affinity::has_preferences(spec) {
+        return vec![0; feasible.len()];
+    }
+    let mut scores: Vec<i64> = feasible
+        .iter()
+        .map(|&n| node_affinity::score(spec, snapshot.node(n)))
+        .collect();
+    node_affinity::normalize(&mut scores);
+    scores
+}
+
+/// InterPodAffinity, normalised.
+fn inter_pod_affinity_scores(
+    snapshot: &Snapshot,
+    existing: &inter_pod_affinity::ExistingTerms,
+    terms: &inter_pod_affinity::ClassTerms,
+    topology: &mut Topology,
+    feasible: &[NodeId],
+) -> Vec<i64> {
+    let mut scores = inter_pod_affinity::raw_scores(snapshot, existing, terms, topology, feasible);
+    inter_pod_affinity::normalize(&mut scores);
+    scores
+}
+
+/// PodTopologySpread, normalised; 0 everywhere when PreScore skips.
+fn pod_topology_spread_scores(
+    snapshot: &Snapshot,
+    spread: &pod_topology_spread::ClassSpread,
+    spec: &PodSpec,
+    topology: &mut Topology,
+    feasible: &[NodeId],
+) -> Vec<i64> {
+    if !spread.is_active() {
+        return vec![0; feasible.len()];
+    }
+    let (mut scores, ignored) =
+        pod_topology_spread::raw_scores(snapshot, spread, spec, topology, feasible);
+    pod_topology_spread::normalize(&mut scores, &ignored);
+    scores
+}
+
+/// Per node, the sum of the plugins' scores times their weights.
+fn weighted_total(plugins: &[(ScorePlugin, Vec<i64>)], nodes: usize) -> Vec<i64> {
+    let mut total = vec![0i64; nodes];
+    for (plugin, scores) in plugins {
+        for (t, s) in total.iter_mut().zip(scores) {
+            *t = t.saturating_add(s.saturating_mul(plugin.weight()));
+        }
+    }
+    total
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@
 //! the selector matched once per group; [`ClassSpread`] remembers which
 //! groups match and looks only at groups that appeared since.
 
-use super::framework::{Topology, MISSING};
+use super::framework::{KeyDomains, Topology, MISSING};
 use crate::model::{
     InclusionPolicy, LabelSelector, Labels, Node, NodeId, PodSpec, UnsatisfiableAction,
 };
@@ -219,91 +219,152 @@ pub(crate) fn raw_scores(
     for c in &class.constraints {
         topology.ensure(snapshot, &c.topology_key);
     }
-    let domains: Vec<_> = class
+    let domains: Vec<&KeyDomains> = class
         .constraints
         .iter()
         .map(|c| topology.get(&c.topology_key))
         .collect();
-    let has_all = |node: NodeId| domains.iter().all(|d| d.node[node.index()] != MISSING);
     let ignored: Vec<bool> = feasible
         .iter()
-        .map(|&node| class.require_all && !has_all(node))
+        .map(|&node| class.require_all && !has_every_key(&domains, node))
         .collect();
-    let scored = ignored.iter().filter(|i| !**i).count();
-
-    // Per constraint: its weight, and per domain (or per node for
-    // hostname) the count of matching pods.
-    let mut weights = Vec::with_capacity(domains.len());
-    let mut tallies: Vec<Vec<i64>> = Vec::with_capacity(domains.len());
-    for (i, (c, d)) in class.constraints.iter().zip(&domains).enumerate() {
-        if c.topology_key == LABEL_HOSTNAME {
-            weights.push(topology_normalizing_weight(scored));
-            let mut per_node = vec![0i64; snapshot.node_count()];
-            for &g in &class.groups[i] {
-                for (&node, &count) in &snapshot.groups()[g as usize].per_node {
-                    if let Some(slot) = per_node.get_mut(node.index()) {
-                        *slot += i64::from(count);
-                    }
-                }
-            }
-            tallies.push(per_node);
-            continue;
-        }
-        // A missing key reads as "", as upstream's `node.Labels[key]`.
-        let empty = d.empty_value();
-        let domain_of = |node: NodeId| match d.node[node.index()] {
-            MISSING => empty,
-            v => v,
-        };
-        let mut present = vec![false; d.values.len() + 1];
-        let mut size = 0;
-        for (&node, ign) in feasible.iter().zip(&ignored) {
-            let v = domain_of(node) as usize;
-            if !ign && !present[v] {
-                present[v] = true;
-                size += 1;
-            }
-        }
-        weights.push(topology_normalizing_weight(size));
-        let mut per_domain = vec![0i64; d.values.len() + 1];
-        for &g in &class.groups[i] {
-            for (&node, &count) in &snapshot.groups()[g as usize].per_node {
-                if class.require_all && !has_all(node) {
-                    continue;
-                }
-                let v = domain_of(node) as usize;
-                if present[v] && included(c, spec, snapshot.node(node)) {
-                    per_domain[v] += i64::from(count);
-                }
-            }
-        }
-        tallies.push(per_domain);
-    }
-
+    let tallies = tallies(snapshot, class, spec, &domains, feasible, &ignored);
     let scores = feasible
         .iter()
         .zip(&ignored)
         .map(|(&node, ign)| {
             if *ign {
-                return 0;
+                0
+            } else {
+                node_score(&class.constraints, &domains, &tallies, node)
             }
-            let mut score = 0.0;
-            for (i, (c, d)) in class.constraints.iter().zip(&domains).enumerate() {
-                let v = d.node[node.index()];
-                if v == MISSING {
-                    continue;
-                }
-                let count = if c.topology_key == LABEL_HOSTNAME {
-                    tallies[i][node.index()]
-                } else {
-                    tallies[i][v as usize]
-                };
-                score += score_for_count(count, c.max_skew, weights[i]);
-            }
-            score.round() as i64
         })
         .collect();
     (scores, ignored)
+}
+
+/// Whether the node has every constraint's topology key.
+fn has_every_key(domains: &[&KeyDomains], node: NodeId) -> bool {
+    domains.iter().all(|d| d.node[node.index()] != MISSING)
+}
+
+/// PreScore: per constraint, its weight and counts.
+fn tallies(
+    snapshot: &Snapshot,
+    class: &ClassSpread,
+    spec: &PodSpec,
+    domains: &[&KeyDomains],
+    feasible: &[NodeId],
+    ignored: &[bool],
+) -> Vec<Tally> {
+    let scored = ignored.iter().filter(|i| !**i).count();
+    let counted = |c: &SoftConstraint, node: NodeId| {
+        (!class.require_all || has_every_key(domains, node))
+            && included(c, spec, snapshot.node(node))
+    };
+    class
+        .constraints
+        .iter()
+        .zip(domains)
+        .zip(&class.groups)
+        .map(|((c, d), groups)| {
+            if c.topology_key == LABEL_HOSTNAME {
+                hostname_tally(snapshot, groups, scored)
+            } else {
+                domain_tally(snapshot, groups, d, feasible, ignored, |n| counted(c, n))
+            }
+        })
+        .collect()
+}
+
+/// One constraint's weight, and its count of matching pods per domain (or
+/// per node, for hostname).
+struct Tally {
+    weight: f64,
+    counts: Vec<i64>,
+}
+
+/// A hostname constraint: the matching pods per node; the weight is over
+/// the `scored` (non-ignored feasible) nodes.
+fn hostname_tally(snapshot: &Snapshot, groups: &[u32], scored: usize) -> Tally {
+    let mut per_node = vec![0i64; snapshot.node_count()];
+    for &g in groups {
+        for (&node, &count) in &snapshot.groups()[g as usize].per_node {
+            if let Some(slot) = per_node.get_mut(node.index()) {
+                *slot += i64::from(count);
+            }
+        }
+    }
+    Tally {
+        weight: topology_normalizing_weight(scored),
+        counts: per_node,
+    }
+}
+
+/// Another constraint: its domains are the values of the non-ignored
+/// feasible nodes (a missing key reads as "", as upstream's
+/// `node.Labels[key]`), its weight is over their number, and it counts the
+/// matching pods per domain on the nodes that are `counted` (they have
+/// every key when required, and pass the inclusion policies).
+fn domain_tally(
+    snapshot: &Snapshot,
+    groups: &[u32],
+    d: &KeyDomains,
+    feasible: &[NodeId],
+    ignored: &[bool],
+    counted: impl Fn(NodeId) -> bool,
+) -> Tally {
+    let empty = d.empty_value();
+    let domain_of = |node: NodeId| match d.node[node.index()] {
+        MISSING => empty as usize,
+        v => v as usize,
+    };
+    let mut present = vec![false; d.values.len() + 1];
+    let mut size = 0;
+    for (&node, ign) in feasible.iter().zip(ignored) {
+        let v = domain_of(node);
+        if !ign && !present[v] {
+            present[v] = true;
+            size += 1;
+        }
+    }
+    let mut per_domain = vec![0i64; d.values.len() + 1];
+    for &g in groups {
+        for (&node, &count) in &snapshot.groups()[g as usize].per_node {
+            let v = domain_of(node);
+            if present[v] && counted(node) {
+                per_domain[v] += i64::from(count);
+            }
+        }
+    }
+    Tally {
+        weight: topology_normalizing_weight(size),
+        counts: per_domain,
+    }
+}
+
+/// Score of a non-ignored node: `Σ scoreForCount` over the constraints
+/// whose key it has, rounded.
+fn node_score(
+    constraints: &[SoftConstraint],
+    domains: &[&KeyDomains],
+    tallies: &[Tally],
+    node: NodeId,
+) -> i64 {
+    let mut score = 0.0;
+    for ((c, d), t) in constraints.iter().zip(domains).zip(tallies) {
+        let v = d.node[node.index()];
+        if v == MISSING {
+            continue;
+        }
+        let count = if c.topology_key == LABEL_HOSTNAME {
+            t.counts[node.index()]
+        } else {
+            t.counts[v as usize]
+        };
+        score += score_for_count(count, c.max_skew, t.weight);
+    }
+    score.round() as i64
 }
 
 #[cfg(test)]
