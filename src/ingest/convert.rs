@@ -4,19 +4,21 @@
 //! workload replicas still to create — is resolved in [`Builder::finish`],
 //! after every input has been read.
 
-use super::wire::{self, IntOrStr, LabelSelectorW, ObjectMeta, PodSpecW, PodStatusW, ResourceList};
+mod field;
+mod pod_spec;
+mod replicas;
+
+use super::wire::{self, IntOrStr, ObjectMeta, PodSpecW};
 use crate::error::{Error, Result};
 use crate::model::{
-    orphan_replica_set_owner, Cluster, DaemonSet, HostPort, InclusionPolicy, IntOrPercent,
-    LabelSelector, Labels, Node, NodeId, NodePool, NodeSelector, NodeSelectorTerm, Operator,
-    OwnerRef, Pod, PodAffinityTerm, PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId,
-    PreferredSchedulingTerm, Requirement, Resources, Taint, Toleration, TolerationOperator,
-    TopologySpreadConstraint, UnhealthyPodEvictionPolicy, WeightedPodAffinityTerm, Workload,
-    WorkloadId, WorkloadKind, CPU, MEMORY,
+    Cluster, DaemonSet, IntOrPercent, LabelSelector, Labels, Node, NodeId, NodePool, OwnerRef, Pod,
+    PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId, Resources, Taint,
+    UnhealthyPodEvictionPolicy, Workload, WorkloadKind,
 };
-use serde::de::DeserializeOwned;
+use field::{de, ferr, FieldErr};
+use pod_spec::{convert_pod_spec, label_selector, to_resources, StagedSpec};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// Label naming a node's AKS pool.
@@ -34,31 +36,6 @@ pub(crate) const MAX_WORKLOAD_REPLICAS: i32 = 1_000_000;
 /// How deep Lists may nest in Lists.
 pub(crate) const MAX_LIST_DEPTH: usize = 8;
 
-/// A field error before the file and object are attached.
-#[derive(Debug)]
-pub(crate) struct FieldErr {
-    field: String,
-    message: String,
-}
-
-fn ferr(field: impl Into<String>, message: impl Into<String>) -> FieldErr {
-    FieldErr {
-        field: field.into(),
-        message: message.into(),
-    }
-}
-
-/// Deserializes a wire struct, naming the field path of any error.
-fn de<T: DeserializeOwned>(v: Value) -> std::result::Result<T, FieldErr> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        ferr(
-            if path == "." { String::new() } else { path },
-            e.inner().to_string(),
-        )
-    })
-}
-
 /// The kinds podplan reads, with the API group each belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -73,6 +50,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The kind named `kind`, if podplan reads it.
     fn parse(kind: &str) -> Option<Kind> {
         Some(match kind {
             "Node" => Kind::Node,
@@ -102,6 +80,7 @@ impl Kind {
         }
     }
 
+    /// Whether objects of this kind live in a namespace.
     fn namespaced(self) -> bool {
         !matches!(
             self,
@@ -211,6 +190,7 @@ impl Parsed {
         }
     }
 
+    /// The object's `metadata`.
     fn metadata(&self) -> &ObjectMeta {
         match self {
             Parsed::Node(o) => &o.metadata,
@@ -223,6 +203,7 @@ impl Parsed {
         }
     }
 
+    /// Whether the object lives in a namespace.
     fn namespaced(&self) -> bool {
         !matches!(
             self,
@@ -234,25 +215,20 @@ impl Parsed {
     }
 }
 
+/// Whether a PDB is `policy/v1beta1`, whose empty selector selects nothing.
 fn is_v1beta1(api_version: Option<&str>) -> bool {
     api_version == Some("policy/v1beta1")
 }
 
-/// A pod spec before priorities are resolved. Two are equal when pods
-/// may share one `Arc<PodSpec>`.
-#[derive(Debug, PartialEq)]
-struct StagedSpec {
-    spec: PodSpec,
-    /// `spec.priority` as written (admission already resolved it).
-    explicit_priority: Option<i32>,
-}
-
+/// A Pod before its spec is shared and its node resolved; `spec` indexes
+/// the builder's specs.
 #[derive(Debug)]
 struct StagedPod {
     pod: Pod,
     spec: usize,
 }
 
+/// A workload before its spec is shared, with its template's `nodeName`.
 #[derive(Debug)]
 struct StagedWorkload {
     workload: Workload,
@@ -260,6 +236,7 @@ struct StagedWorkload {
     node_name: Option<String>,
 }
 
+/// A DaemonSet before its spec is shared.
 #[derive(Debug)]
 struct StagedDaemonSet {
     daemon_set: DaemonSet,
@@ -416,6 +393,7 @@ fn describe_parsed(kind: &str, parsed: &Parsed, ordinal: usize) -> String {
     }
 }
 
+/// `metadata.name`, which must be there.
 fn required_name(meta: &ObjectMeta) -> std::result::Result<String, FieldErr> {
     match &meta.name {
         Some(n) if !n.is_empty() => Ok(n.clone()),
@@ -423,6 +401,7 @@ fn required_name(meta: &ObjectMeta) -> std::result::Result<String, FieldErr> {
     }
 }
 
+/// `metadata.namespace`, `default` when absent.
 fn namespace_of(meta: &ObjectMeta) -> String {
     match &meta.namespace {
         Some(ns) if !ns.is_empty() => ns.clone(),
@@ -520,6 +499,7 @@ impl Builder {
         self.skipped.add(what);
     }
 
+    /// Converts an object deserialized either way.
     fn convert(&mut self, parsed: Parsed) -> std::result::Result<(), FieldErr> {
         match parsed {
             Parsed::Node(n) => self.add_node(n),
@@ -958,24 +938,7 @@ impl Builder {
             duplicates,
             ..
         } = self;
-        let mut warnings = Vec::new();
-        for (kind, n) in &skipped.0 {
-            let objects = if *n == 1 { "object" } else { "objects" };
-            warnings.push(if kind == NO_KIND {
-                format!("skipped {n} {objects} without a kind")
-            } else {
-                format!("skipped {n} {objects} of kind {kind}")
-            });
-        }
-        for (kind, n) in &duplicates.0 {
-            let objects = if *n == 1 { "object" } else { "objects" };
-            warnings.push(format!(
-                "{n} duplicate {kind} {objects} (same namespace and name): the later definition wins"
-            ));
-        }
-
-        // Priorities: spec.priority as written (set by admission on Pods),
-        // else the named PriorityClass, else the global default.
+        let mut warnings = tally_warnings(&skipped, &duplicates);
         let mut priority_classes: BTreeMap<String, i32> = BUILTIN_PRIORITY_CLASSES
             .iter()
             .map(|(n, v)| (n.to_string(), *v))
@@ -983,91 +946,23 @@ impl Builder {
         priority_classes.extend(input_classes);
         // Several global defaults: admission picks the lowest value.
         let global_default = global_defaults.values().copied().min();
-        let mut missing_classes = BTreeSet::new();
-        let arcs: Vec<Arc<PodSpec>> = specs
-            .into_iter()
-            .map(|s| {
-                let mut spec = s.spec;
-                spec.priority = match s.explicit_priority {
-                    Some(p) => p,
-                    None => match &spec.priority_class_name {
-                        Some(class) => match priority_classes.get(class) {
-                            Some(&v) => v,
-                            None => {
-                                missing_classes.insert(class.clone());
-                                0
-                            }
-                        },
-                        None => global_default.unwrap_or(0),
-                    },
-                };
-                Arc::new(spec)
-            })
-            .collect();
-        for class in missing_classes {
-            warnings.push(format!(
-                "PriorityClass {class:?} is not in the input: its pods get priority 0"
-            ));
-        }
-
+        let specs = resolve_priorities(specs, &priority_classes, global_default, &mut warnings);
         let podless = nodes.iter().filter(|n| n.allocatable.pods <= 0).count();
         if podless > 0 {
             warnings.push(format!(
                 "{podless} node(s) without pods in status.allocatable (or capacity): kube-scheduler places no pod there"
             ));
         }
-
-        // Pools of existing nodes.
-        for node in &mut nodes {
-            node.pool = node
-                .labels
-                .get(LABEL_AGENTPOOL)
-                .and_then(|p| pools.iter().position(|pool| &pool.name == p))
-                .map(|i| PoolId(i as u32));
-        }
-        let node_ids: HashMap<&str, NodeId> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.name.as_str(), NodeId(i as u32)))
-            .collect();
-
-        let mut pods: Vec<Pod> = staged_pods
-            .into_iter()
-            .map(|s| {
-                let mut pod = s.pod;
-                pod.spec = arcs[s.spec].clone();
-                pod.node = pod
-                    .node_name
-                    .as_deref()
-                    .and_then(|n| node_ids.get(n).copied());
-                pod
-            })
-            .collect();
-
-        let mut workloads: Vec<Workload> = Vec::with_capacity(staged_workloads.len());
-        let mut template_node_names = Vec::with_capacity(staged_workloads.len());
-        for s in staged_workloads {
-            let mut w = s.workload;
-            w.spec = arcs[s.spec].clone();
-            workloads.push(w);
-            template_node_names.push(s.node_name);
-        }
-        let new_pods = expand_workloads(&workloads, &template_node_names, &pods, &node_ids);
-        drop(node_ids);
-        pods.extend(new_pods);
-        if pods.len() > u32::MAX as usize {
-            return Err(Error::Usage(format!("{} pods: too many", pods.len())));
-        }
-
+        assign_pools(&mut nodes, &pools);
+        let (pods, workloads) = resolve_pods(&nodes, &specs, staged_pods, staged_workloads)?;
         let daemon_sets = staged_daemon_sets
             .into_iter()
             .map(|s| {
                 let mut d = s.daemon_set;
-                d.spec = arcs[s.spec].clone();
+                d.spec = specs[s.spec].clone();
                 d
             })
             .collect();
-
         Ok(Cluster {
             nodes,
             pods,
@@ -1082,140 +977,117 @@ impl Builder {
     }
 }
 
-/// The pending pods workloads still have to create: `replicas` minus the
-/// Pod objects of the input the workload's controller already has.
-///
-/// A pod counts for a workload when it is in the workload's namespace, the
-/// workload's selector matches it, it is active, and its controller is the
-/// workload — for a Deployment, a ReplicaSet that the Deployment owns (or,
-/// when that ReplicaSet is not in the input, any ReplicaSet; the Deployment
-/// named like the ReplicaSet minus its hash is preferred). "Active" is what
-/// the controllers count: not Succeeded/Failed, and, except for
-/// StatefulSets (which recreate an ordinal only once its pod is gone), not
-/// terminating. A ReplicaSet whose Deployment is in the input creates
-/// nothing itself.
-fn expand_workloads(
-    workloads: &[Workload],
-    template_node_names: &[Option<String>],
-    pods: &[Pod],
-    node_ids: &HashMap<&str, NodeId>,
-) -> Vec<Pod> {
-    if workloads.is_empty() {
-        return Vec::new();
+/// The warnings for skipped objects (one per kind), then for duplicates.
+fn tally_warnings(skipped: &Tally, duplicates: &Tally) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (kind, n) in &skipped.0 {
+        let objects = if *n == 1 { "object" } else { "objects" };
+        warnings.push(if kind == NO_KIND {
+            format!("skipped {n} {objects} without a kind")
+        } else {
+            format!("skipped {n} {objects} of kind {kind}")
+        });
     }
-    let index: HashMap<(WorkloadKind, &str, &str), usize> = workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| ((w.kind, w.namespace.as_str(), w.name.as_str()), i))
-        .collect();
-    // A ReplicaSet → the Deployment of the input that controls it.
-    let covered_by: Vec<Option<usize>> = workloads
-        .iter()
-        .map(|w| {
-            let o = w.owner.as_ref()?;
-            (w.kind == WorkloadKind::ReplicaSet && o.kind == "Deployment")
-                .then(|| {
-                    index
-                        .get(&(
-                            WorkloadKind::Deployment,
-                            w.namespace.as_str(),
-                            o.name.as_str(),
-                        ))
-                        .copied()
-                })
-                .flatten()
-        })
-        .collect();
-    let mut deployments_by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, w) in workloads.iter().enumerate() {
-        if w.kind == WorkloadKind::Deployment {
-            deployments_by_ns.entry(&w.namespace).or_default().push(i);
-        }
+    for (kind, n) in &duplicates.0 {
+        let objects = if *n == 1 { "object" } else { "objects" };
+        warnings.push(format!(
+            "{n} duplicate {kind} {objects} (same namespace and name): the later definition wins"
+        ));
     }
-    // ReplicaSets not in the input → the Deployment their pods count for.
-    let mut orphan_rs: HashMap<(&str, &str), Option<usize>> = HashMap::new();
-
-    let mut present = vec![0i64; workloads.len()];
-    for pod in pods {
-        let Some(owner) = &pod.owner else { continue };
-        if pod.is_terminal() {
-            continue;
-        }
-        let ns = pod.namespace.as_str();
-        let target = match owner.kind.as_str() {
-            "ReplicaSet" => match index.get(&(WorkloadKind::ReplicaSet, ns, owner.name.as_str())) {
-                Some(&rs) => Some(covered_by[rs].unwrap_or(rs)),
-                None => *orphan_rs.entry((ns, &owner.name)).or_insert_with(|| {
-                    orphan_replica_set_owner(
-                        workloads,
-                        deployments_by_ns.get(ns)?,
-                        &owner.name,
-                        &pod.labels,
-                    )
-                }),
-            },
-            "Deployment" => index
-                .get(&(WorkloadKind::Deployment, ns, owner.name.as_str()))
-                .copied(),
-            "StatefulSet" => index
-                .get(&(WorkloadKind::StatefulSet, ns, owner.name.as_str()))
-                .copied(),
-            "Job" => index
-                .get(&(WorkloadKind::Job, ns, owner.name.as_str()))
-                .copied(),
-            _ => None,
-        };
-        let Some(t) = target else { continue };
-        let w = &workloads[t];
-        if pod.terminating && w.kind != WorkloadKind::StatefulSet {
-            continue;
-        }
-        if w.selector.matches(&pod.labels) {
-            present[t] += 1;
-        }
-    }
-
-    let missing: Vec<i64> = workloads
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if covered_by[i].is_some() {
-                0
-            } else {
-                (i64::from(w.replicas) - present[i]).max(0)
-            }
-        })
-        .collect();
-    if missing.iter().all(|&m| m == 0) {
-        return Vec::new();
-    }
-    let mut taken: HashSet<(String, String)> = pods
-        .iter()
-        .map(|p| (p.namespace.clone(), p.name.clone()))
-        .collect();
-    let mut out = Vec::with_capacity(missing.iter().sum::<i64>().max(0) as usize);
-    for (i, w) in workloads.iter().enumerate() {
-        let node_name = template_node_names[i].clone();
-        let node = node_name.as_deref().and_then(|n| node_ids.get(n).copied());
-        let mut k = 0u64;
-        for _ in 0..missing[i] {
-            let name = loop {
-                let name = format!("{}-{k}", w.name);
-                k += 1;
-                if taken.insert((w.namespace.clone(), name.clone())) {
-                    break name;
-                }
-            };
-            out.push(Pod {
-                node_name: node_name.clone(),
-                node,
-                ..w.replica(WorkloadId(i as u32), name)
-            });
-        }
-    }
-    out
+    warnings
 }
 
+/// The specs with their priorities: `spec.priority` as written (set by
+/// admission on Pods), else the named PriorityClass's (0, with a warning,
+/// when the class is not in the input), else the global default's.
+fn resolve_priorities(
+    specs: Vec<StagedSpec>,
+    priority_classes: &BTreeMap<String, i32>,
+    global_default: Option<i32>,
+    warnings: &mut Vec<String>,
+) -> Vec<Arc<PodSpec>> {
+    let mut missing_classes = BTreeSet::new();
+    let arcs = specs
+        .into_iter()
+        .map(|s| {
+            let mut spec = s.spec;
+            spec.priority = match s.explicit_priority {
+                Some(p) => p,
+                None => match &spec.priority_class_name {
+                    Some(class) => match priority_classes.get(class) {
+                        Some(&v) => v,
+                        None => {
+                            missing_classes.insert(class.clone());
+                            0
+                        }
+                    },
+                    None => global_default.unwrap_or(0),
+                },
+            };
+            Arc::new(spec)
+        })
+        .collect();
+    for class in missing_classes {
+        warnings.push(format!(
+            "PriorityClass {class:?} is not in the input: its pods get priority 0"
+        ));
+    }
+    arcs
+}
+
+/// Puts existing nodes in the pool their agentpool label names.
+fn assign_pools(nodes: &mut [Node], pools: &[NodePool]) {
+    for node in nodes {
+        node.pool = node
+            .labels
+            .get(LABEL_AGENTPOOL)
+            .and_then(|p| pools.iter().position(|pool| &pool.name == p))
+            .map(|i| PoolId(i as u32));
+    }
+}
+
+/// The pods with their specs and nodes, followed by the replicas the
+/// workloads still have to create; and the workloads with their specs.
+fn resolve_pods(
+    nodes: &[Node],
+    specs: &[Arc<PodSpec>],
+    staged_pods: Vec<StagedPod>,
+    staged_workloads: Vec<StagedWorkload>,
+) -> Result<(Vec<Pod>, Vec<Workload>)> {
+    let node_ids: HashMap<&str, NodeId> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.as_str(), NodeId(i as u32)))
+        .collect();
+    let mut pods: Vec<Pod> = staged_pods
+        .into_iter()
+        .map(|s| {
+            let mut pod = s.pod;
+            pod.spec = specs[s.spec].clone();
+            pod.node = pod
+                .node_name
+                .as_deref()
+                .and_then(|n| node_ids.get(n).copied());
+            pod
+        })
+        .collect();
+    let mut workloads: Vec<Workload> = Vec::with_capacity(staged_workloads.len());
+    let mut template_node_names = Vec::with_capacity(staged_workloads.len());
+    for s in staged_workloads {
+        let mut w = s.workload;
+        w.spec = specs[s.spec].clone();
+        workloads.push(w);
+        template_node_names.push(s.node_name);
+    }
+    let new_pods = replicas::expand_workloads(&workloads, &template_node_names, &pods, &node_ids);
+    pods.extend(new_pods);
+    if pods.len() > u32::MAX as usize {
+        return Err(Error::Usage(format!("{} pods: too many", pods.len())));
+    }
+    Ok((pods, workloads))
+}
+
+/// A replica count is between 0 and [`MAX_WORKLOAD_REPLICAS`].
 fn check_replicas(r: i32, field: &str) -> std::result::Result<(), FieldErr> {
     if r < 0 {
         return Err(ferr(
@@ -1264,6 +1136,8 @@ fn job_active(
     })
 }
 
+/// A PDB's `minAvailable` / `maxUnavailable`: a count ≥ 0 or a
+/// percentage up to 100%.
 fn int_or_percent(v: IntOrStr, field: &str) -> std::result::Result<IntOrPercent, FieldErr> {
     match v {
         IntOrStr::Int(n) => {
@@ -1296,528 +1170,10 @@ fn int_or_percent(v: IntOrStr, field: &str) -> std::result::Result<IntOrPercent,
     }
 }
 
-// ---------------------------------------------------------------------------
-// Pod specs
-// ---------------------------------------------------------------------------
-
-/// A resource's value in the model's unit: CPU in millicores, the rest in
-/// units (rounded up, as `MilliValue` / `Value`).
-fn resource_value(name: &str, q: &super::quantity::Quantity) -> i64 {
-    if name == CPU {
-        q.milli_value()
-    } else {
-        q.value()
-    }
-}
-
-fn to_resources(list: &ResourceList) -> Resources {
-    let mut r = Resources::default();
-    for (name, q) in &list.0 {
-        r.set(name, resource_value(name, q));
-    }
-    r
-}
-
-/// A container's requests after the API server's defaulting: a resource
-/// with a limit and no request requests its limit.
-fn container_requests(c: &wire::ContainerW) -> Resources {
-    let mut r = Resources::default();
-    for list in [&c.resources.limits, &c.resources.requests]
-        .into_iter()
-        .flatten()
-    {
-        for (name, q) in &list.0 {
-            r.set(name, resource_value(name, q));
-        }
-    }
-    r
-}
-
-/// `aggregateContainerResourcesByFn`: the sum of the app containers and
-/// the sidecars, max'ed with each plain init container plus the sidecars
-/// started before it. `get` gives a container's list (`None` = nil).
-fn aggregate(
-    containers: &[wire::ContainerW],
-    init_containers: &[wire::ContainerW],
-    get: impl Fn(&wire::ContainerW, bool) -> Option<Resources>,
-) -> Resources {
-    let mut result = Resources::default();
-    for c in containers {
-        if let Some(r) = get(c, false) {
-            result.add(&r);
-        }
-    }
-    let mut sidecars = Resources::default();
-    let mut init_max = Resources::default();
-    for c in init_containers {
-        let r = get(c, true).unwrap_or_default();
-        if is_sidecar(c) {
-            result.add(&r);
-            sidecars.add(&r);
-            init_max.max_with(&sidecars);
-        } else {
-            let mut combined = r;
-            combined.add(&sidecars);
-            init_max.max_with(&combined);
-        }
-    }
-    result.max_with(&init_max);
-    result
-}
-
-fn is_sidecar(c: &wire::ContainerW) -> bool {
-    c.restart_policy.as_deref() == Some("Always")
-}
-
-/// `resourcehelper.PodRequests` as kube-scheduler calls it: container
-/// requests (for bound pods, max'ed with what in-place resize allocated and
-/// actuated), pod-level requests for CPU, memory and hugepages when set,
-/// plus the overhead. Never `pods`.
-fn pod_requests(s: &PodSpecW, status: Option<&PodStatusW>) -> Resources {
-    let spec = aggregate(&s.containers, &s.init_containers, |c, _| {
-        Some(container_requests(c))
-    });
-    let mut result = match status {
-        Some(st)
-            if !(st.container_statuses.is_empty() && st.init_container_statuses.is_empty()) =>
-        {
-            let infeasible = st
-                .conditions
-                .iter()
-                .find(|c| c.type_ == "PodResizePending")
-                .is_some_and(|c| c.reason == "Infeasible");
-            let find = |c: &wire::ContainerW, init: bool| {
-                let list = if init {
-                    &st.init_container_statuses
-                } else {
-                    &st.container_statuses
-                };
-                list.iter().find(|cs| cs.name == c.name)
-            };
-            let fallback = |c: &wire::ContainerW| (!infeasible).then(|| container_requests(c));
-            let allocated = aggregate(&s.containers, &s.init_containers, |c, init| {
-                match find(c, init).and_then(|cs| cs.allocated_resources.as_ref()) {
-                    Some(a) => Some(to_resources(a)),
-                    None => fallback(c),
-                }
-            });
-            let actuated = aggregate(&s.containers, &s.init_containers, |c, init| {
-                let cs = find(c, init);
-                if let Some(r) = cs
-                    .and_then(|cs| cs.resources.as_ref())
-                    .and_then(|r| r.requests.as_ref())
-                {
-                    return Some(to_resources(r));
-                }
-                match cs.and_then(|cs| cs.allocated_resources.as_ref()) {
-                    Some(a) => Some(to_resources(a)),
-                    None => fallback(c),
-                }
-            });
-            let mut r = actuated;
-            r.max_with(&allocated);
-            if !infeasible {
-                r.max_with(&spec);
-            }
-            r
-        }
-        _ => spec.clone(),
-    };
-
-    if let Some(pod_level) = &s.resources {
-        let supported = |n: &str| n == CPU || n == MEMORY || n.starts_with("hugepages-");
-        let mut reqs: Vec<(String, i64)> = pod_level
-            .requests
-            .iter()
-            .flat_map(|l| l.0.iter())
-            .map(|(n, q)| (n.clone(), resource_value(n, q)))
-            .collect();
-        // API defaulting (`defaultPodRequests`) when pod-level limits exist.
-        if let Some(limits) = pod_level.limits.as_ref().filter(|l| !l.0.is_empty()) {
-            for (n, v) in &spec.scalars {
-                if n.starts_with("hugepages-") && !reqs.iter().any(|(k, _)| k == n) {
-                    reqs.push((n.clone(), *v));
-                }
-            }
-            for (n, q) in &limits.0 {
-                if supported(n) && !reqs.iter().any(|(k, _)| k == n) {
-                    reqs.push((n.clone(), resource_value(n, q)));
-                }
-            }
-        }
-        if reqs.iter().any(|(n, _)| supported(n)) {
-            for (n, v) in reqs {
-                if supported(&n) {
-                    result.set(&n, v);
-                }
-            }
-        }
-    }
-    if let Some(overhead) = &s.overhead {
-        result.add(&to_resources(overhead));
-    }
-    result.pods = 0;
-    result
-}
-
-fn convert_pod_spec(
-    s: PodSpecW,
-    status: Option<&PodStatusW>,
-    namespace: &str,
-    labels: &Labels,
-    prefix: &str,
-) -> std::result::Result<StagedSpec, FieldErr> {
-    let requests = pod_requests(&s, status);
-
-    // Host ports: sidecars and app containers (`schedutil.GetHostPorts`),
-    // with hostNetwork's defaulting of hostPort to containerPort.
-    let mut host_ports = Vec::new();
-    let running = s
-        .init_containers
-        .iter()
-        .filter(|c| is_sidecar(c))
-        .chain(s.containers.iter());
-    for c in running {
-        for p in &c.ports {
-            let port = if p.host_port == 0 && s.host_network {
-                p.container_port
-            } else {
-                p.host_port
-            };
-            if port > 0 {
-                host_ports.push(HostPort {
-                    host_ip: p.host_ip.clone(),
-                    protocol: if p.protocol.is_empty() {
-                        "TCP".to_string()
-                    } else {
-                        p.protocol.clone()
-                    },
-                    port,
-                });
-            }
-        }
-    }
-
-    let affinity = s.affinity;
-    let mut required_node_affinity = None;
-    let mut preferred_node_affinity = Vec::new();
-    if let Some(na) = affinity.node_affinity {
-        let base = format!("{prefix}.affinity.nodeAffinity");
-        if let Some(sel) = na.required {
-            let mut terms = Vec::with_capacity(sel.node_selector_terms.len());
-            for (i, t) in sel.node_selector_terms.into_iter().enumerate() {
-                terms.push(node_term(
-                    t,
-                    &format!(
-                        "{base}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}]"
-                    ),
-                )?);
-            }
-            required_node_affinity = Some(NodeSelector { terms });
-        }
-        for (i, p) in na.preferred.into_iter().enumerate() {
-            preferred_node_affinity.push(PreferredSchedulingTerm {
-                weight: p.weight,
-                term: node_term(
-                    p.preference,
-                    &format!(
-                        "{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}].preference"
-                    ),
-                )?,
-            });
-        }
-    }
-
-    let mut pod_affinity = Vec::new();
-    let mut preferred_pod_affinity = Vec::new();
-    let mut pod_anti_affinity = Vec::new();
-    let mut preferred_pod_anti_affinity = Vec::new();
-    for (field, source, required, preferred) in [
-        (
-            "podAffinity",
-            affinity.pod_affinity,
-            &mut pod_affinity,
-            &mut preferred_pod_affinity,
-        ),
-        (
-            "podAntiAffinity",
-            affinity.pod_anti_affinity,
-            &mut pod_anti_affinity,
-            &mut preferred_pod_anti_affinity,
-        ),
-    ] {
-        let Some(a) = source else { continue };
-        let base = format!("{prefix}.affinity.{field}");
-        for (i, t) in a.required.into_iter().enumerate() {
-            required.push(affinity_term(
-                t,
-                namespace,
-                labels,
-                &format!("{base}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"),
-            )?);
-        }
-        for (i, w) in a.preferred.into_iter().enumerate() {
-            preferred.push(WeightedPodAffinityTerm {
-                weight: w.weight,
-                term: affinity_term(
-                    w.pod_affinity_term,
-                    namespace,
-                    labels,
-                    &format!(
-                        "{base}.preferredDuringSchedulingIgnoredDuringExecution[{i}].podAffinityTerm"
-                    ),
-                )?,
-            });
-        }
-    }
-
-    let tolerations = s
-        .tolerations
-        .into_iter()
-        .map(|t| Toleration {
-            key: t.key,
-            operator: t.operator.map_or(TolerationOperator::Equal, |o| o.0),
-            value: t.value,
-            effect: t.effect.and_then(|e| e.0),
-        })
-        .collect();
-
-    let mut topology_spread = Vec::with_capacity(s.topology_spread_constraints.len());
-    for (i, c) in s.topology_spread_constraints.into_iter().enumerate() {
-        let at = |f: &str| format!("{prefix}.topologySpreadConstraints[{i}].{f}");
-        let max_skew = c
-            .max_skew
-            .ok_or_else(|| ferr(at("maxSkew"), "is required"))?;
-        if max_skew <= 0 {
-            return Err(ferr(
-                at("maxSkew"),
-                format!("{max_skew}: must be greater than zero"),
-            ));
-        }
-        if c.topology_key.is_empty() {
-            return Err(ferr(at("topologyKey"), "is required"));
-        }
-        let when = c
-            .when_unsatisfiable
-            .ok_or_else(|| ferr(at("whenUnsatisfiable"), "is required"))?;
-        if let Some(m) = c.min_domains {
-            if m <= 0 {
-                return Err(ferr(
-                    at("minDomains"),
-                    format!("{m}: must be greater than zero"),
-                ));
-            }
-        }
-        let mut selector = match c.label_selector {
-            Some(sel) => label_selector(sel, &at("labelSelector"))?,
-            None => LabelSelector::nothing(),
-        };
-        // matchLabelKeys: the pod's own values, merged into the selector
-        // (a nil selector stays nil, as `mergeLabelSetWithSelector`).
-        if !selector.matches_nothing {
-            for key in &c.match_label_keys {
-                if let Some(v) = labels.get(key) {
-                    selector
-                        .requirements
-                        .push(Requirement::new(key, Operator::In, &[v]));
-                }
-            }
-        }
-        topology_spread.push(TopologySpreadConstraint {
-            max_skew,
-            topology_key: c.topology_key,
-            when_unsatisfiable: when.0,
-            selector,
-            min_domains: c.min_domains,
-            node_affinity_policy: c
-                .node_affinity_policy
-                .map_or(InclusionPolicy::Honor, |p| p.0),
-            node_taints_policy: c
-                .node_taints_policy
-                .map_or(InclusionPolicy::Ignore, |p| p.0),
-        });
-    }
-
-    let spec = PodSpec {
-        requests,
-        node_selector: s.node_selector,
-        required_node_affinity,
-        preferred_node_affinity,
-        tolerations,
-        pod_affinity,
-        preferred_pod_affinity,
-        pod_anti_affinity,
-        preferred_pod_anti_affinity,
-        topology_spread,
-        host_ports,
-        priority: 0,
-        priority_class_name: s.priority_class_name.filter(|n| !n.is_empty()),
-        has_local_storage: s.volumes.iter().any(|v| v.empty_dir.is_some()),
-    };
-    Ok(StagedSpec {
-        spec,
-        explicit_priority: s.priority,
-    })
-}
-
-fn node_term(
-    t: wire::NodeSelectorTermW,
-    path: &str,
-) -> std::result::Result<NodeSelectorTerm, FieldErr> {
-    let convert = |reqs: Vec<wire::NodeReqW>, field: &str| {
-        reqs.into_iter()
-            .enumerate()
-            .map(|(j, r)| {
-                let operator = r
-                    .operator
-                    .ok_or_else(|| ferr(format!("{path}.{field}[{j}].operator"), "is required"))?
-                    .0;
-                Ok(Requirement {
-                    key: r.key,
-                    operator,
-                    values: r.values,
-                })
-            })
-            .collect::<std::result::Result<Vec<_>, FieldErr>>()
-    };
-    Ok(NodeSelectorTerm {
-        match_expressions: convert(t.match_expressions, "matchExpressions")?,
-        match_fields: convert(t.match_fields, "matchFields")?,
-    })
-}
-
-/// `metav1.LabelSelectorAsSelector` of a non-nil selector: `matchLabels`
-/// become `In` requirements; `{}` matches everything.
-fn label_selector(s: LabelSelectorW, path: &str) -> std::result::Result<LabelSelector, FieldErr> {
-    let mut requirements = Vec::with_capacity(s.match_labels.len() + s.match_expressions.len());
-    for (k, v) in s.match_labels {
-        requirements.push(Requirement {
-            key: k,
-            operator: Operator::In,
-            values: vec![v],
-        });
-    }
-    for (j, r) in s.match_expressions.into_iter().enumerate() {
-        let operator = r
-            .operator
-            .ok_or_else(|| {
-                ferr(
-                    format!("{path}.matchExpressions[{j}].operator"),
-                    "is required",
-                )
-            })?
-            .0;
-        requirements.push(Requirement {
-            key: r.key,
-            operator,
-            values: r.values,
-        });
-    }
-    Ok(LabelSelector {
-        requirements,
-        matches_nothing: false,
-    })
-}
-
-/// A pod affinity term as the API server stores it: `matchLabelKeys` /
-/// `mismatchLabelKeys` merged into the selector with the pod's own values,
-/// and the pod's namespace when neither `namespaces` nor
-/// `namespaceSelector` is given.
-fn affinity_term(
-    t: wire::PodAffinityTermW,
-    namespace: &str,
-    labels: &Labels,
-    path: &str,
-) -> std::result::Result<PodAffinityTerm, FieldErr> {
-    let mut selector = match t.label_selector {
-        Some(s) => {
-            let mut sel = label_selector(s, &format!("{path}.labelSelector"))?;
-            for key in &t.match_label_keys {
-                if let Some(v) = labels.get(key) {
-                    sel.requirements
-                        .push(Requirement::new(key, Operator::In, &[v]));
-                }
-            }
-            for key in &t.mismatch_label_keys {
-                if let Some(v) = labels.get(key) {
-                    sel.requirements
-                        .push(Requirement::new(key, Operator::NotIn, &[v]));
-                }
-            }
-            sel
-        }
-        // A nil selector matches nothing, and label keys do not change it.
-        None => LabelSelector::nothing(),
-    };
-    selector.requirements.shrink_to_fit();
-    let namespace_selector = t
-        .namespace_selector
-        .map(|s| label_selector(s, &format!("{path}.namespaceSelector")))
-        .transpose()?;
-    let namespaces = if t.namespaces.is_empty() && namespace_selector.is_none() {
-        vec![namespace.to_string()]
-    } else {
-        t.namespaces
-    };
-    Ok(PodAffinityTerm {
-        selector,
-        namespaces,
-        namespace_selector,
-        topology_key: t.topology_key,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn spec_of(v: Value) -> PodSpec {
-        let s: PodSpecW = de(v).unwrap();
-        convert_pod_spec(s, None, "ns", &Labels::new(), "spec")
-            .unwrap()
-            .spec
-    }
-
-    #[test]
-    fn requests_follow_pod_requests() {
-        // Sidecar KEP example: init 333, sidecar 20, app 30 → max(333, 50).
-        let s = spec_of(json!({
-            "initContainers": [
-                {"name": "i", "resources": {"requests": {"cpu": "333m"}}},
-                {"name": "s", "restartPolicy": "Always", "resources": {"requests": {"cpu": "20m"}}},
-                {"name": "i2", "resources": {"requests": {"cpu": "100m"}}}
-            ],
-            "containers": [{"name": "a", "resources": {"requests": {"cpu": "30m"}, "limits": {"memory": "1Gi"}}}],
-            "overhead": {"cpu": "10m"}
-        }));
-        assert_eq!(s.requests.milli_cpu, 343);
-        assert_eq!(s.requests.memory, 1 << 30);
-        assert_eq!(s.requests.pods, 0);
-    }
-
-    #[test]
-    fn status_resources_for_bound_pods() {
-        let p: wire::PodW = de(json!({
-            "metadata": {"name": "p"},
-            "spec": {"nodeName": "n", "containers": [{"name": "a", "resources": {"requests": {"cpu": "100m"}}}]},
-            "status": {"containerStatuses": [{"name": "a", "allocatedResources": {"cpu": "300m"}}]}
-        }))
-        .unwrap();
-        let r = pod_requests(&p.spec, Some(&p.status));
-        assert_eq!(r.milli_cpu, 300);
-        assert_eq!(pod_requests(&p.spec, None).milli_cpu, 100);
-    }
-
-    #[test]
-    fn pod_level_requests_override() {
-        let s = spec_of(json!({
-            "resources": {"limits": {"cpu": "2"}},
-            "containers": [{"name": "a", "resources": {"requests": {"cpu": "100m", "memory": "1Mi"}}}]
-        }));
-        assert_eq!(s.requests.milli_cpu, 2000);
-        assert_eq!(s.requests.memory, 1 << 20);
-    }
 
     #[test]
     fn job_active_counts() {

@@ -1,0 +1,191 @@
+//! The replicas workloads still have to create: pending pods that are in
+//! no input, but that the workloads' controllers will make.
+
+use crate::model::{
+    orphan_replica_set_owner, NodeId, OwnerRef, Pod, Workload, WorkloadId, WorkloadKind,
+};
+use std::collections::{HashMap, HashSet};
+
+/// The pending pods workloads still have to create: `replicas` minus the
+/// Pod objects of the input the workload's controller already has.
+///
+/// A pod counts for a workload when it is in the workload's namespace, the
+/// workload's selector matches it, it is active, and its controller is the
+/// workload — for a Deployment, a ReplicaSet that the Deployment owns (or,
+/// when that ReplicaSet is not in the input, any ReplicaSet; the Deployment
+/// named like the ReplicaSet minus its hash is preferred). "Active" is what
+/// the controllers count: not Succeeded/Failed, and, except for
+/// StatefulSets (which recreate an ordinal only once its pod is gone), not
+/// terminating. A ReplicaSet whose Deployment is in the input creates
+/// nothing itself.
+///
+/// `template_node_names` holds each workload's `spec.template.spec.nodeName`;
+/// its replicas are bound to that node.
+pub(super) fn expand_workloads(
+    workloads: &[Workload],
+    template_node_names: &[Option<String>],
+    pods: &[Pod],
+    node_ids: &HashMap<&str, NodeId>,
+) -> Vec<Pod> {
+    if workloads.is_empty() {
+        return Vec::new();
+    }
+    let controllers = Controllers::new(workloads);
+    let present = controllers.count_present(pods);
+    let missing: Vec<i64> = workloads
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if controllers.covered_by[i].is_some() {
+                0
+            } else {
+                (i64::from(w.replicas) - present[i]).max(0)
+            }
+        })
+        .collect();
+    if missing.iter().all(|&m| m == 0) {
+        return Vec::new();
+    }
+    create_replicas(workloads, &missing, template_node_names, pods, node_ids)
+}
+
+/// Finds the workload whose controller a pod's owner is.
+struct Controllers<'w> {
+    workloads: &'w [Workload],
+    /// (kind, namespace, name) → workload.
+    index: HashMap<(WorkloadKind, &'w str, &'w str), usize>,
+    /// A ReplicaSet → the Deployment of the input that controls it.
+    covered_by: Vec<Option<usize>>,
+    /// Namespace → its Deployments.
+    deployments_by_ns: HashMap<&'w str, Vec<usize>>,
+}
+
+impl<'w> Controllers<'w> {
+    fn new(workloads: &'w [Workload]) -> Self {
+        let index: HashMap<(WorkloadKind, &str, &str), usize> = workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ((w.kind, w.namespace.as_str(), w.name.as_str()), i))
+            .collect();
+        let covered_by = workloads
+            .iter()
+            .map(|w| {
+                let o = w.owner.as_ref()?;
+                (w.kind == WorkloadKind::ReplicaSet && o.kind == "Deployment")
+                    .then(|| {
+                        index
+                            .get(&(
+                                WorkloadKind::Deployment,
+                                w.namespace.as_str(),
+                                o.name.as_str(),
+                            ))
+                            .copied()
+                    })
+                    .flatten()
+            })
+            .collect();
+        let mut deployments_by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, w) in workloads.iter().enumerate() {
+            if w.kind == WorkloadKind::Deployment {
+                deployments_by_ns.entry(&w.namespace).or_default().push(i);
+            }
+        }
+        Controllers {
+            workloads,
+            index,
+            covered_by,
+            deployments_by_ns,
+        }
+    }
+
+    /// How many active pods each workload's controller already has.
+    fn count_present(&self, pods: &[Pod]) -> Vec<i64> {
+        // ReplicaSets not in the input → the Deployment their pods count for.
+        let mut orphan_rs: HashMap<(&str, &str), Option<usize>> = HashMap::new();
+        let mut present = vec![0i64; self.workloads.len()];
+        for pod in pods {
+            let Some(owner) = &pod.owner else { continue };
+            if pod.is_terminal() {
+                continue;
+            }
+            let Some(t) = self.workload_of(pod, owner, &mut orphan_rs) else {
+                continue;
+            };
+            let w = &self.workloads[t];
+            if pod.terminating && w.kind != WorkloadKind::StatefulSet {
+                continue;
+            }
+            if w.selector.matches(&pod.labels) {
+                present[t] += 1;
+            }
+        }
+        present
+    }
+
+    /// The workload `pod` (controlled by `owner`) counts for: the owner, or
+    /// the Deployment of the input above its ReplicaSet. The choice for a
+    /// ReplicaSet that is not in the input is made once (by its first pod)
+    /// and kept in `orphan_rs`.
+    fn workload_of<'p>(
+        &self,
+        pod: &'p Pod,
+        owner: &'p OwnerRef,
+        orphan_rs: &mut HashMap<(&'p str, &'p str), Option<usize>>,
+    ) -> Option<usize> {
+        let ns = pod.namespace.as_str();
+        let find = |kind| self.index.get(&(kind, ns, owner.name.as_str())).copied();
+        match owner.kind.as_str() {
+            "ReplicaSet" => match find(WorkloadKind::ReplicaSet) {
+                Some(rs) => Some(self.covered_by[rs].unwrap_or(rs)),
+                None => *orphan_rs.entry((ns, &owner.name)).or_insert_with(|| {
+                    orphan_replica_set_owner(
+                        self.workloads,
+                        self.deployments_by_ns.get(ns)?,
+                        &owner.name,
+                        &pod.labels,
+                    )
+                }),
+            },
+            "Deployment" => find(WorkloadKind::Deployment),
+            "StatefulSet" => find(WorkloadKind::StatefulSet),
+            "Job" => find(WorkloadKind::Job),
+            _ => None,
+        }
+    }
+}
+
+/// `missing[i]` replicas of each workload `i`, named `<workload>-<k>` with
+/// the first numbers `k` no pod of the namespace has.
+fn create_replicas(
+    workloads: &[Workload],
+    missing: &[i64],
+    template_node_names: &[Option<String>],
+    pods: &[Pod],
+    node_ids: &HashMap<&str, NodeId>,
+) -> Vec<Pod> {
+    let mut taken: HashSet<(String, String)> = pods
+        .iter()
+        .map(|p| (p.namespace.clone(), p.name.clone()))
+        .collect();
+    let mut out = Vec::with_capacity(missing.iter().sum::<i64>().max(0) as usize);
+    for (i, w) in workloads.iter().enumerate() {
+        let node_name = template_node_names[i].clone();
+        let node = node_name.as_deref().and_then(|n| node_ids.get(n).copied());
+        let mut k = 0u64;
+        for _ in 0..missing[i] {
+            let name = loop {
+                let name = format!("{}-{k}", w.name);
+                k += 1;
+                if taken.insert((w.namespace.clone(), name.clone())) {
+                    break name;
+                }
+            };
+            out.push(Pod {
+                node_name: node_name.clone(),
+                node,
+                ..w.replica(WorkloadId(i as u32), name)
+            });
+        }
+    }
+    out
+}
