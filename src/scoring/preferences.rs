@@ -16,7 +16,9 @@
 //!
 //! A plan's total is the sum over its placed pending pods ([`total`]).
 //!
-use crate::model::{Node, NodeId, PodAffinityTerm, PodId, PodSpec, TaintEffect};
+use crate::model::{
+    Node, NodeId, PodAffinityTerm, PodId, PodSpec, TaintEffect, WeightedPodAffinityTerm,
+};
 use crate::predicates::inter_pod_affinity::term_matches;
 use crate::predicates::Snapshot;
 use crate::scoring::taint_toleration;
@@ -37,12 +39,7 @@ pub(crate) fn violations(snapshot: &Snapshot, pod: PodId, node: NodeId) -> i64 {
     let cluster = snapshot.cluster();
     let own = snapshot.placement(pod);
     let domain_of = |key: &str, id: NodeId| snapshot.node(id).labels.get(key).cloned();
-    let signed = spec
-        .preferred_pod_affinity
-        .iter()
-        .map(|t| (t, false))
-        .chain(spec.preferred_pod_anti_affinity.iter().map(|t| (t, true)));
-    for (t, anti) in signed {
+    for (t, anti) in signed_terms(spec) {
         let w = i64::from(t.weight);
         let Some(value) = n.labels.get(&t.term.topology_key) else {
             weight += if anti { 0 } else { w };
@@ -164,110 +161,41 @@ pub(crate) fn spec_key(spec: &Arc<PodSpec>) -> usize {
 }
 
 impl Index {
+    /// The index of `placed` (the placed pending pods) on `snapshot`: the
+    /// terms of their specs, the node-local weights, and the counts per
+    /// domain of the pods matching and holding each term.
     pub(crate) fn new(snapshot: &Snapshot, placed: &[(PodId, NodeId)]) -> Self {
-        let cluster = snapshot.cluster();
-        let node_count = snapshot.node_count();
-        let mut keys: Vec<String> = Vec::new();
-        let mut terms: Vec<Term> = Vec::new();
-        let mut spec_terms: HashMap<usize, Vec<usize>> = HashMap::new();
-        let mut statics: HashMap<usize, Vec<i64>> = HashMap::new();
-        for &(pod, _) in placed {
-            let spec = &snapshot.pod(pod).spec;
-            let sk = spec_key(spec);
-            if spec_terms.contains_key(&sk) {
-                continue;
-            }
-            statics.insert(
-                sk,
-                snapshot
-                    .node_ids()
-                    .map(|n| static_weight(spec, snapshot.node(n)))
-                    .collect(),
-            );
-            let mut mine = Vec::new();
-            let signed = spec
-                .preferred_pod_affinity
-                .iter()
-                .map(|t| (t, false))
-                .chain(spec.preferred_pod_anti_affinity.iter().map(|t| (t, true)));
-            for (t, anti) in signed {
-                let key = match keys.iter().position(|k| *k == t.term.topology_key) {
-                    Some(k) => k,
-                    None => {
-                        keys.push(t.term.topology_key.clone());
-                        keys.len() - 1
-                    }
-                };
-                mine.push(terms.len());
-                terms.push(Term {
-                    key,
-                    weight: i64::from(t.weight),
-                    anti,
-                    term: t.term.clone(),
-                });
-            }
-            spec_terms.insert(sk, mine);
-        }
-        let domains: Vec<Vec<u32>> = keys
-            .iter()
-            .map(|key| {
-                let mut values: HashMap<&str, u32> = HashMap::new();
-                snapshot
-                    .node_ids()
-                    .map(|n| match snapshot.node(n).labels.get(key) {
-                        Some(v) => {
-                            let next = values.len() as u32;
-                            *values.entry(v.as_str()).or_insert(next)
-                        }
-                        None => MISSING,
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut counts: Vec<Vec<i64>> = terms
-            .iter()
-            .map(|t| {
-                let width = domains[t.key]
-                    .iter()
-                    .filter(|d| **d != MISSING)
-                    .max()
-                    .map_or(0, |m| *m as usize + 1);
-                vec![0; width]
-            })
-            .collect();
-        let mut owners: Vec<Vec<[i64; 2]>> = counts.iter().map(|c| vec![[0; 2]; c.len()]).collect();
-        for g in snapshot.groups() {
-            for (ti, t) in terms.iter().enumerate() {
-                if !term_matches(&t.term, cluster, &g.namespace, &g.labels) {
-                    continue;
-                }
-                for (&node, &k) in &g.per_node {
-                    let d = domains[t.key][node.index()];
-                    if d != MISSING {
-                        counts[ti][d as usize] += i64::from(k);
-                    }
-                }
-            }
-        }
+        let specs = Specs::collect(snapshot, placed);
+        let domains = domains_of(snapshot, &specs.keys);
+        let counts = matching_counts(snapshot, &specs.terms, &domains);
         let mut index = Index {
             domains,
-            terms,
+            terms: specs.terms,
             counts,
             owners: Vec::new(),
-            spec_terms,
-            statics,
+            spec_terms: specs.spec_terms,
+            statics: specs.statics,
         };
+        let node_count = snapshot.node_count();
         debug_assert!(node_count == index.domains.first().map_or(node_count, Vec::len));
+        index.owners = index.owner_counts(snapshot, placed);
+        index
+    }
+
+    /// Per term, the pods of `placed` holding it per domain, split by
+    /// whether they match it themselves.
+    fn owner_counts(&self, snapshot: &Snapshot, placed: &[(PodId, NodeId)]) -> Vec<Vec<[i64; 2]>> {
+        let mut owners: Vec<Vec<[i64; 2]>> =
+            self.counts.iter().map(|c| vec![[0; 2]; c.len()]).collect();
         for &(pod, node) in placed {
-            for (t, matched) in index.owned(snapshot, pod) {
-                let d = index.domains[index.terms[t].key][node.index()];
+            for (t, matched) in self.owned(snapshot, pod) {
+                let d = self.domains[self.terms[t].key][node.index()];
                 if d != MISSING {
                     owners[t][d as usize][usize::from(matched)] += 1;
                 }
             }
         }
-        index.owners = owners;
-        index
+        owners
     }
 
     /// The terms of `pod`'s spec, each with whether the pod matches it.
@@ -418,6 +346,130 @@ impl Index {
             }
         }
     }
+}
+
+/// The distinct specs of the placed pods: their preferred pod
+/// (anti-)affinity terms, the topology keys of those, and their node-local
+/// weights on every node.
+struct Specs {
+    /// Distinct topology keys, in order of first use.
+    keys: Vec<String>,
+    terms: Vec<Term>,
+    /// Per spec (pointer), its terms.
+    spec_terms: HashMap<usize, Vec<usize>>,
+    /// Per spec (pointer), the node-local weight on each node.
+    statics: HashMap<usize, Vec<i64>>,
+}
+
+impl Specs {
+    /// The specs of `placed`, each once, in order of first appearance.
+    fn collect(snapshot: &Snapshot, placed: &[(PodId, NodeId)]) -> Self {
+        let mut specs = Specs {
+            keys: Vec::new(),
+            terms: Vec::new(),
+            spec_terms: HashMap::new(),
+            statics: HashMap::new(),
+        };
+        for &(pod, _) in placed {
+            let spec = &snapshot.pod(pod).spec;
+            let sk = spec_key(spec);
+            if !specs.spec_terms.contains_key(&sk) {
+                specs.add(snapshot, sk, spec);
+            }
+        }
+        specs
+    }
+
+    /// Adds `spec` (key `sk`): its node-local weights and its terms.
+    fn add(&mut self, snapshot: &Snapshot, sk: usize, spec: &PodSpec) {
+        let weights = snapshot
+            .node_ids()
+            .map(|n| static_weight(spec, snapshot.node(n)))
+            .collect();
+        self.statics.insert(sk, weights);
+        let mut mine = Vec::new();
+        for (t, anti) in signed_terms(spec) {
+            let key = self.key_index(&t.term.topology_key);
+            mine.push(self.terms.len());
+            self.terms.push(Term {
+                key,
+                weight: i64::from(t.weight),
+                anti,
+                term: t.term.clone(),
+            });
+        }
+        self.spec_terms.insert(sk, mine);
+    }
+
+    /// The index of topology key `key`, added when new.
+    fn key_index(&mut self, key: &str) -> usize {
+        match self.keys.iter().position(|k| k == key) {
+            Some(k) => k,
+            None => {
+                self.keys.push(key.to_string());
+                self.keys.len() - 1
+            }
+        }
+    }
+}
+
+/// A spec's preferred pod affinity terms (`false`), then its preferred pod
+/// anti-affinity terms (`true`).
+fn signed_terms(spec: &PodSpec) -> impl Iterator<Item = (&WeightedPodAffinityTerm, bool)> {
+    spec.preferred_pod_affinity
+        .iter()
+        .map(|t| (t, false))
+        .chain(spec.preferred_pod_anti_affinity.iter().map(|t| (t, true)))
+}
+
+/// Per topology key, each node's domain: its values numbered in node
+/// order, [`MISSING`] on nodes without the key.
+fn domains_of(snapshot: &Snapshot, keys: &[String]) -> Vec<Vec<u32>> {
+    keys.iter()
+        .map(|key| {
+            let mut values: HashMap<&str, u32> = HashMap::new();
+            snapshot
+                .node_ids()
+                .map(|n| match snapshot.node(n).labels.get(key) {
+                    Some(v) => {
+                        let next = values.len() as u32;
+                        *values.entry(v.as_str()).or_insert(next)
+                    }
+                    None => MISSING,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Per term, the placed pods matching it per domain of its key.
+fn matching_counts(snapshot: &Snapshot, terms: &[Term], domains: &[Vec<u32>]) -> Vec<Vec<i64>> {
+    let cluster = snapshot.cluster();
+    let mut counts: Vec<Vec<i64>> = terms
+        .iter()
+        .map(|t| {
+            let width = domains[t.key]
+                .iter()
+                .filter(|d| **d != MISSING)
+                .max()
+                .map_or(0, |m| *m as usize + 1);
+            vec![0; width]
+        })
+        .collect();
+    for g in snapshot.groups() {
+        for (ti, t) in terms.iter().enumerate() {
+            if !term_matches(&t.term, cluster, &g.namespace, &g.labels) {
+                continue;
+            }
+            for (&node, &k) in &g.per_node {
+                let d = domains[t.key][node.index()];
+                if d != MISSING {
+                    counts[ti][d as usize] += i64::from(k);
+                }
+            }
+        }
+    }
+    counts
 }
 
 #[cfg(test)]

@@ -11,13 +11,14 @@
 //! moved pod, whose weights change too (kept exactly, per term and
 //! domain, by an index of counts).
 //! Pods that another workload's required pod affinity or hard topology
-//! spread selects (or their own required pod affinity) stay put (moving them could break that pod, which the
-//! mover's own filters do not see). The result is kept only when the
-//! final-state validator passes it; otherwise the search is redone with
-//! every pod under hard spread or required affinity pinned, and when that
-//! fails too, the plan is left as it was. The search gets half the time
-//! left before the deadline `place` gives it (0.9 of the time limit), the
-//! rest recounts and validates. `PODPLAN_DEBUG=1` traces it.
+//! spread selects (or their own required pod affinity) stay put (moving
+//! them could break that pod, which the mover's own filters do not see).
+//! The result is kept only when the final-state validator passes it;
+//! otherwise the search is redone with every pod under hard spread or
+//! required affinity pinned, and when that fails too, the plan is left as
+//! it was. The search gets half the time left before the deadline `place`
+//! gives it (0.9 of the time limit), the rest recounts and validates.
+//! `PODPLAN_DEBUG=1` traces it ([`Trace`]).
 //!
 //! Scenarios without preferred terms or `PreferNoSchedule` taints skip
 //! all of this after one look at the pods' specs.
@@ -25,7 +26,8 @@
 use crate::check::preferences::replay;
 use crate::check::validate::validate_plan;
 use crate::engine::plan::{self, Plan};
-use crate::model::{Cluster, NodeId, PodId, TaintEffect, UnsatisfiableAction};
+use crate::engine::trace::Trace;
+use crate::model::{Cluster, NodeId, PodId, Taint, TaintEffect, UnsatisfiableAction};
 use crate::predicates::inter_pod_affinity::term_matches;
 use crate::predicates::{self, PodState, Snapshot};
 use crate::report::place::{PlaceReport, PlanStats};
@@ -39,22 +41,7 @@ use web_time::Instant;
 /// plan's total in `stats.soft_violations`. Stops searching at `deadline`.
 pub(crate) fn improve(cluster: &Cluster, report: &mut PlaceReport, deadline: Instant) {
     // The common case costs one look at the specs and taints.
-    let tainted = |taints: &[crate::model::Taint]| {
-        taints
-            .iter()
-            .any(|t| t.effect == TaintEffect::PreferNoSchedule)
-    };
-    let mut seen: HashSet<usize> = HashSet::new();
-    let any = cluster.nodes.iter().any(|n| tainted(&n.taints))
-        || cluster.pools.iter().any(|p| tainted(&p.taints))
-        || cluster.pending_pods().any(|id| {
-            let spec = &cluster.pod(id).spec;
-            seen.insert(spec_key(spec))
-                && (!spec.preferred_node_affinity.is_empty()
-                    || !spec.preferred_pod_affinity.is_empty()
-                    || !spec.preferred_pod_anti_affinity.is_empty())
-        });
-    if !any {
+    if !has_soft_terms(cluster) {
         report.stats.soft_violations = 0;
         return;
     }
@@ -66,50 +53,102 @@ pub(crate) fn improve(cluster: &Cluster, report: &mut PlaceReport, deadline: Ins
     if before == 0 {
         return;
     }
-    let debug = std::env::var_os("PODPLAN_DEBUG").is_some();
+    let start = Baseline {
+        snapshot,
+        placed,
+        before,
+    };
     for conservative in [false, true] {
+        if let Round::Settled = start.round(cluster, report, conservative, deadline) {
+            return;
+        }
+    }
+}
+
+/// Whether any node or pool has a `PreferNoSchedule` taint or any pending
+/// pod a preferred node or pod (anti-)affinity term (each spec looked at
+/// once).
+fn has_soft_terms(cluster: &Cluster) -> bool {
+    let tainted = |taints: &[Taint]| {
+        taints
+            .iter()
+            .any(|t| t.effect == TaintEffect::PreferNoSchedule)
+    };
+    let mut seen: HashSet<usize> = HashSet::new();
+    cluster.nodes.iter().any(|n| tainted(&n.taints))
+        || cluster.pools.iter().any(|p| tainted(&p.taints))
+        || cluster.pending_pods().any(|id| {
+            let spec = &cluster.pod(id).spec;
+            seen.insert(spec_key(spec))
+                && (!spec.preferred_node_affinity.is_empty()
+                    || !spec.preferred_pod_affinity.is_empty()
+                    || !spec.preferred_pod_anti_affinity.is_empty())
+        })
+}
+
+/// The report's plan as the search starts from it.
+struct Baseline<'c> {
+    /// The cluster with the plan's pods placed.
+    snapshot: Snapshot<'c>,
+    /// The placed pending pods and their nodes.
+    placed: Vec<(PodId, NodeId)>,
+    /// The plan's total violation weight.
+    before: u64,
+}
+
+/// How a search round ended.
+enum Round {
+    /// The report holds the improved plan, or the round found none (or no
+    /// time was left): stop.
+    Settled,
+    /// The improved plan failed the validator: retry with more pods pinned.
+    Invalid,
+}
+
+impl Baseline<'_> {
+    /// Searches from the plan (pinning more pods when `conservative`) for
+    /// half the time left, then keeps the result in `report` when its
+    /// total is lower and the validator passes it.
+    fn round(
+        &self,
+        cluster: &Cluster,
+        report: &mut PlaceReport,
+        conservative: bool,
+        deadline: Instant,
+    ) -> Round {
         let began = Instant::now();
         if began >= deadline {
-            return;
+            return Round::Settled;
         }
+        let trace = Trace::from_env(began);
         // Half the time left searches; the rest recounts and validates.
         let until = began + deadline.saturating_duration_since(began) / 2;
-        let mut work = snapshot.clone();
-        let moves = search(&mut work, &placed, conservative, until);
-        if debug {
-            eprintln!(
-                "          preferences: {moves} moves in {} ms (conservative {conservative})",
-                began.elapsed().as_millis()
-            );
-        }
+        let mut work = self.snapshot.clone();
+        let moves = search(&mut work, &self.placed, conservative, until);
+        trace.say(|| format!("preferences: {moves} moves (conservative {conservative})"));
         if moves == 0 {
-            return;
+            return Round::Settled;
         }
-        let now: Vec<(PodId, NodeId)> = placed
+        let now: Vec<(PodId, NodeId)> = self
+            .placed
             .iter()
             .map(|&(pod, node)| (pod, work.placement(pod).unwrap_or(node)))
             .collect();
         let after = total(&work, &now);
-        if debug {
-            eprintln!("          preferences: violations {before} -> {after}");
-        }
+        let before = self.before;
+        trace.say(|| format!("preferences: violations {before} -> {after}"));
         if after >= before {
-            return;
+            return Round::Settled;
         }
         let candidate = rewritten(report, &work, &now);
-        let valid = validate_plan(cluster, &candidate);
-        if debug {
-            eprintln!(
-                "          preferences: validated ({}) at {} ms",
-                valid.is_ok(),
-                began.elapsed().as_millis()
-            );
+        let valid = validate_plan(cluster, &candidate).is_ok();
+        trace.say(|| format!("preferences: validated ({valid})"));
+        if !valid {
+            return Round::Invalid;
         }
-        if valid.is_ok() {
-            *report = candidate;
-            report.stats.soft_violations = after;
-            return;
-        }
+        *report = candidate;
+        report.stats.soft_violations = after;
+        Round::Settled
     }
 }
 
@@ -135,23 +174,7 @@ fn rewritten(report: &PlaceReport, snapshot: &Snapshot, placed: &[(PodId, NodeId
 /// `conservative`, of any spec (the pod's own included).
 fn pinned(snapshot: &Snapshot, placed: &[(PodId, NodeId)], conservative: bool) -> HashSet<PodId> {
     let cluster = snapshot.cluster();
-    let mut specs: HashMap<usize, (Arc<crate::model::PodSpec>, String)> = HashMap::new();
-    for id in (0..snapshot.pod_count() as u32).map(PodId) {
-        if snapshot.placement(id).is_none() {
-            continue;
-        }
-        let p = snapshot.pod(id);
-        let hard = !p.spec.pod_affinity.is_empty()
-            || p.spec
-                .topology_spread
-                .iter()
-                .any(|c| c.when_unsatisfiable == UnsatisfiableAction::DoNotSchedule);
-        if hard {
-            specs
-                .entry(spec_key(&p.spec))
-                .or_insert_with(|| (Arc::clone(&p.spec), p.namespace.clone()));
-        }
-    }
+    let specs = hard_specs(snapshot);
     let mut out = HashSet::new();
     for &(pod, _) in placed {
         let p = snapshot.pod(pod);
@@ -181,6 +204,30 @@ fn pinned(snapshot: &Snapshot, placed: &[(PodId, NodeId)], conservative: bool) -
     out
 }
 
+/// The specs (by key, with a namespace of their pods) of the placed pods
+/// with a required pod affinity term or a `DoNotSchedule` spread
+/// constraint.
+fn hard_specs(snapshot: &Snapshot) -> HashMap<usize, (Arc<crate::model::PodSpec>, String)> {
+    let mut specs = HashMap::new();
+    for id in (0..snapshot.pod_count() as u32).map(PodId) {
+        if snapshot.placement(id).is_none() {
+            continue;
+        }
+        let p = snapshot.pod(id);
+        let hard = !p.spec.pod_affinity.is_empty()
+            || p.spec
+                .topology_spread
+                .iter()
+                .any(|c| c.when_unsatisfiable == UnsatisfiableAction::DoNotSchedule);
+        if hard {
+            specs
+                .entry(spec_key(&p.spec))
+                .or_insert_with(|| (Arc::clone(&p.spec), p.namespace.clone()));
+        }
+    }
+    specs
+}
+
 /// The local search on `snapshot` (changed in place): passes over the pods
 /// with a weight, each moved to a node where its own weight is lower or,
 /// when no such node takes it, swapped with a movable pod of that node,
@@ -192,28 +239,21 @@ fn search(
     conservative: bool,
     deadline: Instant,
 ) -> usize {
-    let mut index = Index::new(snapshot, placed);
+    let index = Index::new(snapshot, placed);
     let pinned = pinned(snapshot, placed, conservative);
     let candidates: Vec<PodId> = placed
         .iter()
         .map(|(pod, _)| *pod)
         .filter(|pod| !pinned.contains(pod))
         .collect();
-    let movable: HashSet<PodId> = candidates.iter().copied().collect();
-    let nodes: Vec<NodeId> = snapshot.node_ids().collect();
-    let mut changes = 0;
-    // Pods alike (spec, namespace, labels) on the same node fare alike:
-    // once one found nothing, the others are skipped until something
-    // changes.
-    let mut stuck: HashSet<(usize, NodeId, u64)> = HashSet::new();
-    let alike = |snapshot: &Snapshot, pod: PodId, node: NodeId| {
-        use std::hash::{Hash, Hasher};
-        let p = snapshot.pod(pod);
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        p.namespace.hash(&mut h);
-        p.labels.hash(&mut h);
-        (spec_key(&p.spec), node, h.finish())
+    let mut search = LocalSearch {
+        index,
+        movable: candidates.iter().copied().collect(),
+        nodes: snapshot.node_ids().collect(),
+        stuck: HashSet::new(),
+        deadline,
     };
+    let mut changes = 0;
     // Each change strictly lowers the total, which is bounded below: the
     // cap on passes only guards the time.
     for _ in 0..64 {
@@ -222,42 +262,9 @@ fn search(
             if Instant::now() >= deadline {
                 return changes;
             }
-            let Some(from) = snapshot.placement(pod) else {
-                continue;
-            };
-            let key = alike(snapshot, pod, from);
-            if stuck.contains(&key) {
-                continue;
-            }
-            let mine = index.own(snapshot, pod, from);
-            if mine <= 0 {
-                continue;
-            }
-            let matched = index.matched_by(snapshot, pod);
-            let owned = index.owned(snapshot, pod);
-            let mut options: Vec<(i64, NodeId)> = nodes
-                .iter()
-                .filter(|&&n| n != from && index.own(snapshot, pod, n) < mine)
-                .map(|&n| (index.delta(snapshot, pod, (from, n), &matched, &owned), n))
-                .collect();
-            if options.is_empty() {
-                continue;
-            }
-            options.sort();
-            let mover = Mover {
-                pod,
-                from,
-                matched: &matched,
-                owned: &owned,
-            };
-            let done = (options[0].0 < 0 && mover.try_move(snapshot, &mut index, &options))
-                || mover.try_swap(snapshot, &mut index, &options, &movable, deadline);
-            if done {
+            if search.improve_pod(snapshot, pod) {
                 changed = true;
                 changes += 1;
-                stuck.clear();
-            } else {
-                stuck.insert(key);
             }
         }
         if !changed {
@@ -265,6 +272,81 @@ fn search(
         }
     }
     changes
+}
+
+/// Pods alike: (spec, node, hash of namespace and labels).
+type Alike = (usize, NodeId, u64);
+
+/// The state of the local search between its steps.
+struct LocalSearch {
+    index: Index,
+    /// Pods that may move (the candidates, none pinned).
+    movable: HashSet<PodId>,
+    /// Every node of the plan.
+    nodes: Vec<NodeId>,
+    /// Pods alike (spec, namespace, labels) on the same node fare alike:
+    /// once one found nothing, the others are skipped until something
+    /// changes.
+    stuck: HashSet<Alike>,
+    deadline: Instant,
+}
+
+impl LocalSearch {
+    /// Moves or swaps `pod` to a node where the plan's total drops, if
+    /// any takes it. True when it changed the plan.
+    fn improve_pod(&mut self, snapshot: &mut Snapshot, pod: PodId) -> bool {
+        let Some(from) = snapshot.placement(pod) else {
+            return false;
+        };
+        let key = alike(snapshot, pod, from);
+        if self.stuck.contains(&key) {
+            return false;
+        }
+        let mine = self.index.own(snapshot, pod, from);
+        if mine <= 0 {
+            return false;
+        }
+        let matched = self.index.matched_by(snapshot, pod);
+        let owned = self.index.owned(snapshot, pod);
+        let mut options: Vec<(i64, NodeId)> = self
+            .nodes
+            .iter()
+            .filter(|&&n| n != from && self.index.own(snapshot, pod, n) < mine)
+            .map(|&n| {
+                let delta = self.index.delta(snapshot, pod, (from, n), &matched, &owned);
+                (delta, n)
+            })
+            .collect();
+        if options.is_empty() {
+            return false;
+        }
+        options.sort();
+        let mover = Mover {
+            pod,
+            from,
+            matched: &matched,
+            owned: &owned,
+        };
+        let index = &mut self.index;
+        let done = (options[0].0 < 0 && mover.try_move(snapshot, index, &options))
+            || mover.try_swap(snapshot, index, &options, &self.movable, self.deadline);
+        if done {
+            self.stuck.clear();
+        } else {
+            self.stuck.insert(key);
+        }
+        done
+    }
+}
+
+/// The [`Alike`] key of `pod` on `node`.
+fn alike(snapshot: &Snapshot, pod: PodId, node: NodeId) -> Alike {
+    use std::hash::{Hash, Hasher};
+    let p = snapshot.pod(pod);
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    p.namespace.hash(&mut h);
+    p.labels.hash(&mut h);
+    (spec_key(&p.spec), node, h.finish())
 }
 
 /// Nodes (best first) a pod tries to swap into.
@@ -322,53 +404,87 @@ impl Mover<'_> {
         // The best few nodes, and one pod per spec on each: pods of one
         // workload on one node are alike, and a swap is tried O(1) times.
         for &(mine, to) in options.iter().take(SWAP_NODES) {
-            let mut specs: HashSet<usize> = HashSet::new();
-            let others: Vec<PodId> = snapshot
-                .info(to)
-                .pods
-                .iter()
-                .copied()
-                .filter(|q| *q != pod && movable.contains(q))
-                .filter(|q| specs.insert(spec_key(&snapshot.pod(*q).spec)))
-                .collect();
-            for other in others {
+            for other in one_per_spec(snapshot, to, pod, movable) {
                 if Instant::now() >= deadline {
                     return false;
                 }
-                // The other's delta, once the pod has moved (exact: the
-                // index then holds the pod on `to`).
                 let their_matched = index.matched_by(snapshot, other);
                 let their_owned = index.owned(snapshot, other);
-                index.apply((from, to), self.matched, self.owned);
-                snapshot.assign(pod, to);
-                let theirs = index.delta(snapshot, other, (to, from), &their_matched, &their_owned);
-                index.apply((to, from), self.matched, self.owned);
-                snapshot.assign(pod, from);
-                if mine + theirs >= 0 {
+                let theirs = self.delta_after_move(
+                    snapshot,
+                    index,
+                    other,
+                    to,
+                    (&their_matched, &their_owned),
+                );
+                if mine + theirs >= 0 || !self.swap_fits(snapshot, other, to) {
                     continue;
                 }
-                // Each on the other's node, the other one already there.
-                snapshot.unassign(pod);
+                index.apply((from, to), self.matched, self.owned);
+                snapshot.assign(pod, to);
+                index.apply((to, from), &their_matched, &their_owned);
                 snapshot.assign(other, from);
-                let fits = predicates::filter(snapshot, &PodState::new(snapshot, pod), to).is_ok();
-                let fits = fits && {
-                    snapshot.unassign(other);
-                    snapshot.assign(pod, to);
-                    predicates::filter(snapshot, &PodState::new(snapshot, other), from).is_ok()
-                };
-                snapshot.assign(pod, from);
-                snapshot.assign(other, to);
-                if fits {
-                    index.apply((from, to), self.matched, self.owned);
-                    snapshot.assign(pod, to);
-                    index.apply((to, from), &their_matched, &their_owned);
-                    snapshot.assign(other, from);
-                    return true;
-                }
+                return true;
             }
         }
         false
     }
+
+    /// The delta of `other` moving from `to` to the pod's node once the
+    /// pod is on `to` (exact: the index then holds the pod there); the
+    /// index and snapshot are restored.
+    fn delta_after_move(
+        &self,
+        snapshot: &mut Snapshot,
+        index: &mut Index,
+        other: PodId,
+        to: NodeId,
+        (their_matched, their_owned): (&[usize], &[(usize, bool)]),
+    ) -> i64 {
+        let (pod, from) = (self.pod, self.from);
+        index.apply((from, to), self.matched, self.owned);
+        snapshot.assign(pod, to);
+        let theirs = index.delta(snapshot, other, (to, from), their_matched, their_owned);
+        index.apply((to, from), self.matched, self.owned);
+        snapshot.assign(pod, from);
+        theirs
+    }
+
+    /// Whether the pod passes the filters on `to` with `other` already on
+    /// the pod's node, and `other` on that node with the pod on `to`; the
+    /// snapshot is restored.
+    fn swap_fits(&self, snapshot: &mut Snapshot, other: PodId, to: NodeId) -> bool {
+        let (pod, from) = (self.pod, self.from);
+        snapshot.unassign(pod);
+        snapshot.assign(other, from);
+        let fits = predicates::filter(snapshot, &PodState::new(snapshot, pod), to).is_ok();
+        let fits = fits && {
+            snapshot.unassign(other);
+            snapshot.assign(pod, to);
+            predicates::filter(snapshot, &PodState::new(snapshot, other), from).is_ok()
+        };
+        snapshot.assign(pod, from);
+        snapshot.assign(other, to);
+        fits
+    }
+}
+
+/// The movable pods of node `to` other than `pod`, one per spec.
+fn one_per_spec(
+    snapshot: &Snapshot,
+    to: NodeId,
+    pod: PodId,
+    movable: &HashSet<PodId>,
+) -> Vec<PodId> {
+    let mut specs: HashSet<usize> = HashSet::new();
+    snapshot
+        .info(to)
+        .pods
+        .iter()
+        .copied()
+        .filter(|q| *q != pod && movable.contains(q))
+        .filter(|q| specs.insert(spec_key(&snapshot.pod(*q).spec)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! many pods of a class one bin holds on its own.
 
 use crate::engine::classes::{node_types, pod_classes, NodeType, PodClass};
-use crate::model::{Cluster, NodeId, PodId, Resources};
+use crate::model::{Cluster, NodeId, Pod, PodId, Resources};
 use crate::predicates::{self, node_affinity, NodeInfo, Snapshot};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -118,26 +118,8 @@ impl<'c> Problem<'c> {
         }
         let classes = pod_classes(cluster, &pods);
         let types = node_types(cluster);
-        let mut dims = vec![Dim::Cpu, Dim::Memory, Dim::EphemeralStorage, Dim::Pods];
-        for c in &classes {
-            for (name, v) in &c.requests.scalars {
-                let d = Dim::Scalar(name.clone());
-                if *v > 0 && !dims.contains(&d) {
-                    dims.push(d);
-                }
-            }
-        }
-        let class_req: Vec<Vec<f64>> = classes
-            .iter()
-            .map(|c| {
-                dims.iter()
-                    .map(|d| match d {
-                        Dim::Pods => 1.0,
-                        _ => d.of(&c.requests).max(0) as f64,
-                    })
-                    .collect()
-            })
-            .collect();
+        let dims = dims_of(&classes);
+        let class_req = class_requests(&dims, &classes);
         // One scratch node per type, with its DaemonSet pods.
         let mut probe = base.clone();
         let type_nodes: Vec<NodeId> = types
@@ -145,57 +127,15 @@ impl<'c> Problem<'c> {
             .map(|t| probe.add_node(t.template.clone()))
             .collect();
         let existing: Vec<NodeId> = (0..cluster.nodes.len() as u32).map(NodeId).collect();
-        let free_on = |snap: &Snapshot, nodes: &[NodeId]| -> Vec<Vec<f64>> {
-            nodes
-                .iter()
-                .map(|&n| free_of(&dims, &snap.node(n).allocatable, snap.info(n)))
-                .collect()
-        };
-        let existing_free = free_on(&base, &existing);
-        let type_free = free_on(&probe, &type_nodes);
+        let existing_free = free_on(&dims, &base, &existing);
+        let type_free = free_on(&dims, &probe, &type_nodes);
         let mut compat_existing = Vec::with_capacity(classes.len());
         let mut compat_types = Vec::with_capacity(classes.len());
-        for (ci, class) in classes.iter().enumerate() {
-            let pod = cluster.pod(class.representative());
-            let pre = node_affinity::pre_filter(&pod.spec);
-            // The nodes (of `snap`, free room `free`) the class fits on, with
-            // how many of its pods each takes; the cheap capacity first,
-            // the filters only where at least one pod fits.
-            let compat = |snap: &Snapshot, nodes: &[NodeId], free: &[Vec<f64>]| {
-                nodes
-                    .iter()
-                    .zip(free)
-                    .enumerate()
-                    .map(|(i, (n, free))| {
-                        (i, *n, capacity(&class_req[ci], free, class.one_per_node))
-                    })
-                    .filter(|(_, n, cap)| {
-                        *cap >= 1.0
-                            && predicates::filter_node_local(
-                                pod,
-                                snap.node(*n),
-                                snap.info(*n),
-                                &pre,
-                            )
-                            .is_ok()
-                    })
-                    .map(|(i, _, cap)| (i, cap))
-                    .collect::<Vec<_>>()
-            };
-            compat_existing.push(compat(&base, &existing, &existing_free));
-            compat_types.push(compat(&probe, &type_nodes, &type_free));
+        for (class, req) in classes.iter().zip(&class_req) {
+            let fit = ClassFit::new(cluster, class, req);
+            compat_existing.push(fit.on(&base, &existing, &existing_free));
+            compat_types.push(fit.on(&probe, &type_nodes, &type_free));
         }
-        let pool_existing = cluster.nodes_per_pool();
-        let pool_room = cluster
-            .pools
-            .iter()
-            .zip(&pool_existing)
-            .map(|(pool, existing)| {
-                pool.max_count
-                    .unwrap_or(MAX_NODES)
-                    .saturating_sub(*existing)
-            })
-            .collect();
         let class_of = classes
             .iter()
             .enumerate()
@@ -221,7 +161,7 @@ impl<'c> Problem<'c> {
             type_free,
             compat_existing,
             compat_types,
-            pool_room,
+            pool_room: pool_room(cluster),
             class_of,
             existing_index,
             type_index,
@@ -266,6 +206,104 @@ impl<'c> Problem<'c> {
         let mut order: Vec<usize> = (0..pools.len()).collect();
         order.sort_by(|a, b| pools[*b].cost_per_hour.total_cmp(&pools[*a].cost_per_hour));
         order
+    }
+}
+
+/// The dimensions of the packing: CPU, memory, ephemeral storage, pods,
+/// then each extended resource some class requests, in order of first use.
+fn dims_of(classes: &[PodClass]) -> Vec<Dim> {
+    let mut dims = vec![Dim::Cpu, Dim::Memory, Dim::EphemeralStorage, Dim::Pods];
+    for c in classes {
+        for (name, v) in &c.requests.scalars {
+            let d = Dim::Scalar(name.clone());
+            if *v > 0 && !dims.contains(&d) {
+                dims.push(d);
+            }
+        }
+    }
+    dims
+}
+
+/// Per class, its request per dimension (1 pod in [`Dim::Pods`]).
+fn class_requests(dims: &[Dim], classes: &[PodClass]) -> Vec<Vec<f64>> {
+    classes
+        .iter()
+        .map(|c| {
+            dims.iter()
+                .map(|d| match d {
+                    Dim::Pods => 1.0,
+                    _ => d.of(&c.requests).max(0) as f64,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Free capacity per dimension of each of `nodes` in `snap`.
+fn free_on(dims: &[Dim], snap: &Snapshot, nodes: &[NodeId]) -> Vec<Vec<f64>> {
+    nodes
+        .iter()
+        .map(|&n| free_of(dims, &snap.node(n).allocatable, snap.info(n)))
+        .collect()
+}
+
+/// Per pool: how many new nodes it may add (maxCount, or [`MAX_NODES`],
+/// minus its existing nodes).
+fn pool_room(cluster: &Cluster) -> Vec<u32> {
+    let pool_existing = cluster.nodes_per_pool();
+    cluster
+        .pools
+        .iter()
+        .zip(&pool_existing)
+        .map(|(pool, existing)| {
+            pool.max_count
+                .unwrap_or(MAX_NODES)
+                .saturating_sub(*existing)
+        })
+        .collect()
+}
+
+/// What decides where one class fits: its representative pod, the pod's
+/// node affinity pre-filter state, its requests and one-per-node flag.
+struct ClassFit<'a> {
+    pod: &'a Pod,
+    pre: node_affinity::PreFilter,
+    req: &'a [f64],
+    one_per_node: bool,
+}
+
+impl<'a> ClassFit<'a> {
+    fn new(cluster: &'a Cluster, class: &PodClass, req: &'a [f64]) -> Self {
+        let pod = cluster.pod(class.representative());
+        ClassFit {
+            pod,
+            pre: node_affinity::pre_filter(&pod.spec),
+            req,
+            one_per_node: class.one_per_node,
+        }
+    }
+
+    /// The nodes (of `snap`, free room `free`) the class fits on, with how
+    /// many of its pods each takes; the cheap capacity first, the filters
+    /// only where at least one pod fits.
+    fn on(&self, snap: &Snapshot, nodes: &[NodeId], free: &[Vec<f64>]) -> Vec<(usize, f64)> {
+        nodes
+            .iter()
+            .zip(free)
+            .enumerate()
+            .map(|(i, (n, free))| (i, *n, capacity(self.req, free, self.one_per_node)))
+            .filter(|(_, n, cap)| {
+                *cap >= 1.0
+                    && predicates::filter_node_local(
+                        self.pod,
+                        snap.node(*n),
+                        snap.info(*n),
+                        &self.pre,
+                    )
+                    .is_ok()
+            })
+            .map(|(i, _, cap)| (i, cap))
+            .collect()
     }
 }
 
