@@ -6,9 +6,9 @@
 //! topology domain from the start, as in the final state.
 
 use super::problem::{free_of, Problem, SpreadWatch};
-use crate::model::{NodeId, PodId, PoolId};
+use crate::model::{Node, NodeId, PodId, PoolId};
 use crate::predicates::{self, PodState, Snapshot};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use web_time::Instant;
 
@@ -78,7 +78,7 @@ impl<'c> Packing<'c> {
 
     /// Takes pods off their nodes: they become leftovers.
     pub fn drop_pods(&mut self, p: &Problem, pods: &[PodId]) {
-        let drop: std::collections::HashSet<PodId> = pods.iter().copied().collect();
+        let drop: HashSet<PodId> = pods.iter().copied().collect();
         let mut kept = Vec::with_capacity(self.placed.len());
         for &(pod, node) in &self.placed {
             if !drop.contains(&pod) {
@@ -292,7 +292,7 @@ impl Packer<'_> {
                 continue;
             };
             let labels = &self.snapshot.node(node).labels;
-            let mut checked: std::collections::HashSet<NodeId> = Default::default();
+            let mut checked: HashSet<NodeId> = Default::default();
             let victims: Vec<(PodId, NodeId)> = pods
                 .iter()
                 .filter_map(|q| self.snapshot.placement(*q).map(|m| (*q, m)))
@@ -455,153 +455,244 @@ pub(crate) fn pack<'c>(
     mode: Mode,
     deadline: Instant,
 ) -> Packing<'c> {
-    let mut snapshot = p.base.clone();
-    let mut node_type: HashMap<NodeId, usize> = HashMap::new();
-    for (pi, pool) in p.cluster.pools.iter().enumerate() {
-        let zones = pool.zones.len().max(1);
-        for k in 0..pool_nodes[pi] as usize {
-            let id = snapshot.add_node(pool.new_node(PoolId(pi as u32), k));
-            if let Some(&t) = p.type_index.get(&(pi, k % zones)) {
-                node_type.insert(id, t);
-            }
-        }
-    }
-    let mut nodes_of_type: Vec<Vec<NodeId>> = vec![Vec::new(); p.types.len()];
-    let mut new_nodes: Vec<NodeId> = node_type.keys().copied().collect();
-    new_nodes.sort();
-    for n in &new_nodes {
-        nodes_of_type[node_type[n]].push(*n);
-    }
-    let mut packer = Packer {
-        snapshot,
-        placed: Vec::new(),
-        on_existing: vec![HashMap::new(); p.classes.len()],
-        on_types: vec![HashMap::new(); p.classes.len()],
-        existing_index: p.existing_index.clone(),
-        node_type,
-        spread_watch: p.spread_watch.clone(),
-    };
-    // Phase 1: every class's LP shares, round-robin over the nodes of each
-    // bin or type (cursors shared across classes so the load spreads).
+    let (mut packer, nodes_of_type) = Packer::with_new_nodes(p, pool_nodes);
     let mut next = vec![0usize; p.classes.len()];
     if let Some(g) = guide {
-        let mut bin_cursor: HashMap<usize, usize> = HashMap::new();
-        let mut type_cursor: HashMap<usize, usize> = HashMap::new();
-        for &c in order {
-            if Instant::now() >= deadline {
-                break;
-            }
-            let class = &p.classes[c];
-            // Big pods (few to a node) pack better first-fit decreasing in
-            // phase 2 than spread round-robin.
-            let big = p.compat_types[c].iter().all(|(_, cap)| *cap <= BIG_POD_CAP)
-                && !class.one_per_node
-                && !p.compat_types[c].is_empty();
-            let skip = match mode {
-                Mode::RoundRobin => big,
-                Mode::Fill => !constrained(p, c),
-            };
-            if skip {
-                continue;
-            }
-            let mut state = PodState::new(&packer.snapshot, class.representative());
-            // (share, existing bin or type)
-            let mut shares: Vec<(f64, Result<usize, usize>)> = Vec::new();
-            for (b, x) in &g.on_bins[c] {
-                shares.push((*x, Ok(*b)));
-            }
-            for (t, x) in &g.on_types[c] {
-                shares.push((*x, Err(*t)));
-            }
-            shares.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            // One pod per share in turn, so that spread over zones stays
-            // balanced while the shares fill.
-            let mut open: Vec<(Vec<NodeId>, Result<usize, usize>, usize)> = shares
-                .into_iter()
-                .map(|(x, target)| {
-                    let nodes = match target {
-                        Ok(b) => g.bins[b].iter().map(|i| p.existing[*i]).collect(),
-                        Err(t) => nodes_of_type[t].clone(),
-                    };
-                    (nodes, target, (x + 1e-6).floor() as usize)
-                })
-                .filter(|(nodes, _, quota)| *quota > 0 && !nodes.is_empty())
-                .collect();
-            while !open.is_empty() && next[c] < class.pods.len() {
-                open.retain_mut(|(nodes, target, quota)| {
-                    if next[c] >= class.pods.len() {
-                        return false;
-                    }
-                    let cursor = match target {
-                        Ok(b) => bin_cursor.entry(*b).or_insert(0),
-                        Err(t) => type_cursor.entry(*t).or_insert(0),
-                    };
-                    let before = next[c];
-                    packer.round_robin(&mut state, c, &class.pods, &mut next[c], nodes, cursor, 1);
-                    if next[c] == before {
-                        return false;
-                    }
-                    *quota -= 1;
-                    *quota > 0
-                });
-            }
-        }
-    }
-    if let (Some(g), Mode::Fill) = (guide, mode) {
-        fill_nodes(
+        let sharing: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|c| takes_shares(p, *c, mode))
+            .collect();
+        place_shares(
             p,
             &mut packer,
             g,
-            order,
+            &sharing,
             &nodes_of_type,
             &mut next,
             deadline,
         );
+        if mode == Mode::Fill {
+            fill_nodes(
+                p,
+                &mut packer,
+                g,
+                order,
+                &nodes_of_type,
+                &mut next,
+                deadline,
+            );
+        }
     }
-    // Phase 2: the rest first-fit, largest classes first: existing nodes
-    // (free), then new nodes in the class's type preference.
-    let mut leftover = Vec::new();
-    for &c in order {
-        let class = &p.classes[c];
-        let pods = &class.pods;
-        if next[c] >= pods.len() {
-            continue;
-        }
-        if Instant::now() >= deadline {
-            leftover.extend(pods[next[c]..].iter().copied());
-            continue;
-        }
-        let mut state = PodState::new(&packer.snapshot, class.representative());
-        let mut candidates: Vec<NodeId> = p.compat_existing[c]
-            .iter()
-            .map(|(i, _)| p.existing[*i])
-            .collect();
-        for &t in &preference[c] {
-            candidates.extend(nodes_of_type[t].iter().copied());
-        }
-        let mut cursor = 0;
-        while next[c] < pods.len() {
-            let pod = pods[next[c]];
-            let found = (0..candidates.len())
-                .map(|step| (cursor + step) % candidates.len())
-                .find(|&i| packer.try_place(&mut state, c, pod, candidates[i]));
-            match found {
-                Some(i) => {
-                    cursor = i;
-                    next[c] += 1;
-                }
-                // Nothing else changes while this class is placed: the
-                // remaining pods of the class cannot fit either.
-                None => break,
-            }
-        }
-        leftover.extend(pods[next[c]..].iter().copied());
-    }
+    let leftover = first_fit(
+        p,
+        &mut packer,
+        order,
+        preference,
+        &nodes_of_type,
+        &mut next,
+        deadline,
+    );
     packer.into_packing(Rest {
         pool_nodes: pool_nodes.to_vec(),
         leftover,
         nodes_of_type,
     })
+}
+
+impl<'c> Packer<'c> {
+    /// A packer on the problem's base snapshot with `pool_nodes` new nodes
+    /// per pool, all added before any pod is placed; and the new nodes of
+    /// each type, in creation order.
+    fn with_new_nodes(p: &Problem<'c>, pool_nodes: &[u32]) -> (Self, Vec<Vec<NodeId>>) {
+        let mut snapshot = p.base.clone();
+        let mut node_type: HashMap<NodeId, usize> = HashMap::new();
+        for (pi, pool) in p.cluster.pools.iter().enumerate() {
+            let zones = pool.zones.len().max(1);
+            for k in 0..pool_nodes[pi] as usize {
+                let id = snapshot.add_node(pool.new_node(PoolId(pi as u32), k));
+                if let Some(&t) = p.type_index.get(&(pi, k % zones)) {
+                    node_type.insert(id, t);
+                }
+            }
+        }
+        let mut nodes_of_type: Vec<Vec<NodeId>> = vec![Vec::new(); p.types.len()];
+        let mut new_nodes: Vec<NodeId> = node_type.keys().copied().collect();
+        new_nodes.sort();
+        for n in &new_nodes {
+            nodes_of_type[node_type[n]].push(*n);
+        }
+        let packer = Packer {
+            snapshot,
+            placed: Vec::new(),
+            on_existing: vec![HashMap::new(); p.classes.len()],
+            on_types: vec![HashMap::new(); p.classes.len()],
+            existing_index: p.existing_index.clone(),
+            node_type,
+            spread_watch: p.spread_watch.clone(),
+        };
+        (packer, nodes_of_type)
+    }
+}
+
+/// Whether class `c` takes its guide shares round-robin in `mode`: in
+/// [`Mode::RoundRobin`] all but big pods (few to a node), which pack
+/// better first-fit decreasing; in [`Mode::Fill`] only constrained ones.
+fn takes_shares(p: &Problem, c: usize, mode: Mode) -> bool {
+    match mode {
+        Mode::RoundRobin => {
+            let big = p.compat_types[c].iter().all(|(_, cap)| *cap <= BIG_POD_CAP)
+                && !p.classes[c].one_per_node
+                && !p.compat_types[c].is_empty();
+            !big
+        }
+        Mode::Fill => constrained(p, c),
+    }
+}
+
+/// Round-robin cursors per existing bin (Ok) or new-node type (Err),
+/// shared across classes so that the load spreads.
+type Cursors = HashMap<Result<usize, usize>, usize>;
+
+/// A class's guide share on one existing bin (Ok) or type (Err): its
+/// nodes, and how many pods it may still take there.
+struct Share {
+    nodes: Vec<NodeId>,
+    target: Result<usize, usize>,
+    quota: usize,
+}
+
+/// Phase 1: each class of `classes` takes its guide shares round-robin
+/// over the nodes of each bin or type, one pod per share in turn, so that
+/// spread over zones stays balanced while the shares fill. Stops at
+/// `deadline`.
+fn place_shares(
+    p: &Problem,
+    packer: &mut Packer,
+    g: &Guide,
+    classes: &[usize],
+    nodes_of_type: &[Vec<NodeId>],
+    next: &mut [usize],
+    deadline: Instant,
+) {
+    let mut cursors = Cursors::new();
+    for &c in classes {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let pods = &p.classes[c].pods;
+        let mut state = PodState::new(&packer.snapshot, p.classes[c].representative());
+        let mut open = shares(p, g, c, nodes_of_type);
+        while !open.is_empty() && next[c] < pods.len() {
+            open.retain_mut(|share| {
+                if next[c] >= pods.len() {
+                    return false;
+                }
+                let cursor = cursors.entry(share.target).or_insert(0);
+                let before = next[c];
+                packer.round_robin(&mut state, c, pods, &mut next[c], &share.nodes, cursor, 1);
+                if next[c] == before {
+                    return false;
+                }
+                share.quota -= 1;
+                share.quota > 0
+            });
+        }
+    }
+}
+
+/// Class `c`'s shares in the guide with at least one pod and one node,
+/// largest first.
+fn shares(p: &Problem, g: &Guide, c: usize, nodes_of_type: &[Vec<NodeId>]) -> Vec<Share> {
+    let mut shares: Vec<(f64, Result<usize, usize>)> = Vec::new();
+    for (b, x) in &g.on_bins[c] {
+        shares.push((*x, Ok(*b)));
+    }
+    for (t, x) in &g.on_types[c] {
+        shares.push((*x, Err(*t)));
+    }
+    shares.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    shares
+        .into_iter()
+        .map(|(x, target)| Share {
+            nodes: match target {
+                Ok(b) => g.bins[b].iter().map(|i| p.existing[*i]).collect(),
+                Err(t) => nodes_of_type[t].clone(),
+            },
+            target,
+            quota: (x + 1e-6).floor() as usize,
+        })
+        .filter(|share| share.quota > 0 && !share.nodes.is_empty())
+        .collect()
+}
+
+/// Where class `c` may go, in the order it tries: the existing nodes
+/// that may take it, then the new nodes by type in `preference` order.
+pub(crate) fn candidate_nodes(
+    p: &Problem,
+    c: usize,
+    preference: &[Vec<usize>],
+    nodes_of_type: &[Vec<NodeId>],
+) -> Vec<NodeId> {
+    let mut candidates: Vec<NodeId> = p.compat_existing[c]
+        .iter()
+        .map(|(i, _)| p.existing[*i])
+        .collect();
+    for &t in &preference[c] {
+        candidates.extend(nodes_of_type[t].iter().copied());
+    }
+    candidates
+}
+
+/// Phase 2: the pods of each class not placed yet, first-fit over its
+/// [`candidate_nodes`] (from where the class's last pod went), in class
+/// `order`; the pods that find no node (all those after `deadline`) are
+/// the leftovers.
+fn first_fit(
+    p: &Problem,
+    packer: &mut Packer,
+    order: &[usize],
+    preference: &[Vec<usize>],
+    nodes_of_type: &[Vec<NodeId>],
+    next: &mut [usize],
+    deadline: Instant,
+) -> Vec<PodId> {
+    let mut leftover = Vec::new();
+    for &c in order {
+        let pods = &p.classes[c].pods;
+        if next[c] >= pods.len() {
+            continue;
+        }
+        if Instant::now() < deadline {
+            let candidates = candidate_nodes(p, c, preference, nodes_of_type);
+            packer.first_fit_class(p, c, &candidates, &mut next[c]);
+        }
+        leftover.extend(pods[next[c]..].iter().copied());
+    }
+    leftover
+}
+
+impl Packer<'_> {
+    /// Places the pods of class `c` from `*next` on, each on the first of
+    /// `candidates` that takes it, from where the previous one went; stops
+    /// at the first that fits nowhere (nothing else changes while this
+    /// class is placed: the rest of it cannot fit either).
+    fn first_fit_class(&mut self, p: &Problem, c: usize, candidates: &[NodeId], next: &mut usize) {
+        let pods = &p.classes[c].pods;
+        let mut state = PodState::new(&self.snapshot, p.classes[c].representative());
+        let mut cursor = 0;
+        while *next < pods.len() {
+            let pod = pods[*next];
+            let found = (0..candidates.len())
+                .map(|step| (cursor + step) % candidates.len())
+                .find(|&i| self.try_place(&mut state, c, pod, candidates[i]));
+            let Some(i) = found else {
+                break;
+            };
+            cursor = i;
+            *next += 1;
+        }
+    }
 }
 
 /// Pods a node group may still take, per class: (class, pods).
@@ -704,13 +795,13 @@ impl Filler {
     /// Places on `node`, one at a time, the pod of the class (with quota
     /// left in `quotas`, pods left in `lists[c][next[c]..]`) whose request
     /// is best aligned with the node's free capacity, until none fits.
-    pub(crate) fn fill(
+    pub(crate) fn fill<L: AsRef<[PodId]>>(
         &mut self,
         p: &Problem,
         packer: &mut Packer,
         node: NodeId,
         quotas: &mut [(usize, usize)],
-        lists: &[&[PodId]],
+        lists: &[L],
         next: &mut [usize],
     ) {
         let ndims = p.dims.len();
@@ -725,7 +816,7 @@ impl Filler {
             let free = free_of(&p.dims, &alloc, packer.snapshot.info(node));
             let mut best: Option<(f64, usize)> = None;
             for (k, (c, q)) in quotas.iter().enumerate() {
-                if blocked[k] || *q == 0 || next[*c] >= lists[*c].len() {
+                if blocked[k] || *q == 0 || next[*c] >= lists[*c].as_ref().len() {
                     continue;
                 }
                 let req = &p.class_req[*c];
@@ -740,7 +831,7 @@ impl Filler {
             }
             let Some((_, k)) = best else { break };
             let c = quotas[k].0;
-            let pod = lists[c][next[c]];
+            let pod = lists[c].as_ref()[next[c]];
             let state = self
                 .states
                 .entry(c)
@@ -771,12 +862,17 @@ impl Filler {
     }
 }
 
+/// Filter calls the repair of [`complete`] (making room by moving one pod)
+/// may spend in all: it is quadratic.
+const EJECT_BUDGET: usize = 20_000;
+
 /// Places a packing's leftovers by adding nodes, as cluster-autoscaler
 /// would but cheapest-per-pod first: each leftover pod goes first-fit on
-/// any node; failing that, its preferred pools add nodes (up to one per
-/// zone, for zone-spread pods) until one takes it; pods that no pool can
-/// take stay leftovers. Nodes added for a pod that still does not fit are
-/// removed again.
+/// any node; failing that, one placed pod moves elsewhere to make room;
+/// failing that, its preferred pools add nodes (up to one per zone, for
+/// zone-spread pods) until one takes it; pods that no pool can take stay
+/// leftovers. Nodes added for a pod that still does not fit are removed
+/// again.
 pub(crate) fn complete<'c>(
     p: &Problem<'c>,
     packing: Packing<'c>,
@@ -787,133 +883,175 @@ pub(crate) fn complete<'c>(
     if packing.leftover.is_empty() {
         return packing;
     }
-    let (mut packer, mut rest) = packing.into_packer(p);
-    let left: std::collections::HashSet<PodId> =
-        std::mem::take(&mut rest.leftover).into_iter().collect();
-    let Rest {
-        pool_nodes,
-        nodes_of_type,
-        ..
-    } = &mut rest;
+    let (packer, mut rest) = packing.into_packer(p);
+    let left: HashSet<PodId> = std::mem::take(&mut rest.leftover).into_iter().collect();
+    let mut completion = Completion {
+        p,
+        packer,
+        rest,
+        preference,
+        deadline,
+        eject_budget: EJECT_BUDGET,
+    };
     let mut still = Vec::new();
-    // Filter calls the repair may spend in all (it is quadratic).
-    let mut eject_budget: usize = 20_000;
     for &c in order {
-        let class = &p.classes[c];
-        let pods: Vec<PodId> = class
+        let pods: Vec<PodId> = p.classes[c]
             .pods
             .iter()
             .filter(|x| left.contains(x))
             .copied()
             .collect();
+        let placed = completion.place_class(c, &pods);
+        still.extend(pods[placed..].iter().copied());
+    }
+    completion.rest.leftover = still;
+    completion.packer.into_packing(completion.rest)
+}
+
+/// The state of [`complete`].
+struct Completion<'a, 'c> {
+    p: &'a Problem<'c>,
+    packer: Packer<'c>,
+    rest: Rest,
+    preference: &'a [Vec<usize>],
+    deadline: Instant,
+    /// Filter calls the moves of one pod may still spend.
+    eject_budget: usize,
+}
+
+impl<'c> Completion<'_, 'c> {
+    /// Places `pods` (of class `c`) in turn, each on a node that takes it,
+    /// after moving one pod, or on added nodes; how many it placed before
+    /// one found no way (or the deadline passed).
+    fn place_class(&mut self, c: usize, pods: &[PodId]) -> usize {
+        let p = self.p;
         let mut next = 0;
         let mut state = None;
         while next < pods.len() {
-            if Instant::now() >= deadline {
+            if Instant::now() >= self.deadline {
                 break;
             }
             let pod = pods[next];
-            let st = state.get_or_insert_with(|| PodState::new(&packer.snapshot, pod));
-            let mut candidates: Vec<NodeId> = p.compat_existing[c]
+            let st = state.get_or_insert_with(|| PodState::new(&self.packer.snapshot, pod));
+            let candidates = candidate_nodes(p, c, self.preference, &self.rest.nodes_of_type);
+            if candidates
                 .iter()
-                .map(|(i, _)| p.existing[*i])
-                .collect();
-            for &t in &preference[c] {
-                candidates.extend(nodes_of_type[t].iter().copied());
-            }
-            if candidates.iter().any(|n| packer.try_place(st, c, pod, *n)) {
+                .any(|n| self.packer.try_place(st, c, pod, *n))
+            {
                 next += 1;
                 continue;
             }
             // Make room by moving one pod elsewhere, before paying for a node.
-            let candidates_of = |k: usize| -> Vec<NodeId> {
-                let mut list: Vec<NodeId> = p.compat_existing[k]
-                    .iter()
-                    .map(|(i, _)| p.existing[*i])
-                    .collect();
-                for &t in &preference[k] {
-                    list.extend(nodes_of_type[t].iter().copied());
-                }
-                list
-            };
-            if packer.eject_one(p, &candidates_of, c, pod, &mut eject_budget) {
+            if self.make_room(c, pod) {
                 state = None;
                 next += 1;
                 continue;
             }
-            // Scale up: the class's preferred pools in order.
-            let mut pools: Vec<usize> = preference[c]
-                .iter()
-                .map(|t| p.types[*t].pool.index())
-                .collect();
-            pools.dedup();
-            // First without opening a zone no node has yet (a new topology
-            // domain can break zone spread already placed), then with.
-            let mut done = false;
-            'passes: for allow_new_zone in [false, true] {
-                for &pi in &pools {
-                    let pool = &p.cluster.pools[pi];
-                    let zones = pool.zones.len().max(1);
-                    let mut added = Vec::new();
-                    for _ in 0..zones {
-                        if pool_nodes[pi] >= p.pool_room[pi] {
-                            break;
-                        }
-                        let k = pool_nodes[pi] as usize;
-                        let node = pool.new_node(PoolId(pi as u32), k);
-                        let zone = node.labels.get(ZONE).cloned();
-                        let new_zone = zone.as_ref().is_some_and(|z| {
-                            !packer
-                                .snapshot
-                                .node_ids()
-                                .any(|n| packer.snapshot.node(n).labels.get(ZONE) == Some(z))
-                        });
-                        if new_zone && !allow_new_zone {
-                            break;
-                        }
-                        let id = packer.snapshot.add_node(node);
-                        pool_nodes[pi] += 1;
-                        let t = p.type_index.get(&(pi, k % zones)).copied();
-                        if let Some(t) = t {
-                            packer.node_type.insert(id, t);
-                            nodes_of_type[t].push(id);
-                        }
-                        added.push((id, t));
-                        // A new node is a new topology domain: state anew.
-                        let mut fresh = PodState::new(&packer.snapshot, pod);
-                        if packer.try_place(&mut fresh, c, pod, id) {
-                            state = Some(fresh);
-                            done = true;
-                            break 'passes;
-                        }
-                    }
-                    for (id, t) in added.into_iter().rev() {
-                        packer.snapshot.remove_last_node();
-                        pool_nodes[pi] -= 1;
-                        packer.node_type.remove(&id);
-                        if let Some(t) = t {
-                            nodes_of_type[t].pop();
-                        }
-                    }
-                    state = None;
-                }
-            }
-            if !done {
+            let Some(fresh) = self.scale_up(c, pod) else {
                 break;
-            }
+            };
+            state = Some(fresh);
             next += 1;
         }
-        still.extend(pods[next..].iter().copied());
+        next
     }
-    rest.leftover = still;
-    packer.into_packing(rest)
+
+    /// [`Packer::eject_one`] over the classes' candidate nodes.
+    fn make_room(&mut self, c: usize, pod: PodId) -> bool {
+        let (p, preference) = (self.p, self.preference);
+        let nodes_of_type = &self.rest.nodes_of_type;
+        let candidates_of = |k: usize| candidate_nodes(p, k, preference, nodes_of_type);
+        self.packer
+            .eject_one(p, &candidates_of, c, pod, &mut self.eject_budget)
+    }
+
+    /// Scale up: the class's preferred pools in order add nodes for `pod`,
+    /// first without opening a zone no node has yet (a new topology
+    /// domain can break zone spread already placed), then with. The pod's
+    /// state on the new node that took it.
+    fn scale_up(&mut self, c: usize, pod: PodId) -> Option<PodState> {
+        let p = self.p;
+        let mut pools: Vec<usize> = self.preference[c]
+            .iter()
+            .map(|t| p.types[*t].pool.index())
+            .collect();
+        pools.dedup();
+        for allow_new_zone in [false, true] {
+            for &pi in &pools {
+                if let Some(state) = self.add_nodes_for(pi, c, pod, allow_new_zone) {
+                    return Some(state);
+                }
+            }
+        }
+        None
+    }
+
+    /// Adds nodes of pool `pi`, up to one per zone and within its room,
+    /// until one takes `pod` (class `c`): its state there. Stops before a
+    /// node that opens a new zone unless `allow_new_zone`. Nodes added in
+    /// vain are removed.
+    fn add_nodes_for(
+        &mut self,
+        pi: usize,
+        c: usize,
+        pod: PodId,
+        allow_new_zone: bool,
+    ) -> Option<PodState> {
+        let p = self.p;
+        let pool = &p.cluster.pools[pi];
+        let zones = pool.zones.len().max(1);
+        let mut added = Vec::new();
+        for _ in 0..zones {
+            if self.rest.pool_nodes[pi] >= p.pool_room[pi] {
+                break;
+            }
+            let k = self.rest.pool_nodes[pi] as usize;
+            let node = pool.new_node(PoolId(pi as u32), k);
+            if !allow_new_zone && self.opens_zone(&node) {
+                break;
+            }
+            let id = self.packer.snapshot.add_node(node);
+            self.rest.pool_nodes[pi] += 1;
+            let t = p.type_index.get(&(pi, k % zones)).copied();
+            if let Some(t) = t {
+                self.packer.node_type.insert(id, t);
+                self.rest.nodes_of_type[t].push(id);
+            }
+            added.push((id, t));
+            // A new node is a new topology domain: state anew.
+            let mut fresh = PodState::new(&self.packer.snapshot, pod);
+            if self.packer.try_place(&mut fresh, c, pod, id) {
+                return Some(fresh);
+            }
+        }
+        for (id, t) in added.into_iter().rev() {
+            self.packer.snapshot.remove_last_node();
+            self.rest.pool_nodes[pi] -= 1;
+            self.packer.node_type.remove(&id);
+            if let Some(t) = t {
+                self.rest.nodes_of_type[t].pop();
+            }
+        }
+        None
+    }
+
+    /// Whether `node` would be the first in its zone.
+    fn opens_zone(&self, node: &Node) -> bool {
+        let snapshot = &self.packer.snapshot;
+        node.labels.get(ZONE).is_some_and(|z| {
+            !snapshot
+                .node_ids()
+                .any(|n| snapshot.node(n).labels.get(ZONE) == Some(z))
+        })
+    }
 }
 
-/// Consolidation inside the plan: the last new node of each pool (most
-/// expensive pool first) is emptied when every problem pod on it finds
-/// another node that every filter accepts; an emptied tail node is then
-/// dropped (`trimmed`). Stops at the first node that cannot be emptied in
-/// each pool, or at `deadline`.
+/// Consolidation inside the plan (not `place --repack`'s, which removes
+/// existing nodes): the last new node of each pool (most expensive pool
+/// first) is emptied when every problem pod on it finds another node that
+/// every filter accepts; an emptied tail node is then dropped
+/// (`trimmed`). Stops at the first node that cannot be emptied in each
+/// pool, or at `deadline`.
 pub(crate) fn empty_last_nodes<'c>(
     p: &Problem<'c>,
     packing: Packing<'c>,
@@ -921,60 +1059,27 @@ pub(crate) fn empty_last_nodes<'c>(
     deadline: Instant,
 ) -> Packing<'c> {
     let (mut packer, rest) = packing.into_packer(p);
-    let Rest {
-        pool_nodes,
-        nodes_of_type,
-        ..
-    } = &rest;
-    let pools_by_cost = p.pools_by_cost_desc();
-    let mut emptied: std::collections::HashSet<NodeId> = std::collections::HashSet::new();
+    let mut emptied: HashSet<NodeId> = HashSet::new();
     let name_of: HashMap<String, NodeId> = packer
         .snapshot
         .node_ids()
         .map(|n| (packer.snapshot.node(n).name.clone(), n))
         .collect();
-    for pi in pools_by_cost {
+    for pi in p.pools_by_cost_desc() {
         let pool = &p.cluster.pools[pi];
-        let mut k = pool_nodes[pi];
+        let mut k = rest.pool_nodes[pi];
         while k > 0 && Instant::now() < deadline {
             let name = pool.new_node(PoolId(pi as u32), k as usize - 1).name;
             let Some(&last) = name_of.get(&name) else {
                 break;
             };
-            let residents = packer.problem_pods_on(p, last);
-            for &(q, c) in &residents {
-                packer.unplace(c, q, last);
-            }
-            let mut moved: Vec<(PodId, NodeId)> = Vec::new();
-            let mut all = true;
-            for &(q, c) in &residents {
-                let mut state = PodState::new(&packer.snapshot, q);
-                let mut candidates: Vec<NodeId> = p.compat_existing[c]
-                    .iter()
-                    .map(|(i, _)| p.existing[*i])
-                    .collect();
-                for &t in &preference[c] {
-                    candidates.extend(nodes_of_type[t].iter().copied());
-                }
-                let target = candidates
+            let others = |c: usize| {
+                candidate_nodes(p, c, preference, &rest.nodes_of_type)
                     .into_iter()
                     .filter(|n| *n != last && !emptied.contains(n))
-                    .find(|n| packer.try_place(&mut state, c, q, *n));
-                match target {
-                    Some(n) => moved.push((q, n)),
-                    None => {
-                        all = false;
-                        break;
-                    }
-                }
-            }
-            if !all {
-                for (q, n) in moved {
-                    packer.unplace(p.class_of[&q], q, n);
-                }
-                for &(q, c) in &residents {
-                    packer.force_place(c, q, last);
-                }
+                    .collect::<Vec<_>>()
+            };
+            if !packer.empty_node(p, last, &others) {
                 break;
             }
             emptied.insert(last);
@@ -982,4 +1087,39 @@ pub(crate) fn empty_last_nodes<'c>(
         }
     }
     packer.into_packing(rest)
+}
+
+impl Packer<'_> {
+    /// Moves every problem pod on `node` to the first of `others(class)`
+    /// that takes it; when one finds none, puts them all back and says
+    /// false.
+    fn empty_node(
+        &mut self,
+        p: &Problem,
+        node: NodeId,
+        others: &dyn Fn(usize) -> Vec<NodeId>,
+    ) -> bool {
+        let residents = self.problem_pods_on(p, node);
+        for &(q, c) in &residents {
+            self.unplace(c, q, node);
+        }
+        let mut moved: Vec<(PodId, NodeId)> = Vec::new();
+        for &(q, c) in &residents {
+            let mut state = PodState::new(&self.snapshot, q);
+            let target = others(c)
+                .into_iter()
+                .find(|n| self.try_place(&mut state, c, q, *n));
+            let Some(n) = target else {
+                for (q, n) in moved {
+                    self.unplace(p.class_of[&q], q, n);
+                }
+                for &(q, c) in &residents {
+                    self.force_place(c, q, node);
+                }
+                return false;
+            };
+            moved.push((q, n));
+        }
+        true
+    }
 }

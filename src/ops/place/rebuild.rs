@@ -7,7 +7,7 @@
 //! pods; node by node saves nodes there. (Not `place --repack`, which
 //! moves bound pods off existing nodes: `ops::consolidate`.)
 
-use super::pack::{constrained, Filler, Packing, Quotas};
+use super::pack::{candidate_nodes, constrained, Filler, Packer, Packing, Quotas};
 use super::problem::{free_of, Problem};
 use crate::engine::lp::seconds_until;
 use crate::model::{NodeId, PodId};
@@ -51,12 +51,14 @@ impl Rebuild {
     }
 }
 
-/// Rebuilds pool `pi`'s new nodes from scratch: the
-/// constrained classes (spread, affinity, one per node) first, one pod
-/// per node in turn over as many nodes as the pods' total requests need;
-/// then the others as `mode` says; pods left over go first-fit anywhere
-/// they may. The nodes left empty at the end of the pool are what this
-/// saves (the caller trims them). None when some pod finds no node.
+/// Rebuilds pool `pi`'s new nodes from scratch: takes the problem's pods
+/// off them; places the constrained classes (spread, affinity, one per
+/// node) first, one pod per node in turn over as many nodes as the pods'
+/// total requests need; then the others node by node as `mode` says;
+/// pods left over go first-fit anywhere they may. The nodes left empty
+/// at the end of the pool are what this saves (the caller trims them).
+/// None when some pod finds no node, at `deadline`, or when the
+/// knapsack's units are too fine.
 pub(crate) fn rebuild_pool<'c>(
     p: &Problem<'c>,
     packing: &Packing<'c>,
@@ -66,7 +68,24 @@ pub(crate) fn rebuild_pool<'c>(
     deadline: Instant,
     mode: Rebuild,
 ) -> Option<Packing<'c>> {
+    let nodes = new_nodes_of_pool(p, packing, pi);
+    if nodes.len() < 2 {
+        return None;
+    }
+    let first_type = packing.node_type.get(&nodes[0]).copied()?;
+    let free = &p.type_free[first_type];
+    let (packer, rest) = packing.clone_packing().into_packer(p);
+    let mut pool = Rebuilding::emptied(p, packer, &nodes, deadline);
+    let need = pool.nodes_needed(free).clamp(1, nodes.len());
     let knapsack = mode != Rebuild::Greedy;
+    pool.spread_constrained(order, &nodes[..need], knapsack)?;
+    pool.fill_nodes(order, &nodes, free, mode)?;
+    pool.first_fit_rest(order, preference, &rest.nodes_of_type)?;
+    Some(pool.packer.into_packing(rest))
+}
+
+/// Pool `pi`'s new nodes in the packing, in creation order.
+fn new_nodes_of_pool(p: &Problem, packing: &Packing, pi: usize) -> Vec<NodeId> {
     let mut nodes: Vec<NodeId> = p
         .types
         .iter()
@@ -75,85 +94,186 @@ pub(crate) fn rebuild_pool<'c>(
         .flat_map(|(t, _)| packing.nodes_of_type[t].iter().copied())
         .collect();
     nodes.sort();
-    if nodes.len() < 2 {
-        return None;
-    }
-    let (mut packer, rest) = packing.clone_packing().into_packer(p);
-    let mut lists: Vec<Vec<PodId>> = vec![Vec::new(); p.classes.len()];
-    for &node in &nodes {
-        for (q, c) in packer.problem_pods_on(p, node) {
-            packer.unplace(c, q, node);
-            lists[c].push(q);
-        }
-    }
-    // Nodes the pods need at least, by total request per dimension.
-    let ndims = p.dims.len();
-    let first_type = packing.node_type.get(&nodes[0]).copied()?;
-    let free = &p.type_free[first_type];
-    let need = (0..ndims)
-        .map(|d| {
-            let total: f64 = (0..p.classes.len())
-                .map(|c| p.class_req[c][d] * lists[c].len() as f64)
-                .sum();
-            if free[d] > 0.0 {
-                (total / free[d]).ceil() as usize
-            } else {
-                0
+    nodes
+}
+
+/// A pool being rebuilt: the packer with the problem's pods taken off the
+/// pool's nodes, and those pods per class, placed again from `next` on.
+struct Rebuilding<'a, 'c> {
+    p: &'a Problem<'c>,
+    packer: Packer<'c>,
+    filler: Filler,
+    /// Per class, the pods taken off the pool's nodes.
+    lists: Vec<Vec<PodId>>,
+    /// Per class, how many of `lists` are placed again.
+    next: Vec<usize>,
+    deadline: Instant,
+}
+
+impl<'a, 'c> Rebuilding<'a, 'c> {
+    /// Takes the problem's pods off `nodes`.
+    fn emptied(
+        p: &'a Problem<'c>,
+        mut packer: Packer<'c>,
+        nodes: &[NodeId],
+        deadline: Instant,
+    ) -> Self {
+        let mut lists: Vec<Vec<PodId>> = vec![Vec::new(); p.classes.len()];
+        for &node in nodes {
+            for (q, c) in packer.problem_pods_on(p, node) {
+                packer.unplace(c, q, node);
+                lists[c].push(q);
             }
-        })
-        .max()
-        .unwrap_or(0)
-        .clamp(1, nodes.len());
-    let mut next = vec![0usize; p.classes.len()];
-    let mut filler = Filler::new(p);
-    // Constrained classes: one pod per node in turn over the first `need`
-    // nodes (zones alternate in creation order, so spread stays even).
-    let mut cursor = 0usize;
-    for &c in order {
-        if lists[c].is_empty() || !constrained(p, c) || (knapsack && one_at_a_time(p, c)) {
-            continue;
         }
-        let mut misses = 0;
-        while next[c] < lists[c].len() && misses < need {
-            if Instant::now() >= deadline {
+        Rebuilding {
+            p,
+            packer,
+            filler: Filler::new(p),
+            lists,
+            next: vec![0; p.classes.len()],
+            deadline,
+        }
+    }
+
+    /// Pods of class `c` not placed again yet.
+    fn left(&self, c: usize) -> bool {
+        self.next[c] < self.lists[c].len()
+    }
+
+    /// Nodes of `free` capacity the pods need at least, by their total
+    /// request per dimension.
+    fn nodes_needed(&self, free: &[f64]) -> usize {
+        let p = self.p;
+        (0..p.dims.len())
+            .map(|d| {
+                let total: f64 = (0..p.classes.len())
+                    .map(|c| p.class_req[c][d] * self.lists[c].len() as f64)
+                    .sum();
+                if free[d] > 0.0 {
+                    (total / free[d]).ceil() as usize
+                } else {
+                    0
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The constrained classes, one pod per node in turn over `nodes`
+    /// (zones alternate in creation order, so spread stays even), until a
+    /// whole round places none; with the `knapsack`, not the classes it
+    /// takes one at a time. None at the deadline.
+    fn spread_constrained(
+        &mut self,
+        order: &[usize],
+        nodes: &[NodeId],
+        knapsack: bool,
+    ) -> Option<()> {
+        let p = self.p;
+        let mut cursor = 0usize;
+        for &c in order {
+            if self.lists[c].is_empty() || !constrained(p, c) || (knapsack && one_at_a_time(p, c)) {
+                continue;
+            }
+            let mut misses = 0;
+            while self.left(c) && misses < nodes.len() {
+                if Instant::now() >= self.deadline {
+                    return None;
+                }
+                let node = nodes[cursor % nodes.len()];
+                cursor += 1;
+                if self.place_next(c, node) {
+                    misses = 0;
+                } else {
+                    misses += 1;
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// Places the next pod of class `c` on `node` if every filter accepts
+    /// it and no placed pod's spread breaks.
+    fn place_next(&mut self, c: usize, node: NodeId) -> bool {
+        let pod = self.lists[c][self.next[c]];
+        let packer = &mut self.packer;
+        let state = self
+            .filler
+            .states
+            .entry(c)
+            .or_insert_with(|| PodState::new(&packer.snapshot, pod));
+        state.pod = pod;
+        if predicates::filter(&packer.snapshot, state, node).is_err()
+            || !packer.place_keeping_spread(c, pod, node)
+        {
+            return false;
+        }
+        self.next[c] += 1;
+        self.filler.placed(c, pod, node, &packer.snapshot);
+        true
+    }
+
+    /// The rest, node by node in creation order, as `mode` says: the
+    /// pattern of the node's turn, the knapsack's mix, or the best-aligned
+    /// pod first. None at the deadline, or when the knapsack does not
+    /// apply or its LP fails.
+    fn fill_nodes(
+        &mut self,
+        order: &[usize],
+        nodes: &[NodeId],
+        free: &[f64],
+        mode: Rebuild,
+    ) -> Option<()> {
+        let p = self.p;
+        let mut quotas: Quotas = order
+            .iter()
+            .filter(|c| self.left(**c))
+            .map(|c| (*c, usize::MAX))
+            .collect();
+        let table = match mode {
+            Rebuild::Greedy => None,
+            _ => {
+                let classes: Vec<usize> = quotas.iter().map(|(c, _)| *c).collect();
+                Some(Knapsack::new(p, &classes, &self.lists, &self.next, free)?)
+            }
+        };
+        let patterns = match (&table, mode) {
+            (Some(table), Rebuild::Patterns) => self.node_patterns(table, free)?,
+            _ => Vec::new(),
+        };
+        let knapsack = table.as_ref().filter(|_| mode == Rebuild::Knapsack);
+        for (k, &node) in nodes.iter().enumerate() {
+            if Instant::now() >= self.deadline {
                 return None;
             }
-            let node = nodes[cursor % need];
-            cursor += 1;
-            let pod = lists[c][next[c]];
-            let state = filler
-                .states
-                .entry(c)
-                .or_insert_with(|| PodState::new(&packer.snapshot, pod));
-            state.pod = pod;
-            if predicates::filter(&packer.snapshot, state, node).is_ok()
-                && packer.place_keeping_spread(c, pod, node)
-            {
-                next[c] += 1;
-                misses = 0;
-                filler.placed(c, pod, node, &packer.snapshot);
-            } else {
-                misses += 1;
+            quotas.retain(|(c, _)| self.left(*c));
+            if quotas.is_empty() {
+                break;
+            }
+            match (patterns.get(k), knapsack) {
+                (Some(pattern), _) => self.fill(node, &mut pattern.clone()),
+                (None, Some(table)) => {
+                    let node_free = free_of(
+                        &p.dims,
+                        &self.packer.snapshot.node(node).allocatable,
+                        self.packer.snapshot.info(node),
+                    );
+                    let mut chosen = table.choose(p, &self.lists, &self.next, &node_free);
+                    self.fill(node, &mut chosen);
+                }
+                (None, None) => self.fill(node, &mut quotas),
             }
         }
+        Some(())
     }
-    // The rest node by node.
-    let slices: Vec<&[PodId]> = lists.iter().map(|l| l.as_slice()).collect();
-    let mut quotas: Vec<(usize, usize)> = order
-        .iter()
-        .filter(|c| next[**c] < lists[**c].len())
-        .map(|c| (*c, usize::MAX))
-        .collect();
-    let table = if knapsack {
-        let rest_classes: Vec<usize> = quotas.iter().map(|(c, _)| *c).collect();
-        Some(Knapsack::new(p, &rest_classes, &lists, &next, free)?)
-    } else {
-        None
-    };
-    // Patterns: the configuration LP's, rounded down, one node each.
-    let mut patterns: Vec<Quotas> = Vec::new();
-    if let (Some(table), Rebuild::Patterns) = (&table, mode) {
-        for (pattern, copies) in table.patterns(p, &lists, &next, free, deadline)? {
+
+    /// The configuration LP's patterns, rounded down, one node each, as
+    /// quotas per class. None when its LP fails.
+    fn node_patterns(&self, table: &Knapsack, free: &[f64]) -> Option<Vec<Quotas>> {
+        let mut patterns: Vec<Quotas> = Vec::new();
+        for (pattern, copies) in
+            table.patterns(self.p, &self.lists, &self.next, free, self.deadline)?
+        {
             let quotas: Quotas = pattern
                 .iter()
                 .enumerate()
@@ -162,58 +282,48 @@ pub(crate) fn rebuild_pool<'c>(
                 .collect();
             patterns.extend(std::iter::repeat_n(quotas, copies));
         }
+        Some(patterns)
     }
-    for (k, &node) in nodes.iter().enumerate() {
-        if Instant::now() >= deadline {
-            return None;
-        }
-        quotas.retain(|(c, _)| next[*c] < lists[*c].len());
-        if quotas.is_empty() {
-            break;
-        }
-        if let Some(pattern) = patterns.get(k) {
-            let mut pattern = pattern.clone();
-            filler.fill(p, &mut packer, node, &mut pattern, &slices, &mut next);
-            continue;
-        }
-        match table.as_ref().filter(|_| mode == Rebuild::Knapsack) {
-            Some(table) => {
-                let node_free = free_of(
-                    &p.dims,
-                    &packer.snapshot.node(node).allocatable,
-                    packer.snapshot.info(node),
-                );
-                let mut chosen = table.choose(p, &lists, &next, &node_free);
-                filler.fill(p, &mut packer, node, &mut chosen, &slices, &mut next);
+
+    /// [`Filler::fill`] on `node` within `quotas`.
+    fn fill(&mut self, node: NodeId, quotas: &mut [(usize, usize)]) {
+        self.filler.fill(
+            self.p,
+            &mut self.packer,
+            node,
+            quotas,
+            &self.lists,
+            &mut self.next,
+        );
+    }
+
+    /// The pods still left, first-fit over their candidate nodes (existing,
+    /// then new by type in `preference` order). None when one finds none.
+    fn first_fit_rest(
+        &mut self,
+        order: &[usize],
+        preference: &[Vec<usize>],
+        nodes_of_type: &[Vec<NodeId>],
+    ) -> Option<()> {
+        for &c in order {
+            if !self.left(c) {
+                continue;
             }
-            None => filler.fill(p, &mut packer, node, &mut quotas, &slices, &mut next),
-        }
-    }
-    // Leftovers first-fit anywhere.
-    for &c in order {
-        if next[c] >= lists[c].len() {
-            continue;
-        }
-        let mut state = PodState::new(&packer.snapshot, lists[c][next[c]]);
-        let mut candidates: Vec<NodeId> = p.compat_existing[c]
-            .iter()
-            .map(|(i, _)| p.existing[*i])
-            .collect();
-        for &t in &preference[c] {
-            candidates.extend(rest.nodes_of_type[t].iter().copied());
-        }
-        while next[c] < lists[c].len() {
-            let pod = lists[c][next[c]];
-            if !candidates
-                .iter()
-                .any(|n| packer.try_place(&mut state, c, pod, *n))
-            {
-                return None;
+            let mut state = PodState::new(&self.packer.snapshot, self.lists[c][self.next[c]]);
+            let candidates = candidate_nodes(self.p, c, preference, nodes_of_type);
+            while self.left(c) {
+                let pod = self.lists[c][self.next[c]];
+                if !candidates
+                    .iter()
+                    .any(|n| self.packer.try_place(&mut state, c, pod, *n))
+                {
+                    return None;
+                }
+                self.next[c] += 1;
             }
-            next[c] += 1;
         }
+        Some(())
     }
-    Some(packer.into_packing(rest))
 }
 
 /// Column-generation rounds of [`Knapsack::patterns`] at most.
@@ -432,19 +542,43 @@ impl Knapsack {
             .zip(&self.unit)
             .map(|(&d, u)| (node_free[d] / u).floor() as usize)
             .collect();
+        let table = MixTable::solve(self, p, left, gains, &caps);
+        table.counts(self)
+    }
+}
+
+/// The dynamic programme of [`Knapsack::best_mix`]: states are units used
+/// in the (one or two) counted dimensions, `a * stride + b`.
+struct MixTable {
+    /// Units per state in the second dimension, plus one (1 with one).
+    stride: usize,
+    /// Greatest gain per state (NEG_INFINITY: unreachable).
+    value: Vec<f64>,
+    /// Per class, pods of it the best way to each state takes.
+    choice: Vec<Vec<u16>>,
+}
+
+/// Units of the second counted dimension (0 with one).
+fn second(s: &[usize]) -> usize {
+    s.get(1).copied().unwrap_or(0)
+}
+
+impl MixTable {
+    /// Adds the classes one at a time, each up to its pods `left` (one for
+    /// those taken one at a time), within `caps` units.
+    fn solve(k: &Knapsack, p: &Problem, left: &[usize], gains: &[f64], caps: &[usize]) -> Self {
         let stride = caps.get(1).map_or(1, |c| c + 1);
         let states = (caps[0] + 1) * stride;
-        let second = |s: &[usize]| s.get(1).copied().unwrap_or(0);
         let mut value = vec![f64::NEG_INFINITY; states];
         value[0] = 0.0;
-        let mut choice: Vec<Vec<u16>> = Vec::with_capacity(self.classes.len());
-        for (i, &c) in self.classes.iter().enumerate() {
+        let mut choice: Vec<Vec<u16>> = Vec::with_capacity(k.classes.len());
+        for (i, &c) in k.classes.iter().enumerate() {
             let most = if one_at_a_time(p, c) {
                 left[i].min(1)
             } else {
                 left[i]
             };
-            let size = &self.size[i];
+            let size = &k.size[i];
             let gain = gains[i];
             let mut updated = value.clone();
             let mut pick = vec![0u16; states];
@@ -453,24 +587,34 @@ impl Knapsack {
                     continue;
                 }
                 let (a, b) = (from / stride, from % stride);
-                for k in 1..=most.min(u16::MAX as usize) {
-                    let (ua, ub) = (a + k * size[0], b + k * second(size));
+                for n in 1..=most.min(u16::MAX as usize) {
+                    let (ua, ub) = (a + n * size[0], b + n * second(size));
                     if ua > caps[0] || (caps.len() > 1 && ub > caps[1]) {
                         break;
                     }
                     let to = ua * stride + ub;
-                    let v = base + k as f64 * gain;
+                    let v = base + n as f64 * gain;
                     if v > updated[to] + 1e-12 {
                         updated[to] = v;
-                        pick[to] = k as u16;
+                        pick[to] = n as u16;
                     }
                 }
             }
             value = updated;
             choice.push(pick);
         }
-        let mut counts = vec![0usize; self.classes.len()];
-        let Some((mut at, _)) = value
+        MixTable {
+            stride,
+            value,
+            choice,
+        }
+    }
+
+    /// The pods per class of the best state, traced back.
+    fn counts(&self, k: &Knapsack) -> Vec<usize> {
+        let mut counts = vec![0usize; k.classes.len()];
+        let Some((mut at, _)) = self
+            .value
             .iter()
             .enumerate()
             .filter(|(_, v)| v.is_finite())
@@ -478,13 +622,13 @@ impl Knapsack {
         else {
             return counts;
         };
-        for i in (0..self.classes.len()).rev() {
-            let k = choice[i][at] as usize;
-            if k > 0 {
-                counts[i] = k;
-                let (a, b) = (at / stride, at % stride);
-                let size = &self.size[i];
-                at = (a - k * size[0]) * stride + (b - k * second(size));
+        for i in (0..k.classes.len()).rev() {
+            let n = self.choice[i][at] as usize;
+            if n > 0 {
+                counts[i] = n;
+                let (a, b) = (at / self.stride, at % self.stride);
+                let size = &k.size[i];
+                at = (a - n * size[0]) * self.stride + (b - n * second(size));
             }
         }
         counts
