@@ -36,16 +36,18 @@
 //!     (`simulate`), kept when it is better; run before step 3 on small
 //!     instances so that the search cannot crowd it out.
 //! 12. Choose: of the plans that pass every filter in their final state
-//!     (`validate`; every packing is repaired to, [`repair`]), the one
-//!     placing most pods, then the cheapest ([`choose`]).
+//!     (`validate`; every packing is repaired until it does, [`repair`]),
+//!     the one placing most pods, then the cheapest ([`choose`]).
 //! 13. Prove: the LP bound for the pods placed, then the MILP with integer
 //!     node counts, warm-started from the plan, in the remaining time;
 //!     both with each node's capacity cut to what the requests can fill,
 //!     and the enumeration's bound when it ran ([`prove`]).
 //! 14. Finish: soft preferences on the plan's nodes ([`preferences`]).
 //!
-//! `PODPLAN_DEBUG=1` prints a trace of the steps to stderr
-//! (`engine::trace`).
+//! The search steps start no work after 0.6 of the time limit; packings
+//! under way and the bound end by 0.75, the preferences by 0.9
+//! ([`budget::Budget`]). `PODPLAN_DEBUG=1` prints a trace of the steps to
+//! stderr (`engine::trace`).
 
 mod bound;
 mod budget;

@@ -18,7 +18,7 @@ use web_time::Instant;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Rebuild {
     /// Node by node, in creation order, the best-aligned pod first
-    /// ([`Mode::Fill`]).
+    /// ([`Mode::Fill`](super::pack::Mode::Fill)).
     Greedy,
     /// Each node, in creation order, takes the mix of the other pods that
     /// fills it best: a bounded knapsack over their classes in the two
