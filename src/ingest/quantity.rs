@@ -27,47 +27,33 @@ const MAX_DIGITS: usize = 30;
 /// Parses a quantity string.
 pub fn parse(s: &str) -> Result<Quantity, &'static str> {
     let b = s.as_bytes();
-    if b.is_empty() {
-        return Err(ERR_FORMAT);
-    }
-    let mut pos = 0;
-    let mut negative = false;
-    match b[0] {
-        b'+' => pos = 1,
-        b'-' => {
-            negative = true;
-            pos = 1
-        }
-        _ => {}
-    }
-    let num_start = pos;
-    while pos < b.len() && b[pos].is_ascii_digit() {
-        pos += 1;
-    }
+    let (negative, num_start) = match b.first() {
+        None => return Err(ERR_FORMAT),
+        Some(b'+') => (false, 1),
+        Some(b'-') => (true, 1),
+        Some(_) => (false, 0),
+    };
+    // `<digits>[.<digits>]`, at least one digit in all.
+    let mut pos = skip_digits(b, num_start);
     let num = &s[num_start..pos];
     let mut denom = "";
-    if pos < b.len() && b[pos] == b'.' {
-        pos += 1;
-        let start = pos;
-        while pos < b.len() && b[pos].is_ascii_digit() {
-            pos += 1;
-        }
+    if b.get(pos) == Some(&b'.') {
+        let start = pos + 1;
+        pos = skip_digits(b, start);
         denom = &s[start..pos];
     }
     if num.is_empty() && denom.is_empty() {
         return Err(ERR_FORMAT);
     }
+    // The suffix: suffix letters, then an optionally signed exponent.
     let suffix_start = pos;
     while pos < b.len() && SUFFIX_CHARS.contains(&b[pos]) {
         pos += 1;
     }
-    if pos < b.len() && (b[pos] == b'-' || b[pos] == b'+') {
+    if matches!(b.get(pos), Some(b'-' | b'+')) {
         pos += 1;
     }
-    while pos < b.len() && b[pos].is_ascii_digit() {
-        pos += 1;
-    }
-    if pos != b.len() {
+    if skip_digits(b, pos) != b.len() {
         return Err(ERR_FORMAT);
     }
     let (exp10, exp2) = interpret_suffix(&s[suffix_start..])?;
@@ -83,6 +69,16 @@ pub fn parse(s: &str) -> Result<Quantity, &'static str> {
     })
 }
 
+/// The position after the ASCII digits of `b` from `pos` on.
+fn skip_digits(b: &[u8], mut pos: usize) -> usize {
+    while pos < b.len() && b[pos].is_ascii_digit() {
+        pos += 1;
+    }
+    pos
+}
+
+/// The powers of ten and of two a suffix stands for (`Ki` → 2^10, `m` →
+/// 10^-3, `e3` → 10^3).
 fn interpret_suffix(suffix: &str) -> Result<(i64, u32), &'static str> {
     Ok(match suffix {
         "" => (0, 0),

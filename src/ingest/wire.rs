@@ -6,6 +6,10 @@
 //! a list or value of a map is dropped. Values that must be valid to be read
 //! (quantities, operators, effects) are checked while deserializing, so that
 //! `serde_path_to_error` names the offending field.
+//!
+//! Each struct field is the Kubernetes API field of the same name (in
+//! snake case) and means what it means there; only departures from that
+//! are documented.
 
 use super::quantity::{self, Quantity};
 use crate::model::{
