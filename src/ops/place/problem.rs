@@ -11,10 +11,15 @@ use std::sync::Arc;
 /// A resource dimension of the packing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Dim {
+    /// Milli-CPU.
     Cpu,
+    /// Bytes of memory.
     Memory,
+    /// Bytes of ephemeral storage.
     EphemeralStorage,
+    /// Pod slots (every pod takes one).
     Pods,
+    /// An extended resource, by name.
     Scalar(String),
 }
 
@@ -57,6 +62,7 @@ fn capacity(req: &[f64], free: &[f64], one_per_node: bool) -> f64 {
 
 /// The aggregated placement problem.
 pub(crate) struct Problem<'c> {
+    /// The cluster as read.
     pub cluster: &'c Cluster,
     /// The cluster with the pods that stay put (and DaemonSet pods).
     pub base: Snapshot<'c>,
@@ -273,6 +279,7 @@ struct ClassFit<'a> {
 }
 
 impl<'a> ClassFit<'a> {
+    /// The fit of `class`, whose requests per dimension are `req`.
     fn new(cluster: &'a Cluster, class: &PodClass, req: &'a [f64]) -> Self {
         let pod = cluster.pod(class.representative());
         ClassFit {
