@@ -1,6 +1,8 @@
 //! The `podplan` command line: reads files, calls one library operation,
 //! prints its report. No planning logic lives here.
 
+#![warn(clippy::too_many_lines)]
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use podplan::generate::{
     drain_scenario, generate, ladder, DrainScenarioOptions, GenerateOptions, LadderSize,
@@ -24,7 +26,7 @@ struct Cli {
 enum Output {
     /// A readable table.
     Text,
-    /// The JSON report of SPEC.md.
+    /// The JSON report (docs/reports.md).
     Json,
 }
 

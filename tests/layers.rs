@@ -202,7 +202,7 @@ fn named_paths(source: &Source) -> Vec<Vec<String>> {
         }
         let head = segments[0].as_str();
         let relevant = matches!(head, "crate" | "super" | "self") || source.children.contains(head);
-        if relevant && segments.len() > 1 || (relevant && text[j..].starts_with("::{")) {
+        if relevant && (segments.len() > 1 || text[j..].starts_with("::{")) {
             if text[j..].starts_with("::{") {
                 let close = text[j..].find('}').map_or(text.len(), |k| j + k);
                 for item in text[j + 3..close].split(',') {

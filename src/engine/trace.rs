@@ -21,11 +21,6 @@ impl Trace {
         }
     }
 
-    /// Whether lines are printed (for tracing that needs extra work).
-    pub(crate) fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// Prints the line `message()` builds, with the time since the start.
     pub(crate) fn say(&self, message: impl FnOnce() -> String) {
         if self.enabled {

@@ -168,7 +168,13 @@ fn draw_pools(draw: &mut Draw, pods: usize) -> Vec<Pool> {
     let mut generals: Vec<(&str, f64)> = GENERAL_SIZES.to_vec();
     for k in 0..draw.int(1, 3) {
         let (vm, cost) = generals.remove(draw.int(0, generals.len() as i64 - 1) as usize);
-        let max_count = if draw.chance(0.3) { big / 2 } else { big * 4 };
+        // Some pools have a tight maxCount, never below what a capped
+        // workload with anti-affinity needs.
+        let max_count = if draw.chance(0.3) {
+            (big / 2).max(48)
+        } else {
+            big * 4
+        };
         let min_count = if k == 0 && draw.chance(0.3) {
             draw.int(1, 3) as u32
         } else {
@@ -213,7 +219,7 @@ fn special_pools(draw: &mut Draw, big: u32, pools: &mut Vec<Pool>) {
             ("Standard_NC24ads_A100_v4", 3.673),
             ("Standard_NC8as_T4_v3", 0.752),
         ]);
-        let mut p = plain_pool("gpu".into(), vm, cost, Role::Gpu, (big / 4).max(4), 0);
+        let mut p = plain_pool("gpu".into(), vm, cost, Role::Gpu, (big / 4).max(30), 0);
         p.taint = Some(("sku", "gpu"));
         pools.push(p);
     }

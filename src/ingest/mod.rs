@@ -27,8 +27,8 @@
 //!   have to create — is resolved after all inputs are read.
 
 mod convert;
-mod fast;
 pub mod families;
+mod fast;
 pub mod generate;
 pub mod pools;
 pub mod quantity;
