@@ -45,8 +45,8 @@
 //! about delete conflicts and retries (storage mechanics; their PDB
 //! decision is the same as a ported case). The two "empty selector" cases
 //! expect 429 as upstream does since kubernetes/kubernetes#119732 (v1.29):
-//! podplan follows current Kubernetes where SPEC.md still says the
-//! eviction API skips an empty-selector PDB.
+//! podplan follows current Kubernetes, where the project's original
+//! contract said the eviction API skips an empty-selector PDB.
 
 use podplan::disruption::{
     eviction_outcome, guarding_by_pod, guarding_pdbs, is_healthy, pdb_status, pdb_statuses,

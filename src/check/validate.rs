@@ -1,6 +1,6 @@
 //! An independent replay of a placement plan through the filter plugins:
 //! every placed pod must pass every filter on its node with all the other
-//! pods of the plan in place (SPEC.md: "checked on the final state").
+//! pods of the plan in place (docs/reports.md: "checked on the final state").
 
 use crate::engine::drainability::{drainability, Drainability, Policy};
 use crate::model::{Cluster, NodeId, PodId, PoolId};

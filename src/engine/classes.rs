@@ -67,7 +67,7 @@ pub fn pod_classes(cluster: &Cluster, pods: &[PodId]) -> Vec<PodClass> {
 pub const HOSTNAME: &str = "kubernetes.io/hostname";
 
 /// A kind of new node: one pool in one of its zones. The `k`-th new node of
-/// a pool with Z zones is in zone `k mod Z` (SPEC.md), so a pool with `n`
+/// a pool with Z zones is in zone `k mod Z` (docs/input.md), so a pool with `n`
 /// new nodes has `ceil((n - z) / Z)` of type z.
 #[derive(Debug, Clone)]
 pub struct NodeType {

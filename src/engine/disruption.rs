@@ -51,8 +51,8 @@ use std::collections::{HashMap, HashSet};
 /// test from `getPodDisruptionBudgets` (v1.29, backported to 1.27.7 and
 /// 1.28.3): a policy/v1 PDB with an empty selector now guards every pod of
 /// its namespace (upstream's case "matching pdbs with no disruptions
-/// allowed, pod running, empty selector" expects 429). SPEC.md §2 still
-/// describes the old rule; podplan follows current Kubernetes. A v1beta1
+/// allowed, pod running, empty selector" expects 429). podplan follows current Kubernetes (the project's
+/// original contract described the old rule; docs/input.md says so). A v1beta1
 /// empty selector selects nothing either way.
 const EVICTION_IGNORES_EMPTY_SELECTOR: bool = false;
 

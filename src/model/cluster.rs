@@ -534,7 +534,7 @@ fn is_zero(n: &usize) -> bool {
 
 impl NodePool {
     /// The `k`-th new node of this pool (`<pool>-new-<k>`, counted from
-    /// [`NodePool::first_new_index`]), as SPEC.md names and labels it.
+    /// [`NodePool::first_new_index`]), as docs/input.md names and labels it.
     pub fn new_node(&self, id: PoolId, k: usize) -> Node {
         let k = k + self.first_new_index;
         let name = format!("{}-new-{}", self.name, k);

@@ -1,4 +1,4 @@
-//! Serialisable reports (SPEC.md §2) and their text tables.
+//! Serialisable reports (docs/reports.md) and their text tables.
 
 pub mod drain;
 pub mod explain;

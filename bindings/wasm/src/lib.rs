@@ -1,4 +1,4 @@
-//! WebAssembly bindings of podplan: the operations of SPEC.md §2 for
+//! WebAssembly bindings of podplan: the operations (docs/reports.md) for
 //! JavaScript, returning the same reports as the CLI's `--output json`.
 //!
 //! A thin shell: each export reads the scenario files with
