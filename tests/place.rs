@@ -411,6 +411,7 @@ fn brute_force(cluster: &Cluster) -> Option<f64> {
                 removable_nodes: Vec::new(),
                 pools: BTreeMap::new(),
                 stats: PlanStats::default(),
+                message: None,
             };
             if validate_plan(cluster, &report).is_ok() {
                 return Some(cost(&v));
@@ -495,6 +496,7 @@ spec: {containers: [{name: c, resources: {requests: {cpu: 100m}}}]}
         removable_nodes: Vec::new(),
         pools: BTreeMap::new(),
         stats: PlanStats::default(),
+        message: None,
     };
     let problems = validate_plan(&cluster, &bad).unwrap_err();
     assert!(

@@ -83,6 +83,7 @@ pub fn report(snapshot: &Snapshot, plan: Plan, stats: PlanStats) -> PlaceReport 
         removable_nodes: Vec::new(),
         pools,
         stats,
+        message: None,
     }
 }
 

@@ -90,6 +90,7 @@ pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport
         method: "simulate".to_string(),
         time_limit_hit: clock.hit,
         soft_violations: crate::scoring::preferences::total(&sim.snapshot, &placed),
+        ..PlanStats::default()
     };
     let plan = Plan {
         placed,

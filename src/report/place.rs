@@ -36,8 +36,14 @@ pub enum PlanStatus {
     Optimal,
     /// A valid plan whose optimality is not proven (gap, or time limit hit).
     Feasible,
-    /// Some pod cannot be placed at all (see `unplaced`).
+    /// Proven: some pod fits no node of the cluster and no new node of any
+    /// pool (see `unplaced`, with kube-scheduler's message). The plan places
+    /// the others.
     Infeasible,
+    /// The time limit ended before a first plan placing every placeable pod
+    /// was complete: `message` says so; the plan is what was done (valid,
+    /// but `unplaced` lists pods that may well fit). Not a proof of anything.
+    Timeout,
 }
 
 /// One pod's destination.
@@ -102,6 +108,13 @@ pub struct PlanStats {
     /// taints (`place`'s third objective).
     #[serde(default)]
     pub soft_violations: u64,
+    /// The step that the time limit stopped, when it did (`timeLimitHit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_phase: Option<String>,
+    /// What proves `lowerBound` (e.g. `milp`, `lp`, `enumeration`,
+    /// `configuration-lp`); empty when nothing is proven.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub bound_source: String,
 }
 
 /// The `place` / `simulate` report.
@@ -130,6 +143,9 @@ pub struct PlaceReport {
     pub pools: BTreeMap<String, PoolUsage>,
     /// Statistics.
     pub stats: PlanStats,
+    /// What the status means here, when it needs saying (status `timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl PlaceReport {
@@ -172,12 +188,17 @@ impl PlaceReport {
         out
     }
 
-    /// Status, cost, bound and gap; then pod counts, time and method.
+    /// Status, cost, bound and gap; then pod counts, time and method; the
+    /// status message when there is one.
     fn write_summary(&self, out: &mut String) {
+        if let Some(message) = &self.message {
+            let _ = writeln!(out, "{message}");
+        }
         let status = match self.status {
             PlanStatus::Optimal => "optimal",
             PlanStatus::Feasible => "feasible",
             PlanStatus::Infeasible => "infeasible",
+            PlanStatus::Timeout => "timeout",
         };
         let _ = writeln!(
             out,
