@@ -17,6 +17,7 @@
 // Rows and columns of the model are indexed by class, bin and dimension.
 #![allow(clippy::needless_range_loop)]
 
+use super::cuts_clique;
 use super::problem::Problem;
 // The LP/MILP backend: pure-Rust microlp (also in wasm), or HiGHS with the
 // `highs` feature (native only).
@@ -452,6 +453,7 @@ fn solve_model(p: &Problem, q: &Query, slack: f64) -> Result<Bound, Failure> {
         rows.spread(&bins),
         rows.pool_totals(),
         rows.round_robin_zones(),
+        rows.cliques(&bins),
     ];
     for row in all_rows.into_iter().flatten() {
         model.add_constraint(row);
@@ -885,6 +887,37 @@ impl Rows<'_, '_> {
             let z = t.zone as f64;
             rows.push(constraint!(zones * *y <= n + zones - 1.0 - z));
             rows.push(constraint!(zones * *y >= n - z));
+        }
+        rows
+    }
+
+    /// Clique cuts ([`cuts_clique`]): on every node of a type or an
+    /// existing bin, at most one pod of a set of classes no two of which
+    /// fit together there.
+    fn cliques(&self, bins: &[Vec<usize>]) -> Vec<Constraint> {
+        let (p, columns) = (self.p, self.columns);
+        let mut rows = Vec::new();
+        for (t, cliques) in cuts_clique::type_cliques(p, self.q.demand).iter().enumerate() {
+            let Some(nodes) = columns.type_nodes[t] else {
+                continue;
+            };
+            for clique in cliques {
+                let on_type = clique.iter().flat_map(|c| {
+                    columns.on_types[*c]
+                        .iter()
+                        .filter(|(ti, _, _)| *ti == t)
+                        .map(|(_, _, v)| *v)
+                });
+                let total: Expression = on_type.sum();
+                rows.push(constraint!(total <= nodes));
+            }
+        }
+        for (b, cliques) in cuts_clique::bin_cliques(p, self.q.demand, bins).iter().enumerate() {
+            for clique in cliques {
+                let on_bin = clique.iter().filter_map(|c| columns.on_bins[*c].get(&b));
+                let total: Expression = on_bin.copied().sum();
+                rows.push(constraint!(total <= bins[b].len() as f64));
+            }
         }
         rows
     }

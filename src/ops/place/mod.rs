@@ -50,8 +50,10 @@
 //! stderr (`engine::trace`).
 
 mod bound;
+mod bound_round;
 mod budget;
 mod choose;
+mod cuts_clique;
 mod enumerate;
 mod improve;
 mod pack;

@@ -7,18 +7,42 @@
 //! ([`preferences`]).
 
 use super::bound::{self, Query, Warm};
+use super::bound_round::round_up_to_achievable;
 use super::choose::Chosen;
 use super::preferences;
+use super::problem::Problem;
 use super::search::{relaxation, Search};
 use crate::engine::lp::seconds_until;
 use crate::report::place::{PlaceReport, PlanStatus};
 use std::collections::HashMap;
 use web_time::Instant;
 
-/// A bound, and whether the MILP proved it with integer node counts.
+/// A bound, whether the MILP proved it with integer node counts, and
+/// what proved it (`stats.boundSource`).
 struct Proof {
     lower: f64,
     integral: bool,
+    source: String,
+}
+
+impl Proof {
+    /// Takes `value` as the bound, proven by `source`, when it is higher.
+    fn raise(&mut self, value: f64, source: &str) {
+        if value > self.lower + 1e-9 || self.source.is_empty() {
+            self.lower = self.lower.max(value);
+            self.source = source.to_string();
+        }
+    }
+}
+
+/// The cost of the nodes planned in for the pools' minCount
+/// (`Cluster::with_min_counts`): the first new nodes of each pool.
+fn forced_cost(p: &Problem) -> f64 {
+    p.cluster
+        .pools
+        .iter()
+        .map(|pool| pool.first_new_index as f64 * pool.cost_per_hour)
+        .sum()
 }
 
 impl Search<'_, '_> {
@@ -29,15 +53,19 @@ impl Search<'_, '_> {
         let placed = self.placed_per_class(&chosen);
         let mut report = chosen.report;
         let cost = report.cost;
-        let proof = self.lower_bound(&placed, cost, chosen.packed);
+        // The pools' minCount nodes are in the plan's cost, not in the
+        // bound (`place` adds their cost to it).
+        let own = cost - forced_cost(self.setup.p);
+        let proof = self.lower_bound(&placed, own, chosen.packed);
         // The solver's objective carries floating-point error (the bound
         // was shaved by 1e-6 relative for it): within that, the plan meets
         // its bound.
-        let lower = if cost <= proof.lower + 2e-6 * (1.0 + cost) {
-            cost
+        let lower = if own <= proof.lower + 2e-6 * (1.0 + own) {
+            own
         } else {
-            proof.lower.min(cost)
+            proof.lower.min(own)
         };
+        report.stats.bound_source = proof.source;
         report.lower_bound = lower;
         report.status = if !report.unplaced.is_empty() {
             PlanStatus::Infeasible
@@ -89,29 +117,43 @@ impl Search<'_, '_> {
         let setup = &self.setup;
         let (p, hard) = (setup.p, setup.budget.hard);
         let all_placed = placed == setup.demand.as_slice();
-        let mut lower = match &setup.sizing {
-            Some(b) if all_placed && b.unplaced_pods < 1e-9 => b.value,
-            _ => relaxation(p, None, placed, None, hard, true).map_or(0.0, |b| b.value),
+        let mut proof = Proof {
+            lower: 0.0,
+            integral: false,
+            source: String::new(),
         };
+        match &setup.sizing {
+            Some(b) if all_placed && b.unplaced_pods < 1e-9 => proof.raise(b.value, "lp"),
+            _ => {
+                let b = relaxation(p, None, placed, None, hard, true);
+                proof.raise(b.map_or(0.0, |b| b.value), "lp");
+            }
+        }
         // The enumeration of node counts bounds every plan placing all pods.
         if let (Some(b), true) = (self.enumerated_bound, all_placed) {
-            lower = lower.max(b);
+            proof.raise(b, "enumeration");
         }
         let open = |lower: f64| cost > lower + 1e-6 && Instant::now() < hard;
-        let mut integral = false;
-        if packed && open(lower) {
+        if packed && open(proof.lower) {
             if let Some(milp) = self.milp_bound(placed) {
-                integral = milp.integral;
-                lower = lower.max(milp.value);
+                proof.integral = milp.integral;
+                proof.raise(milp.value, if milp.integral { "milp" } else { "milp-interrupted" });
             }
         }
         // Without the MILP's answer, the tight LP when there is time.
-        if !integral && open(lower) {
+        if !proof.integral && open(proof.lower) {
             if let Some(b) = relaxation(p, None, placed, None, hard, true) {
-                lower = lower.max(b.value);
+                proof.raise(b.value, "lp");
             }
         }
-        Proof { lower, integral }
+        // No plan costs strictly between the bound and the next sum of
+        // whole nodes' prices.
+        let rounded = round_up_to_achievable(p, proof.lower, cost);
+        if rounded > proof.lower + 1e-9 {
+            proof.lower = rounded;
+            proof.source += "+achievable-cost";
+        }
+        proof
     }
 
     /// The bound MILP for `placed` pods per class, with tight capacities,
