@@ -1,19 +1,31 @@
-//! Step 10 of `place`, enumerate: when the vectors of new nodes per pool
-//! that cost less than the plan are few (small instances), try them all,
-//! cheapest first. Each is refuted by the LP with those counts
-//! ([`bound::refutes`]) or packed; the first that packs is optimal, and
-//! when all are refuted the plan is — a proof the LP bound alone cannot
-//! give, as it ignores how pods fragment nodes and repel each other.
+//! Step 10 of `place`, enumerate: the vectors of new nodes per pool that
+//! cost less than the plan (all of them, or when they are too many all
+//! those below a lower cost), cheapest first, while the search has time.
+//! Each is refuted by the LP with those counts and its clique cuts
+//! ([`bound::refutes`]), or searched exactly ([`exact_search`]): a packing
+//! found there is optimal (every cheaper vector was refuted), a search
+//! that ends without one refutes the vector too, and one out of steps
+//! stops the bound there (the heuristic packings get a try at it). The
+//! bound is the cost of the first vector not refuted — a proof the LP
+//! bound alone cannot give, as it ignores how pods fragment nodes and
+//! repel each other.
 
 use super::bound;
+use super::exact_search::{search_vector, Outcome};
 use super::problem::Problem;
 use super::search::Search;
 use crate::engine::lp::seconds_until;
 
-/// Node-count vectors the enumeration below the plan's cost tries at most.
-const ENUMERATED_COUNTS: usize = 64;
+/// Node-count vectors the enumeration tries at most.
+const ENUMERATED_COUNTS: usize = 2000;
 
-impl Search<'_, '_> {
+/// Placements the exact search tries per vector at most.
+const STEPS_PER_VECTOR: usize = 100_000;
+
+/// Steps of the walk over count vectors before it gives up.
+const WALK_STEPS: usize = 2_000_000;
+
+impl<'c> Search<'_, 'c> {
     /// Step 10, enumerate (see the module docs): records the bound it
     /// proves in `enumerated_bound`. Skipped after the search deadline.
     /// A plan that leaves pods pending is beaten by any placing them all:
@@ -30,7 +42,7 @@ impl Search<'_, '_> {
     fn enumerate_cheaper_counts(&mut self) {
         let p = self.setup.p;
         let from = match &self.setup.sizing {
-            Some(b) if b.unplaced_pods < 1e-9 => b.value,
+            Some(b) if b.unplaced_pods < 1e-9 => b.value.max(self.milp_floor()),
             _ => 0.0,
         };
         let below = if self.best.leftover.is_empty() {
@@ -38,18 +50,19 @@ impl Search<'_, '_> {
         } else {
             f64::INFINITY
         };
-        let Some(vectors) = cheaper_counts(p, from, below, ENUMERATED_COUNTS) else {
+        let Some((vectors, complete_below)) = counts_below(p, from, below) else {
             return;
         };
         let first_open = self.try_in_turn(vectors);
-        // Every vector was tried: a plan placing all pods costs at least
-        // the first one not refuted; with none, no plan places them all
-        // (and the bound is moot).
+        // Every vector below `complete_below` was tried: a plan placing
+        // all pods costs at least the first one not refuted; with none,
+        // at least `complete_below` (infinite: no plan places them all,
+        // and the bound is moot).
         let bound = match (first_open, self.best.leftover.is_empty()) {
             (Some(b), true) => b.min(self.best.cost(p)),
-            (None, true) => self.best.cost(p),
+            (None, true) => complete_below.min(self.best.cost(p)),
             (Some(b), false) => b,
-            (None, false) => f64::INFINITY,
+            (None, false) => complete_below,
         };
         let cost = self.best.cost(p);
         self.setup
@@ -59,10 +72,11 @@ impl Search<'_, '_> {
     }
 
     /// Tries `vectors` cheapest first, until one costs as much as a plan
-    /// placing every pod: each not refuted is packed, kept when it places
-    /// every pod for less. The cost of the first vector not refuted (the
-    /// first not tried, at the deadline, which it flags); None when every
-    /// one was refuted.
+    /// placing every pod: each not refuted by the LP is searched exactly
+    /// (when the plan places every pod) and, when that proves nothing,
+    /// packed; a packing of every pod for less is kept. The cost of the
+    /// first vector not refuted (the first not tried, at the deadline,
+    /// which it flags); None when every one was refuted.
     fn try_in_turn(&mut self, vectors: Vec<Vec<u32>>) -> Option<f64> {
         let p = self.setup.p;
         let mut first_open: Option<f64> = None;
@@ -79,6 +93,16 @@ impl Search<'_, '_> {
             if bound::refutes(p, &v, &self.setup.demand, seconds_until(deadline)) {
                 continue;
             }
+            match self.search_exactly(&v) {
+                Outcome::Infeasible => continue,
+                Outcome::Packed(trial) => {
+                    if trial.better_than(&self.best, p) {
+                        self.best = trial;
+                    }
+                    return first_open.or(Some(v_cost));
+                }
+                Outcome::Unknown => {}
+            }
             // Not refuted: no plan is cheaper than this vector.
             first_open = first_open.or(Some(v_cost));
             if let Some(trial) = self.attempt(&v, self.best.placed.len()) {
@@ -89,12 +113,88 @@ impl Search<'_, '_> {
         }
         first_open
     }
+
+    /// The bound MILP's proven bound on plans placing every pod (integer
+    /// node counts, tight capacities, clique cuts), in at most the time
+    /// the budget gives a MILP during the search; 0 when it fails. Every
+    /// vector below it is refuted at once.
+    fn milp_floor(&self) -> f64 {
+        let setup = &self.setup;
+        let seconds = seconds_until(setup.budget.search).min(setup.budget.milp_counts_seconds);
+        let query = bound::Query {
+            demand: &setup.demand,
+            penalty: None,
+            integer: true,
+            fixed_pool_nodes: None,
+            time_limit: seconds,
+            warm: None,
+            tight: true,
+        };
+        let floor = bound::solve(setup.p, &query).map_or(0.0, |b| b.value);
+        setup.trace.say(|| format!("milp floor {floor:.3}"));
+        floor
+    }
+
+    /// The exact search of vector `v` ([`search_vector`]), when the plan
+    /// places every pod (else some pod fits nowhere, and every vector is
+    /// infeasible for all of them).
+    fn search_exactly(&self, v: &[u32]) -> Outcome<'c> {
+        let setup = &self.setup;
+        if !self.best.leftover.is_empty() {
+            return Outcome::Unknown;
+        }
+        let outcome = search_vector(
+            setup.p,
+            v,
+            &setup.constrained,
+            STEPS_PER_VECTOR,
+            setup.budget.search,
+        );
+        setup.trace.say(|| {
+            let what = match &outcome {
+                Outcome::Packed(_) => "packed",
+                Outcome::Infeasible => "infeasible",
+                Outcome::Unknown => "unknown",
+            };
+            format!("exact search of {v:?}: {what}")
+        });
+        outcome
+    }
+}
+
+/// Every vector of new nodes per pool from `from` to below a cost up to
+/// `below` ([`cheaper_counts`]), at most [`ENUMERATED_COUNTS`] of them,
+/// with that cost: `below` when they are few enough, else the highest
+/// found by bisection. None when even the first step has too many.
+fn counts_below(p: &Problem, from: f64, below: f64) -> Option<(Vec<Vec<u32>>, f64)> {
+    if let Some(all) = cheaper_counts(p, from, below, ENUMERATED_COUNTS) {
+        return Some((all, below));
+    }
+    // Costs above the plan's have no use; an infinite one none either.
+    let mut high = if below.is_finite() {
+        below
+    } else {
+        from * 2.0 + 1.0
+    };
+    let mut low = from;
+    let mut found = None;
+    for _ in 0..24 {
+        let mid = (low + high) / 2.0;
+        match cheaper_counts(p, from, mid, ENUMERATED_COUNTS) {
+            Some(v) => {
+                found = Some((v, mid));
+                low = mid;
+            }
+            None => high = mid,
+        }
+    }
+    found
 }
 
 /// Every vector of new nodes per pool (0 for pools no class may use, at
 /// most each pool's room) whose cost is at least `from` and below
 /// `below`, cheapest first; None when there are more than `cap` (or a
-/// usable pool is free, which makes them endless).
+/// usable pool is free, which makes them endless, or the walk is long).
 fn cheaper_counts(p: &Problem, from: f64, below: f64, cap: usize) -> Option<Vec<Vec<u32>>> {
     let pools = &p.cluster.pools;
     let usable: Vec<usize> = (0..pools.len())
@@ -103,12 +203,27 @@ fn cheaper_counts(p: &Problem, from: f64, below: f64, cap: usize) -> Option<Vec<
     if usable.iter().any(|pi| pools[*pi].cost_per_hour <= 0.0) {
         return None;
     }
+    // Dearest pools first: fewer prefixes to walk.
+    let mut usable = usable;
+    usable.sort_by(|a, b| pools[*b].cost_per_hour.total_cmp(&pools[*a].cost_per_hour));
+    let least = least_nodes(p);
+    let mut reach = vec![0.0; usable.len() + 1];
+    let mut floor = vec![0.0; usable.len() + 1];
+    for k in (0..usable.len()).rev() {
+        let pi = usable[k];
+        reach[k] = reach[k + 1] + pools[pi].cost_per_hour * f64::from(p.pool_room[pi]);
+        floor[k] = floor[k + 1] + pools[pi].cost_per_hour * f64::from(least[pi]);
+    }
     let mut walk = Walk {
         p,
         usable: &usable,
+        reach: &reach,
+        floor: &floor,
+        least: &least,
         from,
         below,
         cap,
+        steps: 0,
         counts: vec![0u32; pools.len()],
         out: Vec::new(),
     };
@@ -120,13 +235,41 @@ fn cheaper_counts(p: &Problem, from: f64, below: f64, cap: usize) -> Option<Vec<
     Some(out)
 }
 
+/// Per pool, the fewest new nodes of it that a plan placing every pod
+/// has: a class that no existing node and only this pool's nodes take, at
+/// most `k` pods to a node, needs `ceil(pods / k)` of them.
+fn least_nodes(p: &Problem) -> Vec<u32> {
+    let mut least = vec![0u32; p.cluster.pools.len()];
+    for (c, class) in p.classes.iter().enumerate() {
+        let types = &p.compat_types[c];
+        if !p.compat_existing[c].is_empty() || types.is_empty() {
+            continue;
+        }
+        let pool = p.types[types[0].0].pool.index();
+        if types.iter().any(|(t, _)| p.types[*t].pool.index() != pool) {
+            continue;
+        }
+        let per_node = types.iter().map(|(_, cap)| *cap).fold(0.0, f64::max);
+        let nodes = (class.pods.len() as f64 / per_node).ceil() as u32;
+        least[pool] = least[pool].max(nodes.min(p.pool_room[pool]));
+    }
+    least
+}
+
 /// The depth-first walk of [`cheaper_counts`] over the usable pools.
 struct Walk<'a, 'c> {
     p: &'a Problem<'c>,
     usable: &'a [usize],
+    /// Per position in `usable`, the most the pools from there can add.
+    reach: &'a [f64],
+    /// Per position in `usable`, the least the pools from there add.
+    floor: &'a [f64],
+    /// Per pool, the fewest new nodes a plan placing every pod has.
+    least: &'a [u32],
     from: f64,
     below: f64,
     cap: usize,
+    steps: usize,
     /// The vector being built.
     counts: Vec<u32>,
     /// The vectors found.
@@ -137,6 +280,13 @@ impl Walk<'_, '_> {
     /// Every count of the `k`-th usable pool and the ones after it, with
     /// `spent` on the pools before; false when the cap is passed.
     fn descend(&mut self, k: usize, spent: f64) -> bool {
+        self.steps += 1;
+        if self.steps > WALK_STEPS {
+            return false;
+        }
+        if spent + self.reach[k] < self.from - 1e-9 || spent + self.floor[k] >= self.below - 1e-9 {
+            return true;
+        }
         if k == self.usable.len() {
             if spent >= self.from - 1e-9 {
                 self.out.push(self.counts.clone());
@@ -145,7 +295,7 @@ impl Walk<'_, '_> {
         }
         let pi = self.usable[k];
         let price = self.p.cluster.pools[pi].cost_per_hour;
-        let mut n = 0u32;
+        let mut n = self.least[pi];
         while n <= self.p.pool_room[pi] && spent + f64::from(n) * price < self.below - 1e-9 {
             self.counts[pi] = n;
             if !self.descend(k + 1, spent + f64::from(n) * price) {

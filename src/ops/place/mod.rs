@@ -55,6 +55,7 @@ mod budget;
 mod choose;
 mod cuts_clique;
 mod enumerate;
+mod exact_search;
 mod improve;
 mod pack;
 pub mod preferences;

@@ -1,0 +1,355 @@
+//! Exact feasibility of one vector of new nodes per pool: a depth-first
+//! search over the pods, class by class (most constrained first), onto
+//! the existing nodes and the vector's new nodes, that either finds a
+//! packing passing every filter in its final state or proves there is
+//! none — or, out of steps, says nothing.
+//!
+//! At each pod the search tries the nodes kube-scheduler's filters accept
+//! for what can only get worse as pods are added: the node-local plugins
+//! (resources, taints, node affinity, ports) and, for a pod without
+//! required pod affinity, InterPodAffinity (then only anti-affinity,
+//! which more pods never satisfy again). Topology spread and required pod
+//! affinity can pass later what fails now, so they are checked on the
+//! complete packing, pod by pod as the validator does (`check::validate`).
+//! So a search that ends without a packing proves the vector infeasible.
+//!
+//! Symmetry: pods of one class are interchangeable, so a class's pods
+//! take nodes in non-decreasing order; new nodes of one type are
+//! interchangeable while empty, so a pod takes only the first empty one
+//! of a type. Pruning: the pods left must fit the free room of the nodes
+//! they may use, per dimension. (CP-style search for bin packing with
+//! conflicts: Sadykov & Vanderbeck, *INFORMS JoC* 25, 2013.)
+
+use super::pack::Packing;
+use super::problem::{free_of, Problem};
+use super::repair::repaired;
+use crate::model::{NodeId, PodId, PoolId};
+use crate::predicates::{filter, filter_node_local, PodState, Snapshot};
+use std::collections::HashMap;
+use web_time::Instant;
+
+/// What the search found for one vector.
+pub(crate) enum Outcome<'c> {
+    /// A packing of every pod that passes every filter in its final state.
+    Packed(Packing<'c>),
+    /// Proven: no packing of every pod on these nodes exists.
+    Infeasible,
+    /// Out of steps or time: nothing proven.
+    Unknown,
+}
+
+/// Searches for a packing of every pod of `p` with `counts` new nodes per
+/// pool, classes in `order`, in at most `steps` placements tried and
+/// until `deadline`.
+pub(crate) fn search_vector<'c>(
+    p: &Problem<'c>,
+    counts: &[u32],
+    order: &[usize],
+    steps: usize,
+    deadline: Instant,
+) -> Outcome<'c> {
+    let mut dfs = Dfs::new(p, counts, order, steps, deadline);
+    match dfs.descend(0) {
+        Some(true) => match dfs.packing(counts) {
+            Some(packing) => Outcome::Packed(packing),
+            None => Outcome::Unknown,
+        },
+        Some(false) if !dfs.inexact => Outcome::Infeasible,
+        _ => Outcome::Unknown,
+    }
+}
+
+/// The search's state.
+struct Dfs<'a, 'c> {
+    p: &'a Problem<'c>,
+    snapshot: Snapshot<'c>,
+    /// Every node a pod may go to: existing ones, then the new ones.
+    nodes: Vec<NodeId>,
+    /// Per position in `nodes`, its type when it is new.
+    node_type: Vec<Option<usize>>,
+    /// Per type, its positions in `nodes`, in order.
+    positions_of_type: Vec<Vec<usize>>,
+    /// Per class, the positions it may take (by the problem's fit alone).
+    candidates: Vec<Vec<usize>>,
+    /// The pods in search order, with their class.
+    pods: Vec<(usize, PodId)>,
+    /// Per class, whether a filter that can pass later what fails now
+    /// (spread, pod affinity) applies: checked on the complete packing.
+    deferred: Vec<bool>,
+    /// Per position, pods of the problem placed there.
+    problem_pods: Vec<u32>,
+    /// Position of each pod placed, in search order.
+    at: Vec<usize>,
+    /// Per dimension, the free room of every usable node.
+    room: Vec<f64>,
+    /// Per search position and dimension, what the pods from there request.
+    rest: Vec<Vec<f64>>,
+    steps: usize,
+    deadline: Instant,
+    /// A complete packing the search accepted failed the final repair:
+    /// its exhaustion proves nothing.
+    inexact: bool,
+}
+
+impl<'a, 'c> Dfs<'a, 'c> {
+    /// The search's start: the base snapshot with the new nodes added
+    /// (round-robin over zones, as the packer and `place`'s report do).
+    fn new(
+        p: &'a Problem<'c>,
+        counts: &[u32],
+        order: &[usize],
+        steps: usize,
+        deadline: Instant,
+    ) -> Self {
+        let mut snapshot = p.base.clone();
+        let mut nodes = p.existing.clone();
+        let mut node_type: Vec<Option<usize>> = vec![None; nodes.len()];
+        let mut positions_of_type = vec![Vec::new(); p.types.len()];
+        for (pi, pool) in p.cluster.pools.iter().enumerate() {
+            let zones = pool.zones.len().max(1);
+            for k in 0..counts[pi] as usize {
+                let id = snapshot.add_node(pool.new_node(PoolId(pi as u32), k));
+                let t = p.type_index.get(&(pi, k % zones)).copied();
+                if let Some(t) = t {
+                    positions_of_type[t].push(nodes.len());
+                }
+                nodes.push(id);
+                node_type.push(t);
+            }
+        }
+        let candidates = class_candidates(p, &positions_of_type);
+        let pods: Vec<(usize, PodId)> = order
+            .iter()
+            .flat_map(|c| p.classes[*c].pods.iter().map(move |pod| (*c, *pod)))
+            .collect();
+        let deferred = (0..p.classes.len()).map(|c| deferred_filters(p, c)).collect();
+        let room = usable_room(p, &snapshot, &nodes, &candidates);
+        let rest = remaining_requests(p, &pods);
+        Dfs {
+            p,
+            snapshot,
+            problem_pods: vec![0; nodes.len()],
+            nodes,
+            node_type,
+            positions_of_type,
+            candidates,
+            at: Vec::with_capacity(pods.len()),
+            pods,
+            deferred,
+            room,
+            rest,
+            steps,
+            deadline,
+            inexact: false,
+        }
+    }
+
+    /// Places pods `i..`: Some(true) when a complete packing passes the
+    /// final check, Some(false) when none does, None when out of steps.
+    fn descend(&mut self, i: usize) -> Option<bool> {
+        if i == self.pods.len() {
+            return Some(self.final_state_passes());
+        }
+        if self.rest[i].iter().zip(&self.room).any(|(r, f)| *r > *f) {
+            return Some(false);
+        }
+        let (c, pod) = self.pods[i];
+        let start = match i.checked_sub(1).map(|j| (self.pods[j].0, self.at[j])) {
+            Some((prev, at)) if prev == c => at,
+            _ => 0,
+        };
+        let state = PodState::new(&self.snapshot, pod);
+        let candidates = std::mem::take(&mut self.candidates[c]);
+        let mut outcome = Some(false);
+        for &pos in candidates.iter().filter(|pos| **pos >= start) {
+            if !self.first_empty_of_its_type(pos) || !self.accepts(c, &state, pos) {
+                continue;
+            }
+            self.steps = self.steps.saturating_sub(1);
+            if self.steps == 0 || Instant::now() >= self.deadline {
+                outcome = None;
+                break;
+            }
+            self.place(i, pos);
+            let below = self.descend(i + 1);
+            if below == Some(true) {
+                outcome = below;
+                break;
+            }
+            self.unplace(i, pos);
+            if below.is_none() {
+                outcome = None;
+                break;
+            }
+        }
+        self.candidates[c] = candidates;
+        outcome
+    }
+
+    /// Whether `pos` is existing, busy, or the first empty node of its type.
+    fn first_empty_of_its_type(&self, pos: usize) -> bool {
+        match self.node_type[pos] {
+            Some(t) if self.problem_pods[pos] == 0 => self.positions_of_type[t]
+                .iter()
+                .find(|q| self.problem_pods[**q] == 0)
+                .is_none_or(|q| *q == pos),
+            _ => true,
+        }
+    }
+
+    /// The filters that only get stricter as pods are added: node-local
+    /// ones, and InterPodAffinity when the class has no pod affinity.
+    fn accepts(&self, c: usize, state: &PodState, pos: usize) -> bool {
+        let node = self.nodes[pos];
+        let pod = self.snapshot.pod(state.pod);
+        let info = self.snapshot.info(node);
+        filter_node_local(pod, self.snapshot.node(node), info, &state.node_affinity).is_ok()
+            && (has_pod_affinity(self.p, c)
+                || state
+                    .inter_pod_affinity
+                    .filter(&self.snapshot, pod, node)
+                    .is_ok())
+    }
+
+    /// Puts the `i`-th pod on the node at `pos`.
+    fn place(&mut self, i: usize, pos: usize) {
+        let (c, pod) = self.pods[i];
+        self.snapshot.assign(pod, self.nodes[pos]);
+        self.problem_pods[pos] += 1;
+        self.at.push(pos);
+        for (f, r) in self.room.iter_mut().zip(&self.p.class_req[c]) {
+            *f -= r;
+        }
+    }
+
+    /// Takes the `i`-th pod off the node at `pos`.
+    fn unplace(&mut self, i: usize, pos: usize) {
+        let (c, pod) = self.pods[i];
+        self.snapshot.unassign(pod);
+        self.problem_pods[pos] -= 1;
+        self.at.pop();
+        for (f, r) in self.room.iter_mut().zip(&self.p.class_req[c]) {
+            *f += r;
+        }
+    }
+
+    /// The deferred filters on the complete packing: each pod of a class
+    /// with spread or pod affinity, taken off its node, passes every
+    /// filter there (as the validator checks the final state).
+    fn final_state_passes(&mut self) -> bool {
+        for i in 0..self.pods.len() {
+            let (c, pod) = self.pods[i];
+            if !self.deferred[c] {
+                continue;
+            }
+            let node = self.nodes[self.at[i]];
+            self.snapshot.unassign(pod);
+            let state = PodState::new(&self.snapshot, pod);
+            let ok = filter(&self.snapshot, &state, node).is_ok();
+            self.snapshot.assign(pod, node);
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The complete packing as the search's plans are kept, repaired as
+    /// every packing is (None, and the search inexact, when that drops a
+    /// pod).
+    fn packing(&mut self, counts: &[u32]) -> Option<Packing<'c>> {
+        let p = self.p;
+        let mut packing = Packing {
+            snapshot: self.snapshot.clone(),
+            pool_nodes: counts.to_vec(),
+            placed: Vec::with_capacity(self.pods.len()),
+            leftover: Vec::new(),
+            on_existing: vec![HashMap::new(); p.classes.len()],
+            on_types: vec![HashMap::new(); p.classes.len()],
+            nodes_of_type: vec![Vec::new(); p.types.len()],
+            node_type: HashMap::new(),
+        };
+        for (pos, t) in self.node_type.iter().enumerate() {
+            if let Some(t) = t {
+                packing.nodes_of_type[*t].push(self.nodes[pos]);
+                packing.node_type.insert(self.nodes[pos], *t);
+            }
+        }
+        for (i, (c, pod)) in self.pods.iter().enumerate() {
+            let pos = self.at[i];
+            packing.placed.push((*pod, self.nodes[pos]));
+            let tally = match self.node_type[pos] {
+                Some(t) => packing.on_types[*c].entry(t),
+                None => packing.on_existing[*c].entry(pos),
+            };
+            *tally.or_insert(0) += 1;
+        }
+        let packing = repaired(p, packing);
+        if packing.leftover.is_empty() {
+            return Some(packing);
+        }
+        self.inexact = true;
+        None
+    }
+}
+
+/// Whether class `c`'s pods have required pod affinity.
+fn has_pod_affinity(p: &Problem, c: usize) -> bool {
+    let pod = p.cluster.pod(p.classes[c].representative());
+    !pod.spec.pod_affinity.is_empty()
+}
+
+/// Whether class `c` has a filter whose rejection a later pod can lift:
+/// a DoNotSchedule topology spread constraint, or required pod affinity.
+fn deferred_filters(p: &Problem, c: usize) -> bool {
+    let pod = p.cluster.pod(p.classes[c].representative());
+    has_pod_affinity(p, c)
+        || pod
+            .spec
+            .topology_spread
+            .iter()
+            .any(|s| s.when_unsatisfiable == crate::model::UnsatisfiableAction::DoNotSchedule)
+}
+
+/// Per class, the positions of the nodes it fits alone, in order.
+fn class_candidates(p: &Problem, positions_of_type: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    (0..p.classes.len())
+        .map(|c| {
+            let mut list: Vec<usize> = p.compat_existing[c].iter().map(|(i, _)| *i).collect();
+            for (t, _) in &p.compat_types[c] {
+                list.extend(&positions_of_type[*t]);
+            }
+            list.sort_unstable();
+            list
+        })
+        .collect()
+}
+
+/// Per dimension, the free room of the nodes some class may use.
+fn usable_room(p: &Problem, snapshot: &Snapshot, nodes: &[NodeId], candidates: &[Vec<usize>]) -> Vec<f64> {
+    let mut usable = vec![false; nodes.len()];
+    for list in candidates {
+        for pos in list {
+            usable[*pos] = true;
+        }
+    }
+    let mut room = vec![0.0; p.dims.len()];
+    for (_, node) in nodes.iter().enumerate().filter(|(pos, _)| usable[*pos]) {
+        let free = free_of(&p.dims, &snapshot.node(*node).allocatable, snapshot.info(*node));
+        for (r, f) in room.iter_mut().zip(free) {
+            *r += f;
+        }
+    }
+    room
+}
+
+/// Per position of the search order, what the pods from there on request
+/// per dimension.
+fn remaining_requests(p: &Problem, pods: &[(usize, PodId)]) -> Vec<Vec<f64>> {
+    let mut rest = vec![vec![0.0; p.dims.len()]; pods.len() + 1];
+    for i in (0..pods.len()).rev() {
+        let req = &p.class_req[pods[i].0];
+        rest[i] = rest[i + 1].iter().zip(req).map(|(a, r)| a + r).collect();
+    }
+    rest
+}
