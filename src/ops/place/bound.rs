@@ -897,7 +897,10 @@ impl Rows<'_, '_> {
     fn cliques(&self, bins: &[Vec<usize>]) -> Vec<Constraint> {
         let (p, columns) = (self.p, self.columns);
         let mut rows = Vec::new();
-        for (t, cliques) in cuts_clique::type_cliques(p, self.q.demand).iter().enumerate() {
+        for (t, cliques) in cuts_clique::type_cliques(p, self.q.demand)
+            .iter()
+            .enumerate()
+        {
             let Some(nodes) = columns.type_nodes[t] else {
                 continue;
             };
@@ -912,7 +915,10 @@ impl Rows<'_, '_> {
                 rows.push(constraint!(total <= nodes));
             }
         }
-        for (b, cliques) in cuts_clique::bin_cliques(p, self.q.demand, bins).iter().enumerate() {
+        for (b, cliques) in cuts_clique::bin_cliques(p, self.q.demand, bins)
+            .iter()
+            .enumerate()
+        {
             for clique in cliques {
                 let on_bin = clique.iter().filter_map(|c| columns.on_bins[*c].get(&b));
                 let total: Expression = on_bin.copied().sum();

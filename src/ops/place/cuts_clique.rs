@@ -126,7 +126,11 @@ pub(crate) fn type_cliques(p: &Problem, demand: &[u32]) -> Vec<Vec<Vec<usize>>> 
 
 /// Per existing bin (its member nodes, indices into `existing`): the
 /// cliques of demanded classes that conflict on every member node.
-pub(crate) fn bin_cliques(p: &Problem, demand: &[u32], bins: &[Vec<usize>]) -> Vec<Vec<Vec<usize>>> {
+pub(crate) fn bin_cliques(
+    p: &Problem,
+    demand: &[u32],
+    bins: &[Vec<usize>],
+) -> Vec<Vec<Vec<usize>>> {
     let mut caps: Vec<Vec<(usize, f64)>> = vec![Vec::new(); p.existing.len()];
     for (c, list) in p.compat_existing.iter().enumerate() {
         if demand[c] > 0 {
@@ -148,7 +152,10 @@ pub(crate) fn bin_cliques(p: &Problem, demand: &[u32], bins: &[Vec<usize>]) -> V
                     }
                 }
             }
-            let frees: Vec<&[f64]> = nodes.iter().map(|i| p.existing_free[*i].as_slice()).collect();
+            let frees: Vec<&[f64]> = nodes
+                .iter()
+                .map(|i| p.existing_free[*i].as_slice())
+                .collect();
             cliques_on(p, &members, &frees)
         })
         .collect()

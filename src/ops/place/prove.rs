@@ -137,7 +137,14 @@ impl Search<'_, '_> {
         if packed && open(proof.lower) {
             if let Some(milp) = self.milp_bound(placed) {
                 proof.integral = milp.integral;
-                proof.raise(milp.value, if milp.integral { "milp" } else { "milp-interrupted" });
+                proof.raise(
+                    milp.value,
+                    if milp.integral {
+                        "milp"
+                    } else {
+                        "milp-interrupted"
+                    },
+                );
             }
         }
         // Without the MILP's answer, the tight LP when there is time.
