@@ -144,7 +144,7 @@ impl Search<'_, '_> {
     pub fn shrink(&mut self) {
         for pi in self.setup.pools_by_cost.clone() {
             if !self.shrink_pool(pi) {
-                self.time_limit_hit = true;
+                self.stopped("shrink");
                 break;
             }
         }
@@ -190,7 +190,7 @@ impl Search<'_, '_> {
                     continue;
                 }
                 if self.setup.budget.search_over() {
-                    self.time_limit_hit = true;
+                    self.stopped("swap");
                     return false;
                 }
                 let mut swapped = self.best.pool_nodes.clone();
@@ -241,7 +241,7 @@ impl Search<'_, '_> {
     /// deadline, flags it instead.
     pub fn rebuild_pools_again(&mut self) {
         if self.setup.budget.search_over() {
-            self.time_limit_hit = true;
+            self.stopped("rebuild-pools-again");
         } else {
             self.setup.rebuild_pools(&mut self.best);
         }

@@ -49,6 +49,7 @@
 //! ([`budget::Budget`]). `PODPLAN_DEBUG=1` prints a trace of the steps to
 //! stderr (`engine::trace`).
 
+mod anytime_status;
 mod bound;
 mod bound_round;
 mod budget;
@@ -56,6 +57,7 @@ mod choose;
 mod cuts_clique;
 mod enumerate;
 mod exact_search;
+mod first_fit;
 mod improve;
 mod pack;
 pub mod preferences;
@@ -71,9 +73,13 @@ use crate::engine::plan;
 use crate::engine::trace::Trace;
 use crate::error::Result;
 use crate::model::Cluster;
+use crate::ops::simulate::with_min_counts;
 use crate::report::place::{PlaceOptions, PlaceReport};
+use anytime_status::settle;
 use budget::Budget;
 use choose::early_baseline;
+use first_fit::{first_plan, FirstPlan};
+use pack::{class_order, constrained_first, type_preference};
 use problem::Problem;
 use search::{Search, Setup};
 use web_time::Instant;
@@ -81,15 +87,17 @@ use web_time::Instant;
 /// Plans the pending pods at least cost: the steps of the module docs.
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     // Nodes every plan needs for the pools' minCount: plan with them in.
-    if let Some((forced, cost)) = cluster.with_min_counts() {
+    if let Some((forced, cost)) = with_min_counts(cluster) {
         return place(&forced, options).map(|r| plan::add_forced_cost(r, cost));
     }
     let budget = Budget::new(Instant::now(), options.time_limit);
     let trace = Trace::from_env(budget.start);
     let problem = Problem::new(cluster, cluster.pending_pods().collect());
+    trace.say(|| "problem".into());
+    let first = first_plan_of(&problem, budget, trace);
     let setup = Setup::size(&problem, budget, trace);
     let early = early_baseline(&setup);
-    let mut search = Search::pack(setup);
+    let mut search = Search::pack(setup, first);
     search.rebuild_pools();
     search.pack_milp_counts();
     search.shrink();
@@ -100,7 +108,27 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let baseline = search.baseline(early);
     let chosen = search.choose(baseline)?;
     let report = search.prove(chosen);
-    Ok(search.finish(report))
+    let mut report = search.finish(report);
+    settle(&problem, &mut report, &search.ending(options.time_limit));
+    Ok(report)
+}
+
+/// Step 0, the first plan: first-fit decreasing, most constrained classes
+/// first, new nodes from the cheapest pool per pod, by the first-plan
+/// deadline ([`first_fit`]).
+fn first_plan_of<'c>(problem: &Problem<'c>, budget: Budget, trace: Trace) -> FirstPlan<'c> {
+    let order = constrained_first(problem, &class_order(problem));
+    let preference = type_preference(problem, None);
+    let first = first_plan(problem, &order, &preference, budget.first_plan, trace);
+    trace.say(|| {
+        format!(
+            "first plan: {} placed, {} left, cost {:.3}",
+            first.packing.placed.len(),
+            first.packing.leftover.len(),
+            first.packing.cost(problem)
+        )
+    });
+    first
 }
 
 #[cfg(test)]

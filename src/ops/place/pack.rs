@@ -202,13 +202,30 @@ pub(crate) struct Packer<'c> {
 
 /// What a `Packer` leaves alone of a `Packing`.
 pub(crate) struct Rest {
-    pool_nodes: Vec<u32>,
-    leftover: Vec<PodId>,
+    /// New nodes per pool.
+    pub pool_nodes: Vec<u32>,
+    /// Pods that found no node.
+    pub leftover: Vec<PodId>,
     /// New nodes of each type, in creation order.
     pub nodes_of_type: Vec<Vec<NodeId>>,
 }
 
 impl<'c> Packing<'c> {
+    /// No new node and no pod placed: the problem's base snapshot, every
+    /// pod a leftover.
+    pub(crate) fn empty(p: &Problem<'c>) -> Self {
+        Packing {
+            snapshot: p.base.clone(),
+            pool_nodes: vec![0; p.cluster.pools.len()],
+            placed: Vec::new(),
+            leftover: p.pods.clone(),
+            on_existing: vec![HashMap::new(); p.classes.len()],
+            on_types: vec![HashMap::new(); p.classes.len()],
+            nodes_of_type: vec![Vec::new(); p.types.len()],
+            node_type: HashMap::new(),
+        }
+    }
+
     /// Splits into the packer that moves pods and the rest.
     pub(crate) fn into_packer(self, p: &Problem) -> (Packer<'c>, Rest) {
         let packer = Packer {
@@ -246,6 +263,30 @@ impl<'c> Packer<'c> {
 }
 
 impl Packer<'_> {
+    /// Adds pool `pi`'s next new node (`<pool>-new-<k>`, in zone `k` mod
+    /// its zones) to the snapshot, counted in `rest`.
+    pub(crate) fn open_node(&mut self, p: &Problem, rest: &mut Rest, pi: usize) -> NodeId {
+        let pool = &p.cluster.pools[pi];
+        let k = rest.pool_nodes[pi] as usize;
+        let id = self.snapshot.add_node(pool.new_node(PoolId(pi as u32), k));
+        rest.pool_nodes[pi] += 1;
+        if let Some(&t) = p.type_index.get(&(pi, k % pool.zones.len().max(1))) {
+            self.node_type.insert(id, t);
+            rest.nodes_of_type[t].push(id);
+        }
+        id
+    }
+
+    /// Undoes [`Packer::open_node`] for the last node added, `id` of pool
+    /// `pi`, which must hold no pod.
+    pub(crate) fn close_last_node(&mut self, rest: &mut Rest, pi: usize, id: NodeId) {
+        self.snapshot.remove_last_node();
+        rest.pool_nodes[pi] -= 1;
+        if let Some(t) = self.node_type.remove(&id) {
+            rest.nodes_of_type[t].pop();
+        }
+    }
+
     /// The problem's pods on `node`, with their classes (the pods bound
     /// before are not the packer's to move).
     pub(crate) fn problem_pods_on(&self, p: &Problem, node: NodeId) -> Vec<(PodId, usize)> {
@@ -999,38 +1040,25 @@ impl<'c> Completion<'_, 'c> {
     ) -> Option<PodState> {
         let p = self.p;
         let pool = &p.cluster.pools[pi];
-        let zones = pool.zones.len().max(1);
         let mut added = Vec::new();
-        for _ in 0..zones {
+        for _ in 0..pool.zones.len().max(1) {
             if self.rest.pool_nodes[pi] >= p.pool_room[pi] {
                 break;
             }
             let k = self.rest.pool_nodes[pi] as usize;
-            let node = pool.new_node(PoolId(pi as u32), k);
-            if !allow_new_zone && self.opens_zone(&node) {
+            if !allow_new_zone && self.opens_zone(&pool.new_node(PoolId(pi as u32), k)) {
                 break;
             }
-            let id = self.packer.snapshot.add_node(node);
-            self.rest.pool_nodes[pi] += 1;
-            let t = p.type_index.get(&(pi, k % zones)).copied();
-            if let Some(t) = t {
-                self.packer.node_type.insert(id, t);
-                self.rest.nodes_of_type[t].push(id);
-            }
-            added.push((id, t));
+            let id = self.packer.open_node(p, &mut self.rest, pi);
+            added.push(id);
             // A new node is a new topology domain: state anew.
             let mut fresh = PodState::new(&self.packer.snapshot, pod);
             if self.packer.try_place(&mut fresh, c, pod, id) {
                 return Some(fresh);
             }
         }
-        for (id, t) in added.into_iter().rev() {
-            self.packer.snapshot.remove_last_node();
-            self.rest.pool_nodes[pi] -= 1;
-            self.packer.node_type.remove(&id);
-            if let Some(t) = t {
-                self.rest.nodes_of_type[t].pop();
-            }
+        for id in added.into_iter().rev() {
+            self.packer.close_last_node(&mut self.rest, pi, id);
         }
         None
     }

@@ -4,8 +4,10 @@
 //! every later step is made of: packing a vector of new nodes per pool
 //! several ways and keeping the best ([`Setup::attempt`]).
 
+use super::anytime_status::Ending;
 use super::bound::{self, Bound, Query};
 use super::budget::Budget;
+use super::first_fit::FirstPlan;
 use super::pack::{
     class_order, complete, constrained_first, pack, type_preference, Guide, Mode, Packing,
 };
@@ -269,8 +271,12 @@ pub(crate) struct Search<'s, 'c> {
     pub best: Packing<'c>,
     /// Packings made so far (`stats.method` reports them).
     pub packings: usize,
-    /// Whether a step stopped at the search deadline.
+    /// Whether a step stopped at a deadline.
     pub time_limit_hit: bool,
+    /// The first step a deadline stopped (`stats.timeLimitPhase`).
+    pub time_limit_phase: Option<&'static str>,
+    /// Whether the first plan got to every pod before its deadline.
+    pub first_complete: bool,
     /// The enumeration's lower bound on plans that place every pod, when
     /// it ran to the end ([`Search::enumerate`]).
     pub enumerated_bound: Option<f64>,
@@ -279,22 +285,59 @@ pub(crate) struct Search<'s, 'c> {
 impl<'s, 'c> Search<'s, 'c> {
     /// Step 3, pack: the sizing LP's node counts, packed
     /// ([`Setup::attempt`]; plainly when the LP refutes them), leftovers on
-    /// added nodes. The search starts from that plan.
-    pub fn pack(setup: Setup<'s, 'c>) -> Self {
+    /// added nodes; kept over the `first` plan unless that is better. Not
+    /// started after the search deadline: the search goes on from the
+    /// first plan.
+    pub fn pack(setup: Setup<'s, 'c>, first: FirstPlan<'c>) -> Self {
+        let mut search = Search {
+            setup,
+            best: first.packing,
+            packings: 0,
+            time_limit_hit: false,
+            time_limit_phase: None,
+            first_complete: first.complete,
+            enumerated_bound: None,
+        };
+        if !first.complete {
+            search.stopped("first-plan");
+        }
+        if search.setup.budget.search_over() {
+            search.stopped("pack");
+            return search;
+        }
+        let setup = &search.setup;
         let counts = setup.sized_counts();
         let mut packings = 0;
-        let best = match setup.attempt(&counts, 0, &mut packings) {
+        let packed = match setup.attempt(&counts, 0, &mut packings) {
             Some(packing) => packing,
             None => setup.plain(&counts, &setup.constrained),
         };
         setup.trace.say(|| "packed".into());
-        Search {
-            setup,
-            best,
-            packings,
-            time_limit_hit: false,
-            enumerated_bound: None,
+        search.packings += packings;
+        if !search.best.better_than(&packed, search.setup.p) {
+            search.best = packed;
         }
+        search
+    }
+
+    /// How the search ended, for the status ([`super::anytime_status::settle`]) of a solve of
+    /// `time_limit` seconds. A deadline that stopped a step without
+    /// naming it (the enumeration's) is reported as `enumerate`.
+    pub fn ending(&self, time_limit: f64) -> Ending {
+        let unnamed = self.time_limit_hit.then_some("enumerate");
+        Ending {
+            time_limit_hit: self.time_limit_hit,
+            time_limit_phase: self.time_limit_phase.or(unnamed),
+            first_complete: self.first_complete,
+            time_limit,
+            none_places_all: self.enumerated_bound.is_some_and(f64::is_infinite),
+        }
+    }
+
+    /// Records that a deadline stopped `step` (the first one is reported).
+    pub fn stopped(&mut self, step: &'static str) {
+        self.time_limit_hit = true;
+        self.time_limit_phase.get_or_insert(step);
     }
 
     /// [`Setup::attempt`], counted, for a plan that must place as many
