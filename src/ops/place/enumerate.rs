@@ -97,7 +97,7 @@ impl<'c> Search<'_, 'c> {
                 Outcome::Infeasible => continue,
                 Outcome::Packed(trial) => {
                     if trial.better_than(&self.best, p) {
-                        self.best = trial;
+                        self.best = *trial;
                     }
                     return first_open.or(Some(v_cost));
                 }

@@ -31,7 +31,7 @@ use web_time::Instant;
 /// What the search found for one vector.
 pub(crate) enum Outcome<'c> {
     /// A packing of every pod that passes every filter in its final state.
-    Packed(Packing<'c>),
+    Packed(Box<Packing<'c>>),
     /// Proven: no packing of every pod on these nodes exists.
     Infeasible,
     /// Out of steps or time: nothing proven.
@@ -51,7 +51,7 @@ pub(crate) fn search_vector<'c>(
     let mut dfs = Dfs::new(p, counts, order, steps, deadline);
     match dfs.descend(0) {
         Some(true) => match dfs.packing(counts) {
-            Some(packing) => Outcome::Packed(packing),
+            Some(packing) => Outcome::Packed(Box::new(packing)),
             None => Outcome::Unknown,
         },
         Some(false) if !dfs.inexact => Outcome::Infeasible,
@@ -423,6 +423,32 @@ spec:
         }
     }
 
+    /// A pool of the random scenarios: NAME, CPU (milli) and ZONES filled in.
+    const POOL: &str = "apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {name: NAME}
+spec: {allocatable: {cpu: CPUm, memory: 8Gi, pods: '110'}, zones: ZONES, maxCount: 3, costPerHour: 1}
+---
+";
+
+    /// A pod of the random scenarios: NAME, APP, CPU and EXTRA filled in.
+    const POD: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: NAME, namespace: default, labels: {app: APP}}
+spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
+---
+";
+
+    /// Required hostname anti-affinity to the pod's app.
+    const ANTI: &str =
+        "affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: \
+        [{labelSelector: {matchLabels: {app: APP}}, topologyKey: kubernetes.io/hostname}]}}, ";
+
+    /// Zone spread of the pod's app.
+    const SPREAD: &str =
+        "topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, \
+        whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: APP}}}], ";
+
     /// A small random scenario: one or two pools, up to five pods of two
     /// apps, some with hostname anti-affinity or zone spread on their app.
     fn random_scenario(seed: &mut u64) -> String {
@@ -434,33 +460,26 @@ spec:
         };
         let mut yaml = String::new();
         for pool in 0..1 + draw(2) {
-            let cpu = 1000 + 500 * draw(4);
-            let zones = if draw(2) == 0 {
-                r#"["1"]"#
-            } else {
-                r#"["1", "2"]"#
-            };
-            yaml += &format!(
-                "apiVersion: podplan.dev/v1alpha1\nkind: NodePool\nmetadata: {{name: p{pool}}}\n\
-                 spec: {{allocatable: {{cpu: {cpu}m, memory: 8Gi, pods: \"110\"}}, zones: {zones}, maxCount: 3, costPerHour: 1}}\n---\n"
-            );
+            let zones = if draw(2) == 0 { "['1']" } else { "['1', '2']" };
+            yaml += &POOL
+                .replace("NAME", &format!("p{pool}"))
+                .replace("CPU", &(1000 + 500 * draw(4)).to_string())
+                .replace("ZONES", zones);
         }
         for pod in 0..1 + draw(5) {
-            let (cpu, app) = (250 * (1 + draw(6)), draw(2));
-            let anti = if draw(3) == 0 {
-                format!("affinity: {{podAntiAffinity: {{requiredDuringSchedulingIgnoredDuringExecution: [{{labelSelector: {{matchLabels: {{app: a{app}}}}}, topologyKey: kubernetes.io/hostname}}]}}}}, ")
-            } else {
-                String::new()
-            };
-            let spread = if draw(3) == 0 {
-                format!("topologySpreadConstraints: [{{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule, labelSelector: {{matchLabels: {{app: a{app}}}}}}}], ")
-            } else {
-                String::new()
-            };
-            yaml += &format!(
-                "apiVersion: v1\nkind: Pod\nmetadata: {{name: x{pod}, namespace: default, labels: {{app: a{app}}}}}\n\
-                 spec: {{{anti}{spread}containers: [{{name: c, resources: {{requests: {{cpu: {cpu}m}}}}}}]}}\n---\n"
-            );
+            let (cpu, app) = (250 * (1 + draw(6)), format!("a{}", draw(2)));
+            let mut extra = String::new();
+            if draw(3) == 0 {
+                extra += ANTI;
+            }
+            if draw(3) == 0 {
+                extra += SPREAD;
+            }
+            yaml += &POD
+                .replace("EXTRA", &extra)
+                .replace("NAME", &format!("x{pod}"))
+                .replace("APP", &app)
+                .replace("CPU", &cpu.to_string());
         }
         yaml
     }
