@@ -290,9 +290,19 @@ fn forced_domains<'p>(
     let nodes = (f64::from(demand) / per_node).ceil();
     p.types
         .iter()
-        .filter(|t| t.pool == pool && (t.zone as f64) < nodes && eligible(&t.template))
+        .filter(|t| t.pool == pool && (new_node_rank(p, t) as f64) < nodes && eligible(&t.template))
         .filter_map(|t| t.template.labels.get(key).map(String::as_str))
         .collect()
+}
+
+/// The rank of type `t`'s zone among its pool's zones in the order new
+/// nodes take them: the pool's `k`-th new node goes to zone
+/// `(first_new_index + k) mod Z` (after the nodes planned in for its
+/// minCount), so the type's zone is the `rank`-th one new nodes fill.
+fn new_node_rank(p: &Problem, t: &crate::engine::classes::NodeType) -> usize {
+    let pool = &p.cluster.pools[t.pool.index()];
+    let zones = pool.zones.len().max(1);
+    (t.zone + zones - pool.first_new_index % zones) % zones
 }
 
 /// Greatest common divisor.
@@ -626,7 +636,7 @@ impl Columns {
                 let count = crate::engine::classes::nodes_in_zone(
                     warm.pool_nodes[t.pool.index()],
                     zones,
-                    t.zone,
+                    new_node_rank(p, t),
                 );
                 values.push((*v, f64::from(count)));
             }
@@ -872,8 +882,9 @@ impl Rows<'_, '_> {
         rows
     }
 
-    /// Round-robin zones: a pool's `n` new nodes put `y_z` in zone `z` of
-    /// `Z`, with `Z*y_z <= n + Z - 1 - z` and `Z*y_z >= n - z`.
+    /// Round-robin zones: a pool's `n` new nodes put `y_z` in the zone
+    /// they fill `z`-th of `Z` ([`new_node_rank`]), with
+    /// `Z*y_z <= n + Z - 1 - z` and `Z*y_z >= n - z`.
     fn round_robin_zones(&self) -> Vec<Constraint> {
         let mut rows = Vec::new();
         for (ti, nodes) in self.columns.type_nodes.iter().enumerate() {
@@ -884,7 +895,7 @@ impl Rows<'_, '_> {
                 continue;
             };
             let zones = self.p.cluster.pools[t.pool.index()].zones.len().max(1) as f64;
-            let z = t.zone as f64;
+            let z = new_node_rank(self.p, t) as f64;
             rows.push(constraint!(zones * *y <= n + zones - 1.0 - z));
             rows.push(constraint!(zones * *y >= n - z));
         }

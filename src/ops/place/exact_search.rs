@@ -10,7 +10,7 @@
 //! required pod affinity, InterPodAffinity (then only anti-affinity,
 //! which more pods never satisfy again). Topology spread and required pod
 //! affinity can pass later what fails now, so they are checked on the
-//! complete packing, pod by pod as the validator does (`check::validate`).
+//! complete packing, by the validator itself (`check::validate`).
 //! So a search that ends without a packing proves the vector infeasible.
 //!
 //! Symmetry: pods of one class are interchangeable, so a class's pods
@@ -23,8 +23,11 @@
 use super::pack::Packing;
 use super::problem::{free_of, Problem};
 use super::repair::repaired;
+use crate::check::validate::validate_plan;
+use crate::engine::plan::{self, Plan};
 use crate::model::{NodeId, PodId, PoolId};
-use crate::predicates::{filter, filter_node_local, PodState, Snapshot};
+use crate::predicates::{filter_node_local, PodState, Snapshot};
+use crate::report::place::PlanStats;
 use std::collections::HashMap;
 use web_time::Instant;
 
@@ -65,7 +68,8 @@ struct Dfs<'a, 'c> {
     snapshot: Snapshot<'c>,
     /// Every node a pod may go to: existing ones, then the new ones.
     nodes: Vec<NodeId>,
-    /// Per position in `nodes`, its type when it is new.
+    /// Per position in `nodes`, its type when it is new or planned in for
+    /// a minCount ([`minimum_node_type`]).
     node_type: Vec<Option<usize>>,
     /// Per type, its positions in `nodes`, in order.
     positions_of_type: Vec<Vec<usize>>,
@@ -73,9 +77,6 @@ struct Dfs<'a, 'c> {
     candidates: Vec<Vec<usize>>,
     /// The pods in search order, with their class.
     pods: Vec<(usize, PodId)>,
-    /// Per class, whether a filter that can pass later what fails now
-    /// (spread, pod affinity) applies: checked on the complete packing.
-    deferred: Vec<bool>,
     /// Per position, pods of the problem placed there.
     problem_pods: Vec<u32>,
     /// Position of each pod placed, in search order.
@@ -84,6 +85,13 @@ struct Dfs<'a, 'c> {
     room: Vec<f64>,
     /// Per search position and dimension, what the pods from there request.
     rest: Vec<Vec<f64>>,
+    /// Per position in `nodes`, its free room per dimension.
+    free: Vec<Vec<f64>>,
+    /// Per position in `nodes` and class, the class's pods placed there.
+    on_node: Vec<Vec<u32>>,
+    /// The classes in search order, with where each one's pods end in
+    /// `pods`.
+    blocks: Vec<(usize, usize)>,
     steps: usize,
     deadline: Instant,
     /// A complete packing the search accepted failed the final repair:
@@ -103,13 +111,21 @@ impl<'a, 'c> Dfs<'a, 'c> {
     ) -> Self {
         let mut snapshot = p.base.clone();
         let mut nodes = p.existing.clone();
-        let mut node_type: Vec<Option<usize>> = vec![None; nodes.len()];
+        let mut node_type: Vec<Option<usize>> =
+            nodes.iter().map(|n| minimum_node_type(p, *n)).collect();
         let mut positions_of_type = vec![Vec::new(); p.types.len()];
+        for (pos, t) in node_type.iter().enumerate() {
+            if let Some(t) = t {
+                positions_of_type[*t].push(pos);
+            }
+        }
         for (pi, pool) in p.cluster.pools.iter().enumerate() {
             let zones = pool.zones.len().max(1);
             for k in 0..counts[pi] as usize {
                 let id = snapshot.add_node(pool.new_node(PoolId(pi as u32), k));
-                let t = p.type_index.get(&(pi, k % zones)).copied();
+                // The pool's nodes planned in for its minCount come first.
+                let zone = (k + pool.first_new_index) % zones;
+                let t = p.type_index.get(&(pi, zone)).copied();
                 if let Some(t) = t {
                     positions_of_type[t].push(nodes.len());
                 }
@@ -122,12 +138,22 @@ impl<'a, 'c> Dfs<'a, 'c> {
             .iter()
             .flat_map(|c| p.classes[*c].pods.iter().map(move |pod| (*c, *pod)))
             .collect();
-        let deferred = (0..p.classes.len())
-            .map(|c| deferred_filters(p, c))
-            .collect();
         let room = usable_room(p, &snapshot, &nodes, &candidates);
         let rest = remaining_requests(p, &pods);
+        let free = nodes
+            .iter()
+            .map(|n| free_of(&p.dims, &snapshot.node(*n).allocatable, snapshot.info(*n)))
+            .collect();
+        let mut blocks = Vec::new();
+        let mut end = 0;
+        for c in order {
+            end += p.classes[*c].pods.len();
+            blocks.push((*c, end));
+        }
         Dfs {
+            free,
+            on_node: vec![vec![0; p.classes.len()]; nodes.len()],
+            blocks,
             p,
             snapshot,
             problem_pods: vec![0; nodes.len()],
@@ -137,7 +163,6 @@ impl<'a, 'c> Dfs<'a, 'c> {
             candidates,
             at: Vec::with_capacity(pods.len()),
             pods,
-            deferred,
             room,
             rest,
             steps,
@@ -152,7 +177,7 @@ impl<'a, 'c> Dfs<'a, 'c> {
         if i == self.pods.len() {
             return Some(self.final_state_passes());
         }
-        if self.rest[i].iter().zip(&self.room).any(|(r, f)| *r > *f) {
+        if self.rest[i].iter().zip(&self.room).any(|(r, f)| *r > *f) || self.some_class_short(i) {
             return Some(false);
         }
         let (c, pod) = self.pods[i];
@@ -188,6 +213,52 @@ impl<'a, 'c> Dfs<'a, 'c> {
         outcome
     }
 
+    /// Whether the pods from the `i`-th on include a class whose pods left
+    /// outnumber what its nodes still hold of it (each node alone, by free
+    /// room and one pod per node where the class repels itself).
+    fn some_class_short(&self, i: usize) -> bool {
+        let first = self.blocks.partition_point(|(_, end)| *end <= i);
+        self.blocks[first..]
+            .iter()
+            .enumerate()
+            .any(|(k, (c, end))| {
+                let left = if k == 0 {
+                    end - i
+                } else {
+                    self.p.classes[*c].pods.len()
+                };
+                let mut room = 0usize;
+                for pos in &self.candidates[*c] {
+                    room += self.holds(*c, *pos);
+                    if room >= left {
+                        return false;
+                    }
+                }
+                true
+            })
+    }
+
+    /// Pods of class `c` the node at `pos` still holds, alone.
+    fn holds(&self, c: usize, pos: usize) -> usize {
+        let class = &self.p.classes[c];
+        if class.one_per_node && self.on_node[pos][c] > 0 {
+            return 0;
+        }
+        let req = &self.p.class_req[c];
+        let fit = req
+            .iter()
+            .zip(&self.free[pos])
+            .filter(|(r, _)| **r > 0.0)
+            .map(|(r, f)| (f / r).floor().max(0.0))
+            .fold(f64::INFINITY, f64::min);
+        let cap = if class.one_per_node {
+            fit.min(1.0)
+        } else {
+            fit
+        };
+        cap.min(class.pods.len() as f64) as usize
+    }
+
     /// Whether `pos` is existing, busy, or the first empty node of its type.
     fn first_empty_of_its_type(&self, pos: usize) -> bool {
         match self.node_type[pos] {
@@ -218,8 +289,12 @@ impl<'a, 'c> Dfs<'a, 'c> {
         let (c, pod) = self.pods[i];
         self.snapshot.assign(pod, self.nodes[pos]);
         self.problem_pods[pos] += 1;
+        self.on_node[pos][c] += 1;
         self.at.push(pos);
         for (f, r) in self.room.iter_mut().zip(&self.p.class_req[c]) {
+            *f -= r;
+        }
+        for (f, r) in self.free[pos].iter_mut().zip(&self.p.class_req[c]) {
             *f -= r;
         }
     }
@@ -229,31 +304,37 @@ impl<'a, 'c> Dfs<'a, 'c> {
         let (c, pod) = self.pods[i];
         self.snapshot.unassign(pod);
         self.problem_pods[pos] -= 1;
+        self.on_node[pos][c] -= 1;
         self.at.pop();
         for (f, r) in self.room.iter_mut().zip(&self.p.class_req[c]) {
             *f += r;
         }
+        for (f, r) in self.free[pos].iter_mut().zip(&self.p.class_req[c]) {
+            *f += r;
+        }
     }
 
-    /// The deferred filters on the complete packing: each pod of a class
-    /// with spread or pod affinity, taken off its node, passes every
-    /// filter there (as the validator checks the final state).
+    /// Whether the complete packing passes the validator
+    /// (`check::validate`), the judge of every plan: a leaf check neither
+    /// stricter nor looser than it keeps the search's exhaustion a proof.
     fn final_state_passes(&mut self) -> bool {
-        for i in 0..self.pods.len() {
-            let (c, pod) = self.pods[i];
-            if !self.deferred[c] {
-                continue;
-            }
-            let node = self.nodes[self.at[i]];
-            self.snapshot.unassign(pod);
-            let state = PodState::new(&self.snapshot, pod);
-            let ok = filter(&self.snapshot, &state, node).is_ok();
-            self.snapshot.assign(pod, node);
-            if !ok {
-                return false;
-            }
-        }
-        true
+        let plan = Plan {
+            placed: self.placements(),
+            unplaced: Vec::new(),
+            lower_bound: 0.0,
+            proven: false,
+        };
+        let report = plan::report(&self.snapshot, plan, PlanStats::default());
+        validate_plan(self.p.cluster, &report).is_ok()
+    }
+
+    /// Each pod placed, with its node.
+    fn placements(&self) -> Vec<(PodId, NodeId)> {
+        self.pods
+            .iter()
+            .zip(&self.at)
+            .map(|((_, pod), pos)| (*pod, self.nodes[*pos]))
+            .collect()
     }
 
     /// The complete packing as the search's plans are kept, repaired as
@@ -271,7 +352,9 @@ impl<'a, 'c> Dfs<'a, 'c> {
             nodes_of_type: vec![Vec::new(); p.types.len()],
             node_type: HashMap::new(),
         };
-        for (pos, t) in self.node_type.iter().enumerate() {
+        // Existing nodes (those planned in for a minCount too) are not new.
+        let new_from = p.existing.len();
+        for (pos, t) in self.node_type.iter().enumerate().skip(new_from) {
             if let Some(t) = t {
                 packing.nodes_of_type[*t].push(self.nodes[pos]);
                 packing.node_type.insert(self.nodes[pos], *t);
@@ -281,8 +364,8 @@ impl<'a, 'c> Dfs<'a, 'c> {
             let pos = self.at[i];
             packing.placed.push((*pod, self.nodes[pos]));
             let tally = match self.node_type[pos] {
-                Some(t) => packing.on_types[*c].entry(t),
-                None => packing.on_existing[*c].entry(pos),
+                Some(t) if pos >= new_from => packing.on_types[*c].entry(t),
+                _ => packing.on_existing[*c].entry(pos),
             };
             *tally.or_insert(0) += 1;
         }
@@ -295,22 +378,29 @@ impl<'a, 'c> Dfs<'a, 'c> {
     }
 }
 
+/// The type of a node planned in for a pool's minCount (`is_new`, made by
+/// the pool like the new ones, as loaded as they are): it is
+/// interchangeable with the type's new nodes while empty. None for other
+/// existing nodes.
+fn minimum_node_type(p: &Problem, node: NodeId) -> Option<usize> {
+    let n = p.base.node(node);
+    let pool = n.pool.filter(|_| n.is_new)?.index();
+    let zones = &p.cluster.pools[pool].zones;
+    let zone = match n.labels.get("topology.kubernetes.io/zone") {
+        Some(z) => zones.iter().position(|x| x == z)?,
+        None if zones.is_empty() => 0,
+        None => return None,
+    };
+    let t = p.type_index.get(&(pool, zone)).copied()?;
+    // As loaded as a new node of the type: its DaemonSet pods only.
+    let i = *p.existing_index.get(&node)?;
+    (p.existing_free[i] == p.type_free[t]).then_some(t)
+}
+
 /// Whether class `c`'s pods have required pod affinity.
 fn has_pod_affinity(p: &Problem, c: usize) -> bool {
     let pod = p.cluster.pod(p.classes[c].representative());
     !pod.spec.pod_affinity.is_empty()
-}
-
-/// Whether class `c` has a filter whose rejection a later pod can lift:
-/// a DoNotSchedule topology spread constraint, or required pod affinity.
-fn deferred_filters(p: &Problem, c: usize) -> bool {
-    let pod = p.cluster.pod(p.classes[c].representative());
-    has_pod_affinity(p, c)
-        || pod
-            .spec
-            .topology_spread
-            .iter()
-            .any(|s| s.when_unsatisfiable == crate::model::UnsatisfiableAction::DoNotSchedule)
 }
 
 /// Per class, the positions of the nodes it fits alone, in order.
@@ -423,11 +513,12 @@ spec:
         }
     }
 
-    /// A pool of the random scenarios: NAME, CPU (milli) and ZONES filled in.
+    /// A pool of the random scenarios: NAME, CPU (milli), ZONES and LEAST
+    /// (minCount) filled in.
     const POOL: &str = "apiVersion: podplan.dev/v1alpha1
 kind: NodePool
 metadata: {name: NAME}
-spec: {allocatable: {cpu: CPUm, memory: 8Gi, pods: '110'}, zones: ZONES, maxCount: 3, costPerHour: 1}
+spec: {allocatable: {cpu: CPUm, memory: 8Gi, pods: '110'}, zones: ZONES, minCount: LEAST, maxCount: 3, costPerHour: 1}
 ---
 ";
 
@@ -464,7 +555,8 @@ spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
             yaml += &POOL
                 .replace("NAME", &format!("p{pool}"))
                 .replace("CPU", &(1000 + 500 * draw(4)).to_string())
-                .replace("ZONES", zones);
+                .replace("ZONES", zones)
+                .replace("LEAST", &draw(2).to_string());
         }
         for pod in 0..1 + draw(5) {
             let (cpu, app) = (250 * (1 + draw(6)), format!("a{}", draw(2)));
@@ -485,7 +577,7 @@ spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
     }
 
     /// Whether some assignment of every pod to the nodes of `counts`
-    /// passes every filter in its final state, by trying them all.
+    /// passes the validator, by trying them all.
     fn brute_force(p: &Problem, counts: &[u32]) -> bool {
         let dfs = Dfs::new(p, counts, &[], 0, Instant::now());
         let mut snapshot = dfs.snapshot;
@@ -498,14 +590,17 @@ spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
                 snapshot.assign(*pod, nodes[c % nodes.len()]);
                 c /= nodes.len();
             }
-            let ok = pods.iter().all(|pod| {
-                let node = snapshot.placement(*pod).expect("placed");
-                snapshot.unassign(*pod);
-                let state = PodState::new(&snapshot, *pod);
-                let ok = filter(&snapshot, &state, node).is_ok();
-                snapshot.assign(*pod, node);
-                ok
-            });
+            let plan = Plan {
+                placed: pods
+                    .iter()
+                    .map(|pod| (*pod, snapshot.placement(*pod).expect("placed")))
+                    .collect(),
+                unplaced: Vec::new(),
+                lower_bound: 0.0,
+                proven: false,
+            };
+            let report = plan::report(&snapshot, plan, PlanStats::default());
+            let ok = validate_plan(p.cluster, &report).is_ok();
             for pod in &pods {
                 snapshot.unassign(*pod);
             }
@@ -523,6 +618,8 @@ spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
         for _ in 0..150 {
             let yaml = random_scenario(&mut seed);
             let cluster = read_scenario(&[Input::new("r.yaml", &yaml)]).expect("reads");
+            // The pools' minCount nodes planned in, as `place` does.
+            let cluster = cluster.with_min_counts().map_or(cluster, |(c, _)| c);
             let p = Problem::new(&cluster, cluster.pending_pods().collect());
             let order: Vec<usize> = (0..p.classes.len()).collect();
             let pools = cluster.pools.len();
