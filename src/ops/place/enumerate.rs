@@ -15,12 +15,14 @@ use super::exact_search::{search_vector, Outcome};
 use super::problem::Problem;
 use super::search::Search;
 use crate::engine::lp::seconds_until;
+use web_time::Instant;
 
 /// Node-count vectors the enumeration tries at most.
 const ENUMERATED_COUNTS: usize = 2000;
 
-/// Placements the exact search tries per vector at most.
-const STEPS_PER_VECTOR: usize = 100_000;
+/// Placements the exact search tries per vector at most (it also stops
+/// at half the search time left).
+const STEPS_PER_VECTOR: usize = 2_000_000;
 
 /// Steps of the walk over count vectors before it gives up.
 const WALK_STEPS: usize = 2_000_000;
@@ -143,13 +145,11 @@ impl<'c> Search<'_, 'c> {
         if !self.best.leftover.is_empty() {
             return Outcome::Unknown;
         }
-        let outcome = search_vector(
-            setup.p,
-            v,
-            &setup.constrained,
-            STEPS_PER_VECTOR,
-            setup.budget.search,
-        );
+        // Half the time left: a vector the search cannot settle leaves
+        // time for the dearer ones, which may still pack.
+        let now = Instant::now();
+        let deadline = now + setup.budget.search.saturating_duration_since(now) / 2;
+        let outcome = search_vector(setup.p, v, &setup.constrained, STEPS_PER_VECTOR, deadline);
         setup.trace.say(|| {
             let what = match &outcome {
                 Outcome::Packed(_) => "packed",
