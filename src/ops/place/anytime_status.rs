@@ -16,16 +16,22 @@
 //! (`maxCount`). When the plan places that many, its other pods of the
 //! class are proven unplaceable.
 //!
-//! A second proof is the enumeration's (`Search::enumerate`): when it
+//! A second proof is exhaustion, on small problems: every vector of new
+//! nodes per pool within the pools' room searched exactly
+//! (`exact_search`) without a packing of every pod. A third is the
+//! enumeration's (`Search::enumerate`): when it
 //! refuted every vector of new nodes per pool (the bound LP with clique
 //! cuts proves each infeasible), no plan places every pod, whichever pods
 //! the plan leaves.
 
+use super::exact_search::{search_vector, Outcome};
+use super::pack::{class_order, constrained_first};
 use super::problem::Problem;
 use crate::model::{NodeId, PodId};
 use crate::predicates::{self, Plugin, PodState, Snapshot};
 use crate::report::place::{PlaceReport, PlanStatus};
 use std::collections::{HashMap, HashSet};
+use web_time::Instant;
 
 /// What the search knows about how it ended.
 pub(crate) struct Ending {
@@ -40,6 +46,8 @@ pub(crate) struct Ending {
     /// Proven that no plan places every pod: the enumeration refuted
     /// every vector of new nodes per pool (`Search::enumerate`).
     pub none_places_all: bool,
+    /// When the solve's time limit ends.
+    pub end: Instant,
 }
 
 /// Sets the report's status, `message` and `stats.timeLimitPhase`: with
@@ -63,7 +71,7 @@ pub(crate) fn settle(p: &Problem, report: &mut PlaceReport, ending: &Ending) {
         return;
     }
     let unproven = unproven_unplaced(p, report);
-    if unproven == 0 || ending.none_places_all {
+    if unproven == 0 || ending.none_places_all || every_vector_infeasible(p, ending.end) {
         report.status = PlanStatus::Infeasible;
         return;
     }
@@ -81,6 +89,42 @@ pub(crate) fn settle(p: &Problem, report: &mut PlaceReport, ending: &Ending) {
             thousands(unproven)
         ));
     }
+}
+
+/// Vectors of new nodes per pool up to which [`every_vector_infeasible`]
+/// tries them all.
+const EXHAUSTED_VECTORS: u64 = 256;
+
+/// Placements the exact search tries per vector at most.
+const STEPS_PER_VECTOR: usize = 20_000;
+
+/// Proven that no plan places every pod, on small problems: every vector
+/// of new nodes per pool within the pools' room (at most
+/// [`EXHAUSTED_VECTORS`]) is searched exactly ([`search_vector`]) and
+/// none has a packing of every pod, before `end`.
+fn every_vector_infeasible(p: &Problem, end: Instant) -> bool {
+    let sizes: Vec<u64> = p.pool_room.iter().map(|r| u64::from(*r) + 1).collect();
+    let total = sizes.iter().try_fold(1u64, |n, s| {
+        n.checked_mul(*s).filter(|n| *n <= EXHAUSTED_VECTORS)
+    });
+    let Some(total) = total else {
+        return false;
+    };
+    let order = constrained_first(p, &class_order(p));
+    (0..total).all(|mut code| {
+        let counts: Vec<u32> = sizes
+            .iter()
+            .map(|s| {
+                let k = code % s;
+                code /= s;
+                k as u32
+            })
+            .collect();
+        matches!(
+            search_vector(p, &counts, &order, STEPS_PER_VECTOR, end),
+            Outcome::Infeasible
+        )
+    })
 }
 
 /// Pods the report places and leaves.

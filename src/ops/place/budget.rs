@@ -12,13 +12,18 @@ const SHORTEST_LIMIT: f64 = 0.05;
 /// Share of the limit by which the first plan is complete: first-fit
 /// decreasing takes well under it on every ladder size with the limits
 /// the ladder is run with (measured: 150,000 pods in about 0.3 s).
-const FIRST_PLAN_SHARE: f64 = 0.4;
+const FIRST_PLAN_SHARE: f64 = 0.5;
+
+/// A search step's time in first plans (measured on ladder xl: the LP,
+/// the guided packing, its completion and the final check take two to
+/// three times the first-fit decreasing).
+const PACKINGS_PER_STEP: f64 = 2.0;
 
 /// The deadlines of one solve, as shares of its time limit.
 ///
 /// | share | deadline      | what runs until then                          |
 /// |-------|---------------|-----------------------------------------------|
-/// | 0.4   | `first_plan`  | the first plan (first-fit decreasing); what it has not placed by then stays unplaced in it |
+/// | 0.5   | `first_plan`  | the first plan (first-fit decreasing); what it has not placed by then stays unplaced in it |
 /// | 0.6   | `search`      | the search steps start no new work after it   |
 /// | 0.75  | `hard`        | packings under way, and the lower bound       |
 /// | 0.9   | `preferences` | the soft-preference pass                      |
@@ -32,7 +37,7 @@ const FIRST_PLAN_SHARE: f64 = 0.4;
 pub(crate) struct Budget {
     /// When the solve started.
     pub start: Instant,
-    /// The first plan is complete by then, or stops (0.4 of the limit).
+    /// The first plan is complete by then, or stops (0.5 of the limit).
     pub first_plan: Instant,
     /// Search steps start nothing after it (0.6 of the limit).
     pub search: Instant,
@@ -43,6 +48,10 @@ pub(crate) struct Budget {
     /// Seconds the MILP proposing node counts may take at most (0.1 of
     /// the limit).
     pub milp_counts_seconds: f64,
+    /// How long one packing of every pod may take, as the first plan
+    /// measured it ([`Budget::with_packing_time`]): the search starts no
+    /// step it could not end by its deadline.
+    pub packing: Duration,
 }
 
 impl Budget {
@@ -57,11 +66,22 @@ impl Budget {
             hard: at(0.75),
             preferences: at(0.9),
             milp_counts_seconds: limit * 0.1,
+            packing: Duration::ZERO,
         }
     }
 
-    /// Whether the search deadline has passed.
+    /// The budget once the first plan took `first`: a search step (an LP,
+    /// a packing, its completion and final check) takes about
+    /// [`PACKINGS_PER_STEP`] times that.
+    pub fn with_packing_time(self, first: Duration) -> Self {
+        Budget {
+            packing: first.mul_f64(PACKINGS_PER_STEP),
+            ..self
+        }
+    }
+
+    /// Whether the search deadline has passed, or is too near for a step.
     pub fn search_over(&self) -> bool {
-        Instant::now() >= self.search
+        Instant::now() + self.packing >= self.search
     }
 }

@@ -21,8 +21,10 @@ use super::pack::{Packer, Packing, Rest};
 use super::problem::Problem;
 use super::repair::repaired;
 use crate::engine::trace::Trace;
-use crate::model::{NodeId, PodId, UnsatisfiableAction};
-use crate::predicates::{self, node_ports, node_resources_fit, Plugin, PodState, Snapshot};
+use crate::model::{InclusionPolicy, NodeId, PodId, UnsatisfiableAction};
+use crate::predicates::{
+    self, node_affinity, node_ports, node_resources_fit, Plugin, PodState, Snapshot,
+};
 use std::collections::HashSet;
 use web_time::Instant;
 
@@ -166,16 +168,21 @@ impl FirstFit<'_, '_> {
         self.skip = (0..=self.nodes.len()).collect();
         self.class_fit = ClassFit::new(self.p, c);
         let mut class = ClassState::new(&self.packer.snapshot, pods[0]);
-        self.domains.register(&class.domains);
         for (k, &pod) in pods.iter().enumerate() {
             if Instant::now() >= deadline {
                 return k;
             }
             if self.on_open_node(&mut class.state, c, pod) {
+                if k == 0 {
+                    self.domains.register(pod, &class.domains);
+                }
                 continue;
             }
             if !self.on_new_node(&mut class, c, pod, pools) {
                 return k;
+            }
+            if k == 0 {
+                self.domains.register(pod, &class.domains);
             }
         }
         pods.len()
@@ -257,9 +264,13 @@ impl FirstFit<'_, '_> {
         };
         let snapshot = &self.packer.snapshot;
         let (q, info) = (snapshot.pod(pod), snapshot.info(node));
+        // The plugin's check without its reason strings (formatting them
+        // was a sixth of the time at scale).
+        let allocatable = &snapshot.node(node).allocatable;
         compatible
             && node_ports::filter(q, info).is_ok()
-            && node_resources_fit::filter(q, snapshot.node(node), info).is_ok()
+            && node_resources_fit::insufficient_resources(&q.spec.requests, allocatable, info)
+                .is_empty()
     }
 
     /// Opens new nodes of `pools` in turn, up to one per zone each, until
@@ -324,6 +335,9 @@ impl FirstFit<'_, '_> {
     }
 }
 
+/// A spread constraint's topology key, and the domains a state counts.
+type KnownDomains = (String, HashSet<String>);
+
 /// A class's PreFilter state while its pods are placed, and the topology
 /// spread domains it knows: a new node in a domain it does not know (a new
 /// zone, a new hostname) makes it stale, so it is computed anew (the
@@ -332,7 +346,7 @@ struct ClassState {
     state: PodState,
     /// Per DoNotSchedule spread constraint, in the state's order: its
     /// topology key and the domains the state counts.
-    domains: Vec<(String, HashSet<String>)>,
+    domains: Vec<KnownDomains>,
     /// Whether a node the state counts as a domain was closed again.
     stale: bool,
 }
@@ -382,37 +396,48 @@ impl ClassState {
     }
 }
 
-/// The spread domains each spread class placed so far knew when it
-/// started: a node added later in a domain one of them did not know can
-/// break its spread in the final state (kube-scheduler checks spread only
-/// for the pod it binds), so the plan must then go through the final
-/// check.
+/// The spread domains each spread class placed so far knew when its
+/// first pod went: a node added later in a domain one of them did not
+/// know, and that counts for it, can break its spread in the final state
+/// (kube-scheduler checks spread only for the pod it binds), so the plan
+/// must then go through the final check.
 #[derive(Default)]
 struct Domains {
-    known: Vec<Vec<(String, HashSet<String>)>>,
+    /// Per spread class placed: a member, and per DoNotSchedule
+    /// constraint its topology key and the domains it knew.
+    known: Vec<(PodId, Vec<KnownDomains>)>,
     /// Whether a node in a domain new to a class came after it.
     grew_after_spread: bool,
 }
 
 impl Domains {
-    /// A spread class starts, knowing `domains` (per constraint: its key
-    /// and the domains its state counts).
-    fn register(&mut self, domains: &[(String, HashSet<String>)]) {
+    /// A spread class (member `pod`) placed its first pod, knowing
+    /// `domains`.
+    fn register(&mut self, pod: PodId, domains: &[KnownDomains]) {
         if !domains.is_empty() {
-            self.known.push(domains.to_vec());
+            self.known.push((pod, domains.to_vec()));
         }
     }
 
-    /// Notes `node`, just added.
+    /// Notes `node`, just added: whether it is in a domain new to a class
+    /// placed before, and counts for it (its node affinity admits the
+    /// node, or the constraint ignores node affinity; taints are not
+    /// looked at, which can only flag more).
     fn add_node(&mut self, snapshot: &Snapshot, node: NodeId) {
         if self.grew_after_spread {
             return;
         }
-        let labels = &snapshot.node(node).labels;
-        self.grew_after_spread = self
-            .known
-            .iter()
-            .flatten()
-            .any(|(key, known)| labels.get(key).is_some_and(|v| !known.contains(v)));
+        let n = snapshot.node(node);
+        self.grew_after_spread = self.known.iter().any(|(pod, domains)| {
+            let spec = &snapshot.pod(*pod).spec;
+            let new_domain = domains
+                .iter()
+                .any(|(key, known)| n.labels.get(key).is_some_and(|v| !known.contains(v)));
+            let honours_affinity = spec
+                .topology_spread
+                .iter()
+                .all(|c| c.node_affinity_policy == InclusionPolicy::Honor);
+            new_domain && (!honours_affinity || node_affinity::required_matches(spec, n))
+        });
     }
 }

@@ -94,7 +94,9 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let trace = Trace::from_env(budget.start);
     let problem = Problem::new(cluster, cluster.pending_pods().collect());
     trace.say(|| "problem".into());
+    let began = Instant::now();
     let first = first_plan_of(&problem, budget, trace);
+    let budget = budget.with_packing_time(began.elapsed());
     let setup = Setup::size(&problem, budget, trace);
     let early = early_baseline(&setup);
     let mut search = Search::pack(setup, first);

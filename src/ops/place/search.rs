@@ -15,7 +15,7 @@ use super::problem::Problem;
 use super::repair::repaired;
 use crate::engine::lp::seconds_until;
 use crate::engine::trace::Trace;
-use web_time::Instant;
+use web_time::{Duration, Instant};
 
 /// Pods up to which packings are also tried in shuffled class orders.
 const SHUFFLED_ORDERS_UP_TO: usize = 200;
@@ -331,6 +331,7 @@ impl<'s, 'c> Search<'s, 'c> {
             first_complete: self.first_complete,
             time_limit,
             none_places_all: self.enumerated_bound.is_some_and(f64::is_infinite),
+            end: self.setup.budget.start + Duration::from_secs_f64(time_limit.max(0.0)),
         }
     }
 
