@@ -62,6 +62,57 @@ pub(crate) fn search_vector<'c>(
     }
 }
 
+/// The nodes a search places pods on: the base snapshot with the
+/// vector's new nodes added (round-robin over zones, after the pool's
+/// minCount nodes, as the packer and `place`'s report do), and which are
+/// interchangeable while empty.
+struct Layout<'c> {
+    snapshot: Snapshot<'c>,
+    /// Existing nodes, then the new ones.
+    nodes: Vec<NodeId>,
+    /// Per position in `nodes`, its type when it is new or planned in for
+    /// a minCount ([`minimum_node_type`]).
+    node_type: Vec<Option<usize>>,
+    /// Per type, its positions in `nodes`, in order.
+    positions_of_type: Vec<Vec<usize>>,
+}
+
+impl<'c> Layout<'c> {
+    /// The layout of `counts` new nodes per pool.
+    fn new(p: &Problem<'c>, counts: &[u32]) -> Self {
+        let mut snapshot = p.base.clone();
+        let mut nodes = p.existing.clone();
+        let mut node_type: Vec<Option<usize>> =
+            nodes.iter().map(|n| minimum_node_type(p, *n)).collect();
+        let mut positions_of_type = vec![Vec::new(); p.types.len()];
+        for (pos, t) in node_type.iter().enumerate() {
+            if let Some(t) = t {
+                positions_of_type[*t].push(pos);
+            }
+        }
+        for (pi, pool) in p.cluster.pools.iter().enumerate() {
+            let zones = pool.zones.len().max(1);
+            for k in 0..counts[pi] as usize {
+                let id = snapshot.add_node(pool.new_node(PoolId(pi as u32), k));
+                // The pool's nodes planned in for its minCount come first.
+                let zone = (k + pool.first_new_index) % zones;
+                let t = p.type_index.get(&(pi, zone)).copied();
+                if let Some(t) = t {
+                    positions_of_type[t].push(nodes.len());
+                }
+                nodes.push(id);
+                node_type.push(t);
+            }
+        }
+        Layout {
+            snapshot,
+            nodes,
+            node_type,
+            positions_of_type,
+        }
+    }
+}
+
 /// The search's state.
 struct Dfs<'a, 'c> {
     p: &'a Problem<'c>,
@@ -109,30 +160,12 @@ impl<'a, 'c> Dfs<'a, 'c> {
         steps: usize,
         deadline: Instant,
     ) -> Self {
-        let mut snapshot = p.base.clone();
-        let mut nodes = p.existing.clone();
-        let mut node_type: Vec<Option<usize>> =
-            nodes.iter().map(|n| minimum_node_type(p, *n)).collect();
-        let mut positions_of_type = vec![Vec::new(); p.types.len()];
-        for (pos, t) in node_type.iter().enumerate() {
-            if let Some(t) = t {
-                positions_of_type[*t].push(pos);
-            }
-        }
-        for (pi, pool) in p.cluster.pools.iter().enumerate() {
-            let zones = pool.zones.len().max(1);
-            for k in 0..counts[pi] as usize {
-                let id = snapshot.add_node(pool.new_node(PoolId(pi as u32), k));
-                // The pool's nodes planned in for its minCount come first.
-                let zone = (k + pool.first_new_index) % zones;
-                let t = p.type_index.get(&(pi, zone)).copied();
-                if let Some(t) = t {
-                    positions_of_type[t].push(nodes.len());
-                }
-                nodes.push(id);
-                node_type.push(t);
-            }
-        }
+        let Layout {
+            snapshot,
+            nodes,
+            node_type,
+            positions_of_type,
+        } = Layout::new(p, counts);
         let candidates = class_candidates(p, &positions_of_type);
         let pods: Vec<(usize, PodId)> = order
             .iter()
@@ -144,12 +177,13 @@ impl<'a, 'c> Dfs<'a, 'c> {
             .iter()
             .map(|n| free_of(&p.dims, &snapshot.node(*n).allocatable, snapshot.info(*n)))
             .collect();
-        let mut blocks = Vec::new();
-        let mut end = 0;
-        for c in order {
-            end += p.classes[*c].pods.len();
-            blocks.push((*c, end));
-        }
+        let blocks = order
+            .iter()
+            .scan(0, |end, c| {
+                *end += p.classes[*c].pods.len();
+                Some((*c, *end))
+            })
+            .collect();
         Dfs {
             free,
             on_node: vec![vec![0; p.classes.len()]; nodes.len()],
