@@ -198,3 +198,22 @@ fn a_timeout_report_says_how_far_it_got() {
         assert!(message.contains("--time-limit"), "{message}");
     }
 }
+
+/// Ladder l and xl at a 2 s limit: every pod placed, a valid plan. Too slow
+/// for a debug build: run with `cargo test --release --test anytime --
+/// --ignored`.
+#[test]
+#[ignore]
+fn big_ladders_are_planned_in_full_at_two_seconds() {
+    for size in [LadderSize::L, LadderSize::Xl] {
+        let cluster = read(size.name(), &ladder(size, 1).to_string());
+        let report = place(&cluster, &options(2.0)).unwrap();
+        assert!(
+            report.unplaced.is_empty(),
+            "{}: {:?}",
+            size.name(),
+            report.message
+        );
+        check_feasible(size.name(), &cluster, &report);
+    }
+}

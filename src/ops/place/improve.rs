@@ -17,8 +17,9 @@ impl<'c> Setup<'_, 'c> {
     /// expensive first, each way in turn ([`Rebuild::ALL`]), keeping each
     /// rebuilt plan that is better (once it passes the final check).
     pub fn rebuild_pools(&self, best: &mut Packing<'c>) {
-        // The longest trial so far: one that could not end by the deadline
-        // is not started (the bound needs the time after it).
+        // The longest trial so far (at first, a search step's estimate):
+        // one that could not end by the deadline is not started (the bound
+        // needs the time after it).
         let mut longest = Duration::ZERO;
         for &pi in &self.pools_by_cost {
             if best.pool_nodes[pi] < 2 {
@@ -26,7 +27,7 @@ impl<'c> Setup<'_, 'c> {
             }
             for how in Rebuild::ALL {
                 let began = Instant::now();
-                if began + longest >= self.budget.search {
+                if began + longest.max(self.budget.packing) >= self.budget.search {
                     return;
                 }
                 if let Some(trial) = self.rebuilt(best, pi, how) {
