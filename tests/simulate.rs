@@ -682,7 +682,7 @@ fn time_limit_leaves_the_rest_pending() {
     let report = simulate(&cluster, &options).expect("simulate");
     assert!(report.stats.time_limit_hit);
     assert_eq!(report.unplaced[0].message, "time limit reached");
-    assert_eq!(report.status, PlanStatus::Infeasible);
+    assert_eq!(report.status, PlanStatus::Timeout);
     validate_plan(&cluster, &report).expect("valid plan");
 }
 

@@ -61,6 +61,18 @@ impl Draw {
     }
 }
 
+/// The most CPUs a big pod may request: two less than the largest
+/// general-purpose or compute VM of the scenario, so that it fits one.
+fn largest_cpu(pools: &[Pool]) -> i64 {
+    pools
+        .iter()
+        .filter(|p| matches!(p.role, Role::General | Role::Compute))
+        .map(|p| allocatable_of(p.vm_size).0 / 1000 - 2)
+        .max()
+        .unwrap_or(2)
+        .clamp(2, 14)
+}
+
 /// A pool the family may draw: name, VM size, price per hour, what its
 /// nodes are for.
 #[derive(Debug, Clone)]
@@ -171,9 +183,9 @@ fn draw_pools(draw: &mut Draw, pods: usize) -> Vec<Pool> {
         // Some pools have a tight maxCount, never below what a capped
         // workload with anti-affinity needs.
         let max_count = if draw.chance(0.3) {
-            (big / 2).max(48)
+            (pods / 6) as u32
         } else {
-            big * 4
+            (pods / 2) as u32
         };
         let min_count = if k == 0 && draw.chance(0.3) {
             draw.int(1, 3) as u32
@@ -202,7 +214,14 @@ fn draw_pools(draw: &mut Draw, pods: usize) -> Vec<Pool> {
     }
     if draw.chance(0.7) {
         let (vm, cost) = *draw.pick(&MEMORY_SIZES);
-        let mut p = plain_pool("memory".into(), vm, cost, Role::Memory, big * 2, 0);
+        let mut p = plain_pool(
+            "memory".into(),
+            vm,
+            cost,
+            Role::Memory,
+            (big * 2).max(64),
+            0,
+        );
         if draw.chance(0.6) {
             p.taint = Some(("workload", "memory"));
         }
@@ -257,7 +276,9 @@ fn plain_pool(name: String, vm: &'static str, cost: f64, role: Role, max: u32, m
         cost,
         role,
         taint: None,
-        max_count: max.max(1),
+        // Room for every capped workload's anti-affinity replicas, even
+        // with a zone excluded.
+        max_count: max.max(64),
         min_count: min,
     }
 }
@@ -482,17 +503,20 @@ impl Shape {
         let roll = draw.int(0, 99);
         if roll < 6 && has(Role::Gpu) {
             s.gpu = true;
-            (s.cpu, s.mem) = (draw.int(2, 8) * 1000, draw.int(8, 48) * 1024);
+            (s.cpu, s.mem) = (draw.int(2, 8) * 1000, draw.int(8, 40) * 1024);
         } else if roll < 12 && has(Role::Windows) {
             s.windows = true;
         } else if roll < 24 && has(Role::Memory) {
-            (s.cpu, s.mem) = (draw.int(1, 6) * 500, draw.int(8, 60) * 1024);
+            (s.cpu, s.mem) = (draw.int(1, 6) * 500, draw.int(8, 40) * 1024);
             let tainted = pools
                 .iter()
                 .any(|p| p.role == Role::Memory && p.taint.is_some());
             s.memory_pool = tainted.then_some("memory");
         } else if roll < 32 {
-            (s.cpu, s.mem) = (draw.int(4, 14) * 1000, draw.int(4, 28) * 1024);
+            (s.cpu, s.mem) = (
+                draw.int(4, largest_cpu(pools)) * 1000,
+                draw.int(4, 28) * 1024,
+            );
         } else if roll < 44 && has(Role::Spot) {
             s.spot = true;
             s.kind = "Job";
@@ -536,7 +560,17 @@ impl Shape {
         if draw.chance(0.08) {
             self.zone_pin = Some(*draw.pick(&["1", "2", "3"]));
         }
-        let generals: Vec<&Pool> = pools.iter().filter(|p| p.role == Role::General).collect();
+        // Pinned only to a general pool whose nodes hold the pod (with its
+        // init container and sidecar) next to the DaemonSets.
+        let (cpu, mem) = (self.cpu + 1500, self.mem + 2048);
+        let generals: Vec<&Pool> = pools
+            .iter()
+            .filter(|p| p.role == Role::General)
+            .filter(|p| {
+                let (c, m) = allocatable_of(p.vm_size);
+                c >= cpu && m >= mem
+            })
+            .collect();
         if !self.special() && generals.len() > 1 && draw.chance(0.15) {
             self.pool_pin = Some(draw.pick(&generals).name.clone());
         }
@@ -564,7 +598,7 @@ impl Shape {
         } else if self.windows {
             12
         } else {
-            40
+            24
         }
     }
 
