@@ -11,7 +11,8 @@
 //! cargo run --release --example sweep -- s 5             # one size, 5 seeds
 //! cargo run --release --example sweep -- m 20 --limit 10 # time limit (s)
 //! ```
-//! Add `--rows` to print one row per scenario too.
+//! Add `--rows` to print one row per scenario too, `--no-ffd` to skip the
+//! first-fit-decreasing baseline (slow at 150,000 pods).
 
 use podplan::check::validate_plan;
 use podplan::families::family;
@@ -42,6 +43,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rows_too = args.iter().any(|a| a == "--rows");
     let limit: f64 = flag(&args, "--limit").unwrap_or(10.0);
+    let with_ffd = !args.iter().any(|a| a == "--no-ffd");
     let first_seed: u64 = flag(&args, "--first-seed").unwrap_or(1);
     let plain: Vec<&String> = positional(&args);
     let plan: Vec<(LadderSize, u64)> = match plain.as_slice() {
@@ -59,7 +61,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (size, seeds) in plan {
         let rows: Vec<Row> = (first_seed..first_seed + seeds)
-            .map(|seed| run(size, seed, limit))
+            .map(|seed| run(size, seed, limit, with_ffd))
             .inspect(|r| {
                 if rows_too {
                     eprintln!(
@@ -99,7 +101,7 @@ fn parse_size(s: &str) -> LadderSize {
 }
 
 /// Generates, reads and plans one scenario; runs the baselines.
-fn run(size: LadderSize, seed: u64, limit: f64) -> Row {
+fn run(size: LadderSize, seed: u64, limit: f64, with_ffd: bool) -> Row {
     let text = family(size, seed).to_string();
     let t0 = Instant::now();
     let cluster = read_scenario(&[Input::new("family.json", &text)]).expect("reads");
@@ -119,7 +121,7 @@ fn run(size: LadderSize, seed: u64, limit: f64) -> Row {
         },
     )
     .expect("simulate");
-    let ffd = first_fit_decreasing(&cluster);
+    let ffd = with_ffd.then(|| first_fit_decreasing(&cluster)).flatten();
     let ffd_valid = ffd.as_ref().is_none_or(|f| {
         let checked = validate_plan(&cluster, &f.report(&cluster, &plan));
         if let Err(v) = &checked {

@@ -8,7 +8,11 @@
 //!
 //! 1. Aggregate: pod classes, node types, what fits where ([`problem`]);
 //!    the pools' `minCount` nodes are planned in first.
-//! 2. Size: the LP relaxation of the bound model sizes the pools
+//! 2. First plan: first-fit decreasing over the real filters
+//!    ([`first_fit`]), due by `Budget::first_plan`, so that a valid plan
+//!    exists at every size whatever the time limit; every later step only
+//!    replaces it with a better one.
+//!    Then size: the LP relaxation of the bound model sizes the pools
 //!    ([`bound`]; `Setup::size`).
 //! 3. Pack with exactly those nodes, several ways — guided by the LP's
 //!    distribution of the classes (round-robin, and node by node with the
@@ -28,10 +32,12 @@
 //! 8. Consolidate inside the plan: empty the last new nodes of each pool
 //!    into the others' room (not `--repack`, which is `ops::consolidate`).
 //! 9. Rebuild pools again ([`improve`] holds steps 4 to 9).
-//! 10. Enumerate: when the node-count vectors cheaper than the plan are
-//!     few (small instances), try them all, cheapest first: each is
-//!     refuted by the LP with those counts or packed — a search, and a
-//!     proof, the moves above lack ([`enumerate`]).
+//! 10. Enumerate: node-count vectors from the bound up to the plan's cost
+//!     (at most 2,000, else a cheaper window), cheapest first: each is
+//!     refuted by the LP with those counts and the clique cuts, or
+//!     searched exactly ([`exact_search`]: a packing, which is then
+//!     optimal, or a proof that none exists); a search that runs out of
+//!     budget proves nothing ([`enumerate`]).
 //! 11. Safety net: kube-scheduler and cluster-autoscaler's plan
 //!     (`simulate`), kept when it is better; run before step 3 on small
 //!     instances so that the search cannot crowd it out.
@@ -40,9 +46,15 @@
 //!     the one placing most pods, then the cheapest ([`choose`]).
 //! 13. Prove: the LP bound for the pods placed, then the MILP with integer
 //!     node counts, warm-started from the plan, in the remaining time;
-//!     both with each node's capacity cut to what the requests can fill,
-//!     and the enumeration's bound when it ran ([`prove`]).
-//! 14. Finish: soft preferences on the plan's nodes ([`preferences`]).
+//!     both with each node's capacity cut to what the requests can fill
+//!     and clique cuts (classes no two of which share a node of a type,
+//!     [`cuts_clique`]), rounded up to a cost whole nodes can add up to
+//!     ([`bound_round`]), and the enumeration's bound when it ran
+//!     ([`prove`]; `stats.boundSource` names the source).
+//! 14. Status: `infeasible` only with a proof that some pod fits nowhere
+//!     (per class, or every vector refuted); `timeout` when the time limit
+//!     stopped a step before every pod was placed ([`anytime_status`]).
+//! 15. Finish: soft preferences on the plan's nodes ([`preferences`]).
 //!
 //! The search steps start no work after 0.6 of the time limit; packings
 //! under way and the bound end by 0.75, the preferences by 0.9
