@@ -225,7 +225,7 @@ function renderPlace() {
     ? `<h3 class="bad">Left pending (${r.unplaced.length})</h3><table><tbody>${r.unplaced.map((u) => `<tr><td>${esc(u.pod)}</td><td>${esc(u.message)}</td></tr>`).join('')}</tbody></table>`
     : '';
   $('#place').innerHTML = `
-    <p class="summary">status <b data-testid="place-status" class="${r.status === 'infeasible' ? 'bad' : 'ok'}">${r.status}</b>
+    <p class="summary">status <b data-testid="place-status" class="${r.status === 'infeasible' || r.status === 'timeout' ? 'bad' : 'ok'}">${r.status}</b>
       · cost <b data-testid="place-cost" data-value="${r.cost}">${r.cost.toFixed(3)}</b>/h
       · lower bound <b data-testid="place-bound" data-value="${r.lowerBound}">${r.lowerBound.toFixed(3)}</b>/h
       · gap <b data-testid="place-gap">${gap}</b>
