@@ -12,7 +12,8 @@
 //! cargo run --release --example sweep -- m 20 --limit 10 # time limit (s)
 //! ```
 //! Add `--rows` to print one row per scenario too, `--no-ffd` to skip the
-//! first-fit-decreasing baseline (slow at 150,000 pods).
+//! first-fit-decreasing baseline (slow at 150,000 pods), `--place-only` to
+//! skip both baselines.
 
 use podplan::check::validate_plan;
 use podplan::families::family;
@@ -43,7 +44,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rows_too = args.iter().any(|a| a == "--rows");
     let limit: f64 = flag(&args, "--limit").unwrap_or(10.0);
-    let with_ffd = !args.iter().any(|a| a == "--no-ffd");
+    let place_only = args.iter().any(|a| a == "--place-only");
+    let with_ffd = !place_only && !args.iter().any(|a| a == "--no-ffd");
     let first_seed: u64 = flag(&args, "--first-seed").unwrap_or(1);
     let plain: Vec<&String> = positional(&args);
     let plan: Vec<(LadderSize, u64)> = match plain.as_slice() {
@@ -61,7 +63,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (size, seeds) in plan {
         let rows: Vec<Row> = (first_seed..first_seed + seeds)
-            .map(|seed| run(size, seed, limit, with_ffd))
+            .map(|seed| run(size, seed, limit, with_ffd, !place_only))
             .inspect(|r| {
                 if rows_too {
                     eprintln!(
@@ -101,7 +103,7 @@ fn parse_size(s: &str) -> LadderSize {
 }
 
 /// Generates, reads and plans one scenario; runs the baselines.
-fn run(size: LadderSize, seed: u64, limit: f64, with_ffd: bool) -> Row {
+fn run(size: LadderSize, seed: u64, limit: f64, with_ffd: bool, with_simulate: bool) -> Row {
     let text = family(size, seed).to_string();
     let t0 = Instant::now();
     let cluster = read_scenario(&[Input::new("family.json", &text)]).expect("reads");
@@ -113,14 +115,11 @@ fn run(size: LadderSize, seed: u64, limit: f64, with_ffd: bool) -> Row {
     let plan = place(&cluster, &options).expect("place");
     let secs = t0.elapsed().as_secs_f64();
     let valid = validate_plan(&cluster, &plan).is_ok();
-    let baseline = simulate(
-        &cluster,
-        &PlaceOptions {
-            time_limit: 600.0,
-            repack: false,
-        },
-    )
-    .expect("simulate");
+    let options = PlaceOptions {
+        time_limit: 600.0,
+        repack: false,
+    };
+    let baseline = with_simulate.then(|| simulate(&cluster, &options).expect("simulate"));
     let ffd = with_ffd.then(|| first_fit_decreasing(&cluster)).flatten();
     let ffd_valid = ffd.as_ref().is_none_or(|f| {
         let checked = validate_plan(&cluster, &f.report(&cluster, &plan));
@@ -139,10 +138,9 @@ fn run(size: LadderSize, seed: u64, limit: f64, with_ffd: bool) -> Row {
         secs,
         valid,
         unplaced: plan.unplaced.len(),
-        simulate: if baseline.unplaced.len() <= plan.unplaced.len() {
-            baseline.cost
-        } else {
-            f64::NAN
+        simulate: match &baseline {
+            Some(b) if b.unplaced.len() <= plan.unplaced.len() => b.cost,
+            _ => f64::NAN,
         },
         ffd: ffd.as_ref().map(|f| f.cost),
         ffd_valid,
