@@ -35,6 +35,16 @@ impl Cluster {
     /// these nodes.
     pub fn with_min_counts(&self) -> Option<(Cluster, f64)> {
         let existing = self.nodes_per_pool();
+        // The common case, every pool at its minimum, copies nothing (a copy
+        // is a tenth of a second at 150,000 pods).
+        let short = self
+            .pools
+            .iter()
+            .zip(&existing)
+            .any(|(pool, n)| pool.min_count > *n && pool.first_new_index == 0);
+        if !short {
+            return None;
+        }
         let mut forced = self.clone();
         let mut cost = 0.0;
         for (i, pool) in self.pools.iter().enumerate() {

@@ -66,7 +66,7 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     // cluster-autoscaler with --enforce-node-group-min-size: pools first
     // grow to their minCount.
-    if let Some((forced, cost)) = with_min_counts(cluster) {
+    if let Some((forced, cost)) = cluster.with_min_counts() {
         return simulate(&forced, options).map(|r| plan::add_forced_cost(r, cost));
     }
     let started = Instant::now();
@@ -126,19 +126,6 @@ fn timed_out(mut report: PlaceReport) -> PlaceReport {
         untried
     ));
     report
-}
-
-/// [`Cluster::with_min_counts`], without its copy of the cluster (a
-/// tenth of a second at 150,000 pods) when every pool has its minimum;
-/// `place` uses it too.
-pub(crate) fn with_min_counts(cluster: &Cluster) -> Option<(Cluster, f64)> {
-    let existing = cluster.nodes_per_pool();
-    let short = cluster
-        .pools
-        .iter()
-        .zip(&existing)
-        .any(|(pool, n)| pool.min_count > *n && pool.first_new_index == 0);
-    short.then(|| cluster.with_min_counts()).flatten()
 }
 
 /// The time limit, and whether it was reached (it stays reached).

@@ -85,7 +85,6 @@ use crate::engine::plan;
 use crate::engine::trace::Trace;
 use crate::error::Result;
 use crate::model::Cluster;
-use crate::ops::simulate::with_min_counts;
 use crate::report::place::{PlaceOptions, PlaceReport};
 use anytime_status::settle;
 use budget::Budget;
@@ -99,7 +98,7 @@ use web_time::Instant;
 /// Plans the pending pods at least cost: the steps of the module docs.
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     // Nodes every plan needs for the pools' minCount: plan with them in.
-    if let Some((forced, cost)) = with_min_counts(cluster) {
+    if let Some((forced, cost)) = cluster.with_min_counts() {
         return place(&forced, options).map(|r| plan::add_forced_cost(r, cost));
     }
     let budget = Budget::new(Instant::now(), options.time_limit);
