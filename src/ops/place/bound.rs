@@ -299,7 +299,7 @@ fn forced_domains<'p>(
 /// nodes take them: the pool's `k`-th new node goes to zone
 /// `(first_new_index + k) mod Z` (after the nodes planned in for its
 /// minCount), so the type's zone is the `rank`-th one new nodes fill.
-fn new_node_rank(p: &Problem, t: &crate::engine::classes::NodeType) -> usize {
+pub(crate) fn new_node_rank(p: &Problem, t: &crate::engine::classes::NodeType) -> usize {
     let pool = &p.cluster.pools[t.pool.index()];
     let zones = pool.zones.len().max(1);
     (t.zone + zones - pool.first_new_index % zones) % zones

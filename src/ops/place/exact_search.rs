@@ -679,4 +679,44 @@ spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
             "{packed} packed, {infeasible} infeasible"
         );
     }
+
+    /// On random small scenarios, the configuration LP's bound is never
+    /// above the cheapest vector of up to two new nodes per pool that brute
+    /// force can pack (so never above the optimum it bounds).
+    #[test]
+    fn configuration_bound_is_below_brute_force_optimum() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut compared = 0;
+        for _ in 0..120 {
+            let yaml = random_scenario(&mut seed);
+            let cluster = read_scenario(&[Input::new("r.yaml", &yaml)]).expect("reads");
+            let cluster = cluster.with_min_counts().map_or(cluster, |(c, _)| c);
+            let p = Problem::new(&cluster, cluster.pending_pods().collect());
+            let pools = cluster.pools.len();
+            let cheapest = (0..3u32.pow(pools as u32))
+                .map(|code| {
+                    (0..pools)
+                        .map(|i| code / 3u32.pow(i as u32) % 3)
+                        .collect::<Vec<u32>>()
+                })
+                .filter(|counts| brute_force(&p, counts))
+                .map(|counts| p.counts_cost(&counts))
+                .fold(f64::INFINITY, f64::min);
+            if !cheapest.is_finite() {
+                continue;
+            }
+            let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
+            let deadline = Instant::now() + web_time::Duration::from_secs(5);
+            let bound = super::super::config_lp::config_lp_bound(&p, &demand, cheapest, deadline);
+            if let Some(b) = bound {
+                assert!(
+                    b.value <= cheapest + 1e-6,
+                    "{} > {cheapest}\n{yaml}",
+                    b.value
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 50, "{compared} compared");
+    }
 }

@@ -66,6 +66,8 @@ mod bound;
 mod bound_round;
 mod budget;
 mod choose;
+mod config_lp;
+mod config_pricing;
 mod cuts_clique;
 mod enumerate;
 mod exact_search;

@@ -9,6 +9,7 @@
 use super::bound::{self, Query, Warm};
 use super::bound_round::round_up_to_achievable;
 use super::choose::Chosen;
+use super::config_lp::config_lp_bound;
 use super::preferences;
 use super::problem::Problem;
 use super::search::{relaxation, Search};
@@ -134,6 +135,9 @@ impl Search<'_, '_> {
             proof.raise(b, "enumeration");
         }
         let open = |lower: f64| cost > lower + 1e-6 && Instant::now() < hard;
+        if open(proof.lower) {
+            self.raise_by_configurations(&mut proof, placed, cost);
+        }
         if packed && open(proof.lower) {
             if let Some(milp) = self.milp_bound(placed) {
                 proof.integral = milp.integral;
@@ -161,6 +165,23 @@ impl Search<'_, '_> {
             proof.source += "+achievable-cost";
         }
         proof
+    }
+
+    /// The configuration LP's bound for `placed` pods per class and a plan
+    /// of `cost`, in half the time left before the hard deadline.
+    fn raise_by_configurations(&self, proof: &mut Proof, placed: &[u32], cost: f64) {
+        let hard = self.setup.budget.hard;
+        let deadline = Instant::now() + hard.saturating_duration_since(Instant::now()) / 2;
+        let Some(b) = config_lp_bound(self.setup.p, placed, cost, deadline) else {
+            return;
+        };
+        self.setup.trace.say(|| {
+            format!(
+                "configuration lp {:.3} (converged {}, master {:.3}, {} columns, {} rounds, {} inexact pricings)",
+                b.value, b.converged, b.master, b.columns, b.rounds, b.inexact
+            )
+        });
+        proof.raise(b.value, "configuration-lp");
     }
 
     /// The bound MILP for `placed` pods per class, with tight capacities,
