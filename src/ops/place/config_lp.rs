@@ -80,6 +80,10 @@ struct Bin {
     fits: Vec<(usize, u32)>,
 }
 
+/// What makes two nodes alike for the LP: free room (as bits) and the
+/// classes that fit, with how many.
+type Likeness = (Vec<u64>, Vec<(usize, u32)>);
+
 /// The bins of `p`: one per new-node type, one per group of existing
 /// nodes with the same free room and the same classes fitting alike.
 fn bins(p: &Problem) -> Vec<Bin> {
@@ -113,8 +117,8 @@ fn bins(p: &Problem) -> Vec<Bin> {
             fits,
         });
     }
-    let mut groups: HashMap<(Vec<u64>, Vec<(usize, u32)>), usize> = HashMap::new();
-    let mut order: Vec<(Vec<u64>, Vec<(usize, u32)>)> = Vec::new();
+    let mut groups: HashMap<Likeness, usize> = HashMap::new();
+    let mut order: Vec<Likeness> = Vec::new();
     for (e, fits) in fits_existing.into_iter().enumerate() {
         if fits.is_empty() {
             continue;
@@ -459,7 +463,7 @@ fn price_all(
     let mut inexact = 0;
     let mut worth = Vec::with_capacity(bins.len());
     // Bins alike in room and classes price alike: price each once.
-    let mut priced: HashMap<(Vec<u64>, Vec<(usize, u32)>), Priced> = HashMap::new();
+    let mut priced: HashMap<Likeness, Priced> = HashMap::new();
     for (b, bin) in bins.iter().enumerate() {
         let key = (
             bin.free.iter().map(|f| f.to_bits()).collect(),

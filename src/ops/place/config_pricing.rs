@@ -472,8 +472,8 @@ mod tests {
                 let item = &items[*c];
                 assert!(*k <= item.most);
                 worth += f64::from(*k) * item.worth;
-                for d in 0..dims {
-                    used[d] += f64::from(*k) * item.req[d];
+                for (u, r) in used.iter_mut().zip(&item.req) {
+                    *u += f64::from(*k) * r;
                 }
             }
             assert!((worth - priced.worth).abs() < 1e-9);
