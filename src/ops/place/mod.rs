@@ -75,6 +75,7 @@ mod first_fit;
 mod improve;
 mod pack;
 pub mod preferences;
+mod polish;
 mod problem;
 mod prove;
 mod rebuild;
@@ -120,6 +121,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     search.consolidate();
     search.rebuild_pools_again();
     search.enumerate();
+    search.polish();
     let baseline = search.baseline(early);
     let chosen = search.choose(baseline)?;
     let report = search.prove(chosen);

@@ -1,0 +1,95 @@
+//! A search step of `place` that uses the time the others leave: while
+//! the search deadline is ahead, take one node off a pool of the best
+//! plan (dearest pool first, then round the pools again) and pack the
+//! rest plainly in a shuffled most-constrained-first class order
+//! (completed with added nodes and repaired, as every packing); keep it
+//! when it beats the best plan. The shuffles are seeded: a run is
+//! reproducible for a given amount of time. This is the randomized
+//! restart of a first-fit decreasing that the exact steps before it
+//! (shrink, swap, enumeration) leave untried.
+
+use super::search::Search;
+
+/// Shuffled orders tried per count vector before the next pool.
+const ORDERS_PER_VECTOR: usize = 4;
+
+impl Search<'_, '_> {
+    /// Step 10b, polish: randomized plain packings of one node fewer per
+    /// pool, until the search deadline or a whole round over the pools
+    /// finds nothing better.
+    pub fn polish(&mut self) {
+        let mut seed = 0x5851_F42D_4C95_7F2Du64;
+        let mut tries = 0usize;
+        while !self.meets_a_known_bound() {
+            let mut improved = false;
+            for pi in self.setup.pools_by_cost.clone() {
+                if self.setup.budget.search_over() {
+                    self.setup
+                        .trace
+                        .say(|| format!("polished ({tries} packings)"));
+                    return;
+                }
+                if self.best.pool_nodes[pi] == 0 {
+                    continue;
+                }
+                let mut fewer = self.best.pool_nodes.clone();
+                fewer[pi] -= 1;
+                for _ in 0..ORDERS_PER_VECTOR {
+                    let order = self.shuffled_order(&mut seed);
+                    let trial = self.setup.plain(&fewer, &order);
+                    tries += 1;
+                    self.packings += 1;
+                    if trial.better_than(&self.best, self.setup.p) {
+                        self.best = trial;
+                        improved = true;
+                        break;
+                    }
+                }
+            }
+            if !improved && tries > 0 && self.round_is_exhausted(tries) {
+                break;
+            }
+        }
+        self.setup
+            .trace
+            .say(|| format!("polished ({tries} packings)"));
+    }
+
+    /// Whether the best plan places every pod at the cost of a bound the
+    /// search already holds (the sizing LP's, the enumeration's): no
+    /// packing can beat it then.
+    fn meets_a_known_bound(&self) -> bool {
+        let setup = &self.setup;
+        if !self.best.leftover.is_empty() {
+            return false;
+        }
+        let cost = self.best.cost(setup.p);
+        let sized = setup
+            .sizing
+            .as_ref()
+            .filter(|b| b.unplaced_pods < 1e-9)
+            .map_or(0.0, |b| b.value);
+        let known = sized.max(self.enumerated_bound.unwrap_or(0.0));
+        cost <= known + 1e-6 * (1.0 + cost)
+    }
+
+    /// The most-constrained-first class order, shuffled by a xorshift
+    /// step of `seed`.
+    fn shuffled_order(&self, seed: &mut u64) -> Vec<usize> {
+        let mut order = self.setup.constrained.clone();
+        for i in (1..order.len()).rev() {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            order.swap(i, (*seed % (i as u64 + 1)) as usize);
+        }
+        order
+    }
+
+    /// Whether polishing should stop after a round that found nothing:
+    /// once it has tried many orders (shuffles keep finding new packings,
+    /// so a few fruitless rounds are allowed on small problems).
+    fn round_is_exhausted(&self, tries: usize) -> bool {
+        tries >= 400
+    }
+}
