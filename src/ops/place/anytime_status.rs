@@ -168,9 +168,46 @@ fn thousands(n: usize) -> String {
 
 /// How many of the report's unplaced pods no proof covers: per class with
 /// unplaced pods, all of them when the plan places as many as
-/// [`most_placeable`] allows, else none.
+/// [`Probe::most_placeable`] allows, else none.
 fn unproven_unplaced(p: &Problem, report: &PlaceReport) -> usize {
-    // Keys are `namespace/name`; matched without formatting every pod's.
+    let (unplaced, found) = unplaced_per_class(p, report);
+    let proven = proven_unplaceable(p, &unplaced);
+    let unproven: usize = (0..p.classes.len())
+        .filter(|c| !proven[*c])
+        .map(|c| unplaced[c])
+        .sum();
+    unproven + report.unplaced.len() - found
+}
+
+/// The report's unplaced pods per class of the problem, and how many
+/// are the problem's. Both lists are in pod order (`engine::plan`), so
+/// they are merged by key (`namespace/name`, matched without formatting
+/// each pod's); a key out of order falls back to a lookup.
+fn unplaced_per_class(p: &Problem, report: &PlaceReport) -> (Vec<usize>, usize) {
+    let mut pods = p.pods.clone();
+    pods.sort_unstable();
+    let is = |pod: PodId, (ns, name): (&str, &str)| {
+        let q = p.cluster.pod(pod);
+        q.name == name && q.namespace == ns
+    };
+    let mut unplaced = vec![0usize; p.classes.len()];
+    let mut next = 0;
+    for u in &report.unplaced {
+        let Some(key) = u.pod.split_once('/') else {
+            continue;
+        };
+        let Some(k) = (next..pods.len()).find(|k| is(pods[*k], key)) else {
+            return unplaced_by_lookup(p, report);
+        };
+        unplaced[p.class_of[&pods[k]]] += 1;
+        next = k + 1;
+    }
+    let found = unplaced.iter().sum();
+    (unplaced, found)
+}
+
+/// [`unplaced_per_class`] by a set of the report's keys.
+fn unplaced_by_lookup(p: &Problem, report: &PlaceReport) -> (Vec<usize>, usize) {
     let wanted: HashSet<(&str, &str)> = report
         .unplaced
         .iter()
@@ -185,15 +222,23 @@ fn unproven_unplaced(p: &Problem, report: &PlaceReport) -> usize {
             found += 1;
         }
     }
+    (unplaced, found)
+}
+
+/// Per class, whether its `unplaced[c]` pods are proven unplaceable by
+/// the static proof of the module docs: the plan places as many of the
+/// class as its candidate nodes hold ([`Probe::most_placeable`]). False
+/// for classes with nothing unplaced.
+pub(crate) fn proven_unplaceable(p: &Problem, unplaced: &[usize]) -> Vec<bool> {
     let probe = Probe::new(p);
-    let mut unproven = report.unplaced.len() - found;
-    for (c, left) in unplaced.iter().enumerate().filter(|(_, l)| **l > 0) {
-        let placed = p.classes[c].pods.len() - left;
-        if (placed as f64) < probe.most_placeable(c) {
-            unproven += left;
-        }
-    }
-    unproven
+    unplaced
+        .iter()
+        .enumerate()
+        .map(|(c, left)| {
+            let placed = p.classes[c].pods.len() - left;
+            *left > 0 && placed as f64 >= probe.most_placeable(c)
+        })
+        .collect()
 }
 
 /// The snapshot the proof looks at: the pods that stay bound, and one new

@@ -10,24 +10,40 @@ use web_time::{Duration, Instant};
 const SHORTEST_LIMIT: f64 = 0.05;
 
 /// Share of the limit by which the first plan is complete: first-fit
-/// decreasing takes well under it on every ladder size with the limits
-/// the ladder is run with (measured: 150,000 pods in about 0.3 s).
-const FIRST_PLAN_SHARE: f64 = 0.5;
+/// decreasing takes under it at every size with a limit of 2 s (measured:
+/// 150,000 pods in 0.3 s on the ladder, 0.5 to 0.9 s on the family, whose
+/// solve starts after about 0.35 s of parsing). No search step starts
+/// before it at that scale anyway (`Budget::search_over`).
+const FIRST_PLAN_SHARE: f64 = 0.6;
 
 /// A search step's time in first plans (measured on ladder xl: the LP,
 /// the guided packing, its completion and the final check, which has no
 /// deadline, took up to four times the first-fit decreasing).
 const PACKINGS_PER_STEP: f64 = 4.0;
 
+/// Seconds the report takes per pod once the solve is done (the status
+/// proof, the report's lists and their JSON, freeing the state), kept
+/// back from the limit before the shares apply
+/// ([`Budget::with_report_reserve`]; measured: about 0.35 s for 150,000
+/// pods on the family's xl scenarios, and the bound's solves overrun).
+const REPORT_SECONDS_PER_POD: f64 = 3.5e-6;
+
+/// The share of the limit the report's reserve leaves at least.
+const SHORTEST_SHARE_AFTER_RESERVE: f64 = 0.5;
+
 /// The deadlines of one solve, as shares of its time limit.
 ///
 /// | share | deadline      | what runs until then                          |
 /// |-------|---------------|-----------------------------------------------|
-/// | 0.5   | `first_plan`  | the first plan (first-fit decreasing); what it has not placed by then stays unplaced in it |
+/// | 0.6   | `first_plan`  | the first plan (first-fit decreasing); what it has not placed by then stays unplaced in it |
 /// | 0.6   | `search`      | the search steps start no new work after it   |
 /// | 0.75  | `hard`        | packings under way, and the lower bound       |
 /// | 0.9   | `preferences` | the soft-preference pass                      |
 /// | 1.0   |               | the report (the last tenth is its margin)     |
+///
+/// Once the problem's size is known, the report's time is kept back
+/// from the limit before the shares of the search, the bound and the
+/// preferences apply ([`Budget::with_report_reserve`]).
 ///
 /// Between `search` and `hard`, a packing begun before `search` completes
 /// and the bound's LP and MILP get the time left; the MILP that proposes
@@ -37,7 +53,7 @@ const PACKINGS_PER_STEP: f64 = 4.0;
 pub(crate) struct Budget {
     /// When the solve started.
     pub start: Instant,
-    /// The first plan is complete by then, or stops (0.5 of the limit).
+    /// The first plan is complete by then, or stops (0.6 of the limit).
     pub first_plan: Instant,
     /// Search steps start nothing after it (0.6 of the limit).
     pub search: Instant,
@@ -52,6 +68,8 @@ pub(crate) struct Budget {
     /// measured it ([`Budget::with_packing_time`]): the search starts no
     /// step it could not end by its deadline.
     pub packing: Duration,
+    /// The limit the shares are taken of, in seconds.
+    limit: f64,
 }
 
 impl Budget {
@@ -67,6 +85,23 @@ impl Budget {
             preferences: at(0.9),
             milp_counts_seconds: limit * 0.1,
             packing: Duration::ZERO,
+            limit,
+        }
+    }
+
+    /// The budget with the report's time for `pods` pods
+    /// ([`REPORT_SECONDS_PER_POD`]) kept back: the search, bound and
+    /// preference deadlines are the same shares of what is left (half the
+    /// limit at least); the first plan's is unchanged.
+    pub fn with_report_reserve(self, pods: usize) -> Self {
+        let reserve = pods as f64 * REPORT_SECONDS_PER_POD;
+        let limit = (self.limit - reserve).max(self.limit * SHORTEST_SHARE_AFTER_RESERVE);
+        let reserved = Budget::new(self.start, limit);
+        Budget {
+            first_plan: self.first_plan,
+            packing: self.packing,
+            limit: self.limit,
+            ..reserved
         }
     }
 

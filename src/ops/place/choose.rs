@@ -4,8 +4,8 @@
 //! missed; the choice is the candidate that passes every filter in its
 //! final state (`check::validate`) and places most pods, then costs least.
 
+use super::anytime_status::proven_unplaceable;
 use super::pack::Packing;
-use super::problem::Problem;
 use super::search::{Search, Setup, PLAIN_PACKING_UP_TO};
 use crate::check::validate::validate_plan;
 use crate::engine::lp::seconds_until;
@@ -17,6 +17,7 @@ use crate::predicates::fit_error::unschedulable_message;
 use crate::predicates::PodState;
 use crate::report::place::{PlaceOptions, PlaceReport, PlanStats};
 use std::collections::HashMap;
+use web_time::Instant;
 
 /// A plan that passes the final check: its report, and whether it is the
 /// search's best packing (else the simulate baseline's).
@@ -96,7 +97,7 @@ impl Search<'_, '_> {
         let p = self.setup.p;
         let plan = Plan {
             placed: packing.placed.clone(),
-            unplaced: unplaced_with_reasons(p, packing),
+            unplaced: self.unplaced_with_reasons(packing),
             lower_bound: 0.0,
             proven: false,
         };
@@ -112,22 +113,58 @@ impl Search<'_, '_> {
     }
 }
 
-/// The scheduler's message for each leftover pod, computed once per class
-/// on the final state.
-fn unplaced_with_reasons(p: &Problem, packing: &Packing) -> Vec<(PodId, String)> {
-    let mut messages: HashMap<usize, String> = HashMap::new();
-    packing
-        .leftover
-        .iter()
-        .map(|pod| {
-            let message = messages
-                .entry(p.class_of[pod])
-                .or_insert_with(|| {
-                    let state = PodState::new(&packing.snapshot, *pod);
+/// The message of a pod left unplaced because the time limit stopped the
+/// search before it was placed, with no proof that it cannot be: cheap,
+/// where kube-scheduler's message costs a filter call per node.
+pub(crate) const NOT_TRIED_MESSAGE: &str = "not tried: time limit";
+
+/// Filter calls (classes with leftovers times nodes) up to which every
+/// leftover gets kube-scheduler's message whatever the time limit did.
+const CHEAP_MESSAGES: usize = 100_000;
+
+impl Search<'_, '_> {
+    /// The message of each leftover pod of `packing`, computed once per
+    /// class on the final state: kube-scheduler's (`0/N nodes are
+    /// available: ...`) for classes proven unplaceable, and for the others
+    /// when no time limit cut the search short or the messages are cheap
+    /// ([`CHEAP_MESSAGES`]); else [`NOT_TRIED_MESSAGE`]. Past the report deadline (`Budget::hard`,
+    /// `Budget::preferences` for the proven), every message is the short
+    /// one.
+    fn unplaced_with_reasons(&self, packing: &Packing) -> Vec<(PodId, String)> {
+        let (p, budget) = (self.setup.p, &self.setup.budget);
+        if packing.leftover.is_empty() {
+            return Vec::new();
+        }
+        let mut left = vec![0usize; p.classes.len()];
+        for pod in &packing.leftover {
+            left[p.class_of[pod]] += 1;
+        }
+        let proven = proven_unplaceable(p, &left);
+        let classes_left = left.iter().filter(|l| **l > 0).count();
+        let cheap = classes_left * packing.snapshot.node_count() <= CHEAP_MESSAGES;
+        let unproven_real = cheap || !self.time_limit_hit;
+        let mut messages: HashMap<usize, String> = HashMap::new();
+        let mut message_of = |pod: PodId| {
+            let c = p.class_of[&pod];
+            let real = if proven[c] {
+                Instant::now() < budget.preferences
+            } else {
+                unproven_real && Instant::now() < budget.hard
+            };
+            let message = messages.entry(c).or_insert_with(|| {
+                if real {
+                    let state = PodState::new(&packing.snapshot, pod);
                     unschedulable_message(&packing.snapshot, &state)
-                })
-                .clone();
-            (*pod, message)
-        })
-        .collect()
+                } else {
+                    NOT_TRIED_MESSAGE.to_string()
+                }
+            });
+            message.clone()
+        };
+        packing
+            .leftover
+            .iter()
+            .map(|pod| (*pod, message_of(*pod)))
+            .collect()
+    }
 }

@@ -277,6 +277,11 @@ impl Packer<'_> {
         id
     }
 
+    /// The type of new node `node` (None for an existing node).
+    pub(crate) fn type_of(&self, node: NodeId) -> Option<usize> {
+        self.node_type.get(&node).copied()
+    }
+
     /// Undoes [`Packer::open_node`] for the last node added, `id` of pool
     /// `pi`, which must hold no pod.
     pub(crate) fn close_last_node(&mut self, rest: &mut Rest, pi: usize, id: NodeId) {

@@ -84,12 +84,15 @@ pub(crate) struct Setup<'s, 'c> {
 
 impl<'s, 'c> Setup<'s, 'c> {
     /// Step 2, size: the LP relaxation of the bound model with a penalty
-    /// per unplaced pod, and the orders the packings follow.
+    /// per unplaced pod, and the orders the packings follow; from here on,
+    /// the `budget` keeps the report's time back
+    /// ([`Budget::with_report_reserve`]).
     pub fn size(p: &'s Problem<'c>, budget: Budget, trace: Trace) -> Self {
+        let budget = budget.with_report_reserve(p.pods.len());
         let order = class_order(p);
         let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
         let penalty = unplaced_penalty(p);
-        let sizing = relaxation(p, None, &demand, Some(&penalty), budget.search, false);
+        let sizing = sizing_lp(p, budget, &demand, &penalty);
         if let Some(b) = &sizing {
             trace.say(|| format!("sizing lp {:.3}, nodes {:?}", b.value, b.pool_nodes));
         }
@@ -243,6 +246,19 @@ impl<'s, 'c> Setup<'s, 'c> {
         }
         best
     }
+}
+
+/// The sizing LP ([`relaxation`] with a `penalty` per unplaced pod of
+/// `demand`), due a packing's time before the search deadline, so that
+/// one can follow it; not started when that time has passed (the search
+/// goes on from the first plan, and the LP would only eat the time the
+/// bound and the report need).
+fn sizing_lp(p: &Problem, budget: Budget, demand: &[u32], penalty: &[f64]) -> Option<Bound> {
+    if budget.search_over() {
+        return None;
+    }
+    let until = budget.search - budget.packing;
+    relaxation(p, None, demand, Some(penalty), until, false)
 }
 
 /// Per class, the sizing LP's cost of leaving one pod unplaced: ten times
