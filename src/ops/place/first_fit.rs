@@ -16,6 +16,18 @@
 //! as the pool has zones at most, within `maxCount` (`minCount` nodes are
 //! existing nodes here, `Cluster::with_min_counts`), like
 //! cluster-autoscaler does; a node that took nothing is closed again.
+//!
+//! Speed at scale (150,000 pods, tens of thousands of nodes): a class's
+//! `PodTopologySpread` state is not built from every node (upstream's
+//! PreFilter, O(nodes) per class) but counted per domain by node kind —
+//! the base snapshot's nodes, and new nodes by type, which differ only in
+//! their hostname ([`SpreadCounts`]) — with the domains of the types the
+//! class may use known from the start, so that nodes opened later in
+//! those domains cannot break its spread in the final state. Constraints
+//! over the hostname, or with `minDomains`, keep the general path
+//! ([`FullState`]). A class with no inter-pod terms of its own that no
+//! anti-affinity term can match gets an empty inter-pod state without
+//! reading every node's pods.
 
 use super::pack::{Packer, Packing, Rest};
 use super::problem::Problem;
