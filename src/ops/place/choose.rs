@@ -125,11 +125,10 @@ const CHEAP_MESSAGES: usize = 100_000;
 impl Search<'_, '_> {
     /// The message of each leftover pod of `packing`, computed once per
     /// class on the final state: kube-scheduler's (`0/N nodes are
-    /// available: ...`) for classes proven unplaceable, and for the others
-    /// when no time limit cut the search short or the messages are cheap
-    /// ([`CHEAP_MESSAGES`]); else [`NOT_TRIED_MESSAGE`]. Past the report deadline (`Budget::hard`,
-    /// `Budget::preferences` for the proven), every message is the short
-    /// one.
+    /// available: ...`) for classes proven unplaceable and when the
+    /// messages are cheap ([`CHEAP_MESSAGES`]), and for the others when no
+    /// time limit cut the search short and the report deadline
+    /// (`Budget::hard`) has not passed; else [`NOT_TRIED_MESSAGE`].
     fn unplaced_with_reasons(&self, packing: &Packing) -> Vec<(PodId, String)> {
         let (p, budget) = (self.setup.p, &self.setup.budget);
         if packing.leftover.is_empty() {
@@ -142,15 +141,12 @@ impl Search<'_, '_> {
         let proven = proven_unplaceable(p, &left);
         let classes_left = left.iter().filter(|l| **l > 0).count();
         let cheap = classes_left * packing.snapshot.node_count() <= CHEAP_MESSAGES;
-        let unproven_real = cheap || !self.time_limit_hit;
         let mut messages: HashMap<usize, String> = HashMap::new();
         let mut message_of = |pod: PodId| {
             let c = p.class_of[&pod];
-            let real = if proven[c] {
-                Instant::now() < budget.preferences
-            } else {
-                unproven_real && Instant::now() < budget.hard
-            };
+            // A proof's message is its explanation, and cheap ones cost
+            // milliseconds: those are always kube-scheduler's.
+            let real = proven[c] || cheap || (!self.time_limit_hit && Instant::now() < budget.hard);
             let message = messages.entry(c).or_insert_with(|| {
                 if real {
                     let state = PodState::new(&packing.snapshot, pod);

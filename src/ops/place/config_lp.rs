@@ -34,6 +34,9 @@ use good_lp::{
 use std::collections::HashMap;
 use web_time::Instant;
 
+/// Starting patterns beyond which column generation is not tried.
+const MOST_FIRST_COLUMNS: usize = 1_000;
+
 /// Rounds of pricing at most (each adds up to one pattern per bin).
 const ROUNDS: usize = 400;
 
@@ -56,7 +59,7 @@ pub(crate) struct ConfigBound {
 
 /// Where a bin's nodes come from.
 #[derive(Debug, Clone, Copy)]
-enum Source {
+pub(crate) enum Source {
     /// New nodes of a type: its pool, the pool's zones, and the rank of
     /// its zone in the order new nodes fill them.
     New {
@@ -70,14 +73,15 @@ enum Source {
 
 /// A kind of node a pattern goes on.
 #[derive(Debug, Clone)]
-struct Bin {
+pub(crate) struct Bin {
     /// Hourly cost of one node (0 for existing ones).
-    cost: f64,
-    source: Source,
+    pub cost: f64,
+    /// Where its nodes come from.
+    pub source: Source,
     /// Free room per dimension.
-    free: Vec<f64>,
+    pub free: Vec<f64>,
     /// (class, pods of it one node holds alone).
-    fits: Vec<(usize, u32)>,
+    pub fits: Vec<(usize, u32)>,
 }
 
 /// What makes two nodes alike for the LP: free room (as bits) and the
@@ -86,7 +90,7 @@ type Likeness = (Vec<u64>, Vec<(usize, u32)>);
 
 /// The bins of `p`: one per new-node type, one per group of existing
 /// nodes with the same free room and the same classes fitting alike.
-fn bins(p: &Problem) -> Vec<Bin> {
+pub(crate) fn bins(p: &Problem) -> Vec<Bin> {
     let mut fits_types: Vec<Vec<(usize, u32)>> = vec![Vec::new(); p.types.len()];
     let mut fits_existing: Vec<Vec<(usize, u32)>> = vec![Vec::new(); p.existing.len()];
     for c in 0..p.classes.len() {
@@ -293,7 +297,7 @@ fn allowance_expressions(
 /// the pools' room, the zone rows and the existing groups' counts, and
 /// cost no more than `upper` (a plan's cost: the optimum costs no more).
 /// `worth` is an upper bound per bin on a pattern's worth at those prices.
-fn lagrangian(
+pub(crate) fn lagrangian(
     p: &Problem,
     bins: &[Bin],
     demand: &[u32],
@@ -302,29 +306,46 @@ fn lagrangian(
     upper: f64,
     deadline: Instant,
 ) -> Option<f64> {
-    let priced: f64 = demand
+    lagrangian_with_counts(p, bins, demand, prices, worth, upper, deadline).map(|(v, _)| v)
+}
+
+/// [`lagrangian`], and the node counts per bin that attain it. Existing
+/// nodes cost nothing, so all of a group is taken; only new nodes are
+/// left to the LP.
+pub(crate) fn lagrangian_with_counts(
+    p: &Problem,
+    bins: &[Bin],
+    demand: &[u32],
+    prices: &[f64],
+    worth: &[f64],
+    upper: f64,
+    deadline: Instant,
+) -> Option<(f64, Vec<f64>)> {
+    let mut value: f64 = demand
         .iter()
         .zip(prices)
         .map(|(d, y)| f64::from(*d) * y)
         .sum();
+    let mut counts = vec![0.0; bins.len()];
     let mut vars = ProblemVariables::new();
     let mut objective = Expression::from(0.0);
     let mut spend = Expression::from(0.0);
     let mut per_pool: Vec<Expression> = vec![Expression::from(0.0); p.pool_room.len()];
     let mut new_nodes: Vec<Option<Variable>> = Vec::with_capacity(bins.len());
-    for (bin, w) in bins.iter().zip(worth) {
-        let most = match bin.source {
-            Source::Existing { count } => count as f64,
-            Source::New { pool, .. } => f64::from(p.pool_room[pool]),
-        };
-        let n = vars.add(variable().min(0).max(most));
-        objective += (bin.cost - w) * n;
-        spend += bin.cost * n;
-        if let Source::New { pool, .. } = bin.source {
-            per_pool[pool] += n;
-            new_nodes.push(Some(n));
-        } else {
-            new_nodes.push(None);
+    for (b, (bin, w)) in bins.iter().zip(worth).enumerate() {
+        match bin.source {
+            Source::Existing { count } => {
+                counts[b] = count as f64;
+                value -= w.max(0.0) * count as f64;
+                new_nodes.push(None);
+            }
+            Source::New { pool, .. } => {
+                let n = vars.add(variable().min(0).max(f64::from(p.pool_room[pool])));
+                objective += (bin.cost - w) * n;
+                spend += bin.cost * n;
+                per_pool[pool] += n;
+                new_nodes.push(Some(n));
+            }
         }
     }
     let mut model = vars
@@ -346,7 +367,12 @@ fn lagrangian(
         }
     }
     let solution = model.solve().ok()?;
-    Some(priced + solution.eval(&objective))
+    for (b, n) in new_nodes.iter().enumerate() {
+        if let Some(n) = n {
+            counts[b] = solution.value(*n).max(0.0);
+        }
+    }
+    Some((value + solution.eval(&objective), counts))
 }
 
 /// The starting patterns: per bin and class, as many pods of the class
@@ -376,7 +402,7 @@ fn first_columns(bins: &[Bin], demand: &[u32]) -> Vec<Column> {
 }
 
 /// The pricing items of `bin` at `prices`: its classes with demand.
-fn items_of(p: &Problem, bin: &Bin, prices: &[f64], demand: &[u32]) -> Vec<Item> {
+pub(crate) fn items_of(p: &Problem, bin: &Bin, prices: &[f64], demand: &[u32]) -> Vec<Item> {
     bin.fits
         .iter()
         .filter(|(c, _)| demand[*c] > 0)
@@ -401,6 +427,13 @@ pub(crate) fn config_lp_bound(
 ) -> Option<ConfigBound> {
     let bins = bins(p);
     let mut columns = first_columns(&bins, demand);
+    // The restricted master is solved from scratch each round by an LP
+    // solver whose time limit is not checked inside a solve: past this
+    // size one round would outlast any budget (the caller's subgradient
+    // ascent bounds those problems instead).
+    if columns.len() > MOST_FIRST_COLUMNS {
+        return None;
+    }
     let covered: Vec<bool> = {
         let mut seen = vec![false; demand.len()];
         for column in &columns {

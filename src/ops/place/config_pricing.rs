@@ -45,29 +45,43 @@ const NODE_BUDGET: usize = 60_000;
 
 /// The pattern of greatest worth of `items` within `free` per dimension.
 pub(crate) fn best_pattern(items: &[Item], free: &[f64]) -> Priced {
+    best_pattern_within(items, free, NODE_BUDGET, true)
+}
+
+/// [`best_pattern`] with at most `node_budget` search nodes, and the
+/// two-dimension table as a fallback only when `table` (it is the slow
+/// part: many calls want only the fractional bound).
+pub(crate) fn best_pattern_within(
+    items: &[Item],
+    free: &[f64],
+    node_budget: usize,
+    table: bool,
+) -> Priced {
     let mut items: Vec<&Item> = items
         .iter()
         .filter(|i| i.worth > 1e-12 && i.most > 0)
         .collect();
     let share = |i: &Item| surrogate(&i.req, free).max(1e-12);
     items.sort_by(|a, b| (b.worth / share(b)).total_cmp(&(a.worth / share(a))));
-    let mut search = Knapsack::new(&items, free);
+    let mut search = Knapsack::new(&items, free, node_budget);
     let mut counts = vec![0u32; items.len()];
     let mut room = free.to_vec();
     room.push(free.iter().filter(|f| **f > 0.0).count() as f64);
     search.descend(0, room, 0.0, &mut counts);
     let mut upper = search.best;
-    if search.visited > NODE_BUDGET {
+    if search.visited > node_budget {
         // The table's best, when it fits every dimension, may beat the
         // search's; its worth (a relaxation's) bounds every pattern.
-        let (table_worth, counts) = two_dimension_bound(&items, free);
-        if fits_all(&items, &counts, free) && table_worth > search.best {
-            search.best = table_worth;
-            search.best_counts = counts;
+        upper = fractional_bound(&items, free);
+        if table {
+            let (table_worth, counts) = two_dimension_bound(&items, free);
+            if fits_all(&items, &counts, free) && table_worth > search.best {
+                search.best = table_worth;
+                search.best_counts = counts;
+            }
+            upper = upper.min(table_worth);
         }
-        upper = fractional_bound(&items, free)
-            .min(table_worth)
-            .max(search.best);
+        upper = upper.max(search.best);
     }
     let pattern = items
         .iter()
@@ -296,11 +310,13 @@ struct Knapsack<'a> {
     best: f64,
     best_counts: Vec<u32>,
     visited: usize,
+    /// Search nodes it may visit.
+    budget: usize,
 }
 
 impl<'a> Knapsack<'a> {
     /// The search over `items` (densest first) within `free`.
-    fn new(items: &'a [&'a Item], free: &[f64]) -> Self {
+    fn new(items: &'a [&'a Item], free: &[f64], budget: usize) -> Self {
         let weight: Vec<Vec<f64>> = items
             .iter()
             .map(|item| {
@@ -330,6 +346,7 @@ impl<'a> Knapsack<'a> {
             best: 0.0,
             best_counts: vec![0; items.len()],
             visited: 0,
+            budget,
         }
     }
 
@@ -368,7 +385,7 @@ impl<'a> Knapsack<'a> {
             self.best_counts.copy_from_slice(counts);
         }
         if k == self.items.len()
-            || self.visited > NODE_BUDGET
+            || self.visited > self.budget
             || worth + self.optimistic(k, &room) <= self.best + 1e-12
         {
             return;
@@ -389,7 +406,7 @@ impl<'a> Knapsack<'a> {
             counts[k] = take;
             self.descend(k + 1, left, worth + f64::from(take) * item.worth, counts);
             counts[k] = 0;
-            if self.visited > NODE_BUDGET {
+            if self.visited > self.budget {
                 return;
             }
         }

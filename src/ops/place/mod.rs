@@ -66,6 +66,8 @@ mod bound;
 mod bound_round;
 mod budget;
 mod choose;
+mod config_bound;
+mod config_lagrange;
 mod config_lp;
 mod config_pricing;
 mod cuts_clique;
@@ -74,8 +76,8 @@ mod exact_search;
 mod first_fit;
 mod improve;
 mod pack;
-pub mod preferences;
 mod polish;
+pub mod preferences;
 mod problem;
 mod prove;
 mod rebuild;
@@ -92,6 +94,7 @@ use crate::report::place::{PlaceOptions, PlaceReport};
 use anytime_status::settle;
 use budget::Budget;
 use choose::early_baseline;
+use config_bound::{configuration_bound, EarlyBound, Published};
 use first_fit::{first_plan, FirstPlan};
 use pack::{class_order, constrained_first, type_preference};
 use problem::Problem;
@@ -111,9 +114,77 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let began = Instant::now();
     let first = first_plan_of(&problem, budget, trace);
     let budget = budget.with_packing_time(began.elapsed());
-    let setup = Setup::size(&problem, budget, trace);
+    let (search, configurations, early) = search_beside_bound(&problem, budget, trace, first);
+    let baseline = search.baseline(early);
+    let chosen = search.choose(baseline)?;
+    let report = search.prove(chosen, configurations);
+    let mut report = search.finish(report);
+    settle(&problem, &mut report, &search.ending(options.time_limit));
+    Ok(report)
+}
+
+/// What the search leaves: the search, the configuration LP's bound,
+/// and the early baseline ([`early_baseline`]).
+type Searched<'s, 'c> = (Search<'s, 'c>, Option<EarlyBound>, Option<PlaceReport>);
+
+/// Steps 2 to 10b: size, search from the first plan and polish, with the
+/// configuration LP's bound ([`config_bound`]) on a second thread beside
+/// them until the search deadline; polishing stops once the plan meets
+/// it.
+#[cfg(feature = "parallel")]
+fn search_beside_bound<'s, 'c>(
+    problem: &'s Problem<'c>,
+    budget: Budget,
+    trace: Trace,
+    first: FirstPlan<'c>,
+) -> Searched<'s, 'c> {
+    let demand: Vec<u32> = problem
+        .classes
+        .iter()
+        .map(|c| c.pods.len() as u32)
+        .collect();
+    let upper = plan_cost_or_room(problem, &first);
+    let published = Published::default();
+    std::thread::scope(|scope| {
+        let bound = scope.spawn(|| {
+            configuration_bound(problem, &demand, upper, budget.search, trace, &published)
+        });
+        let setup = Setup::size(problem, budget, trace);
+        let early = early_baseline(&setup);
+        let mut search = Search::pack(setup, first);
+        improve(&mut search);
+        search.polish(&published);
+        (search, bound.join().ok().flatten(), early)
+    })
+}
+
+/// Steps 2 to 10b without threads: size, search, then the configuration
+/// LP's bound ([`config_bound`]) in half the time left before the search
+/// deadline, then polish until the plan meets it.
+#[cfg(not(feature = "parallel"))]
+fn search_beside_bound<'s, 'c>(
+    problem: &'s Problem<'c>,
+    budget: Budget,
+    trace: Trace,
+    first: FirstPlan<'c>,
+) -> Searched<'s, 'c> {
+    let upper = plan_cost_or_room(problem, &first);
+    let setup = Setup::size(problem, budget, trace);
     let early = early_baseline(&setup);
     let mut search = Search::pack(setup, first);
+    improve(&mut search);
+    let now = Instant::now();
+    let until = now + budget.search.saturating_duration_since(now) / 2;
+    let published = Published::default();
+    let demand = search.setup.demand.clone();
+    let bound = configuration_bound(problem, &demand, upper, until, trace, &published);
+    search.polish(&published);
+    (search, bound, early)
+}
+
+/// Steps 4 to 10 on the packed plan: rebuild pools, pack the MILP's
+/// counts, shrink, swap, consolidate, rebuild again, enumerate.
+fn improve(search: &mut Search) {
     search.rebuild_pools();
     search.pack_milp_counts();
     search.shrink();
@@ -121,13 +192,16 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     search.consolidate();
     search.rebuild_pools_again();
     search.enumerate();
-    search.polish();
-    let baseline = search.baseline(early);
-    let chosen = search.choose(baseline)?;
-    let report = search.prove(chosen);
-    let mut report = search.finish(report);
-    settle(&problem, &mut report, &search.ending(options.time_limit));
-    Ok(report)
+}
+
+/// The first plan's cost when it places every pod, else the cost of every
+/// pool's whole room (a cost no plan exceeds).
+fn plan_cost_or_room(p: &Problem, first: &FirstPlan) -> f64 {
+    if first.packing.leftover.is_empty() {
+        first.packing.cost(p)
+    } else {
+        p.counts_cost(&p.pool_room)
+    }
 }
 
 /// Step 0, the first plan: first-fit decreasing, most constrained classes

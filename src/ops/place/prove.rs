@@ -9,6 +9,8 @@
 use super::bound::{self, Query, Warm};
 use super::bound_round::round_up_to_achievable;
 use super::choose::Chosen;
+use super::config_bound::EarlyBound;
+use super::config_lagrange::subgradient_bound;
 use super::config_lp::config_lp_bound;
 use super::preferences;
 use super::problem::Problem;
@@ -50,14 +52,16 @@ impl Search<'_, '_> {
     /// Step 13, prove: the chosen plan's lower bound and status
     /// (optimal when the plan meets its bound), and how it was found in
     /// `stats.method`.
-    pub fn prove(&self, chosen: Chosen) -> PlaceReport {
+    /// `early` is the configuration LP's bound on plans placing every pod
+    /// when the search found one.
+    pub fn prove(&self, chosen: Chosen, early: Option<EarlyBound>) -> PlaceReport {
         let placed = self.placed_per_class(&chosen);
         let mut report = chosen.report;
         let cost = report.cost;
         // The pools' minCount nodes are in the plan's cost, not in the
         // bound (`place` adds their cost to it).
         let own = cost - forced_cost(self.setup.p);
-        let proof = self.lower_bound(&placed, own, chosen.packed);
+        let proof = self.lower_bound(&placed, own, chosen.packed, early);
         // The solver's objective carries floating-point error (the bound
         // was shaved by 1e-6 relative for it): within that, the plan meets
         // its bound.
@@ -114,7 +118,13 @@ impl Search<'_, '_> {
     /// of `cost` (the search's packing when `packed`): the LP's, the
     /// enumeration's, then — while the plan does not meet it and there is
     /// time — the MILP's, else the tight LP's.
-    fn lower_bound(&self, placed: &[u32], cost: f64, packed: bool) -> Proof {
+    fn lower_bound(
+        &self,
+        placed: &[u32],
+        cost: f64,
+        packed: bool,
+        early: Option<EarlyBound>,
+    ) -> Proof {
         let setup = &self.setup;
         let (p, hard) = (setup.p, setup.budget.hard);
         let all_placed = placed == setup.demand.as_slice();
@@ -135,7 +145,11 @@ impl Search<'_, '_> {
             proof.raise(b, "enumeration");
         }
         let open = |lower: f64| cost > lower + 1e-6 && Instant::now() < hard;
-        if open(proof.lower) {
+        let early = early.filter(|_| all_placed);
+        if let Some(b) = early {
+            proof.raise(b.value, b.source);
+        }
+        if open(proof.lower) && early.is_none() {
             self.raise_by_configurations(&mut proof, placed, cost);
         }
         if packed && open(proof.lower) {
@@ -168,20 +182,30 @@ impl Search<'_, '_> {
     }
 
     /// The configuration LP's bound for `placed` pods per class and a plan
-    /// of `cost`, in half the time left before the hard deadline.
+    /// of `cost`: by column generation in a third of the time left before
+    /// the hard deadline; when that does not converge, by subgradient
+    /// ascent on its Lagrangian in half of what is left then.
     fn raise_by_configurations(&self, proof: &mut Proof, placed: &[u32], cost: f64) {
-        let hard = self.setup.budget.hard;
-        let deadline = Instant::now() + hard.saturating_duration_since(Instant::now()) / 2;
-        let Some(b) = config_lp_bound(self.setup.p, placed, cost, deadline) else {
+        let (p, hard, trace) = (self.setup.p, self.setup.budget.hard, self.setup.trace);
+        let share =
+            |part: u32| Instant::now() + hard.saturating_duration_since(Instant::now()) / part;
+        let generated = config_lp_bound(p, placed, cost, share(3));
+        if let Some(b) = &generated {
+            trace.say(|| {
+                format!(
+                    "configuration lp {:.3} (converged {}, master {:.3}, {} columns, {} rounds, {} inexact pricings)",
+                    b.value, b.converged, b.master, b.columns, b.rounds, b.inexact
+                )
+            });
+            proof.raise(b.value, "configuration-lp");
+        }
+        if generated.is_some_and(|b| b.converged) || cost <= proof.lower + 1e-6 {
             return;
-        };
-        self.setup.trace.say(|| {
-            format!(
-                "configuration lp {:.3} (converged {}, master {:.3}, {} columns, {} rounds, {} inexact pricings)",
-                b.value, b.converged, b.master, b.columns, b.rounds, b.inexact
-            )
-        });
-        proof.raise(b.value, "configuration-lp");
+        }
+        if let Some(value) = subgradient_bound(p, placed, cost, share(2)) {
+            trace.say(|| format!("configuration lagrangian {value:.3}"));
+            proof.raise(value, "configuration-lagrangian");
+        }
     }
 
     /// The bound MILP for `placed` pods per class, with tight capacities,

@@ -1,0 +1,89 @@
+//! The configuration LP's bound on plans that place every pending pod,
+//! found while the search runs: column generation ([`super::config_lp`])
+//! until half the time it is given, then — when that does not converge
+//! — the subgradient ascent on its Lagrangian ([`super::config_lagrange`])
+//! in the rest. Each better bound is published as soon as it is proven,
+//! so that the search can stop improving a plan that meets it.
+//!
+//! With the `parallel` feature (native builds; the WASM build leaves it
+//! off) it runs on a second thread beside the search ([`super::place`]);
+//! without, between the search's steps with half the time left before the
+//! search deadline. Either way its answer depends only on the problem and
+//! the time it gets.
+
+use super::config_lagrange::subgradient_bound;
+use super::config_lp::config_lp_bound;
+use super::problem::Problem;
+use crate::engine::trace::Trace;
+use std::sync::atomic::{AtomicU64, Ordering};
+use web_time::Instant;
+
+/// A configuration-LP bound on plans placing every pod.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EarlyBound {
+    /// The bound.
+    pub value: f64,
+    /// What proved it (`stats.boundSource`).
+    pub source: &'static str,
+}
+
+/// The best bound proven so far, shared between threads (an `f64`'s bits;
+/// 0 until one is proven).
+#[derive(Debug, Default)]
+pub(crate) struct Published(AtomicU64);
+
+impl Published {
+    /// The bound proven so far (0 when none).
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Publishes `value` when it is higher.
+    fn raise(&self, value: f64) {
+        if value > self.get() {
+            self.0.store(value.to_bits(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// The bound for placing `demand` pods per class, given a plan costing
+/// `upper`, by `deadline`, each better one published in `published`.
+pub(crate) fn configuration_bound(
+    p: &Problem,
+    demand: &[u32],
+    upper: f64,
+    deadline: Instant,
+    trace: Trace,
+    published: &Published,
+) -> Option<EarlyBound> {
+    let now = Instant::now();
+    let half = now + deadline.saturating_duration_since(now) / 2;
+    let generated = config_lp_bound(p, demand, upper, half);
+    let mut best: Option<EarlyBound> = None;
+    if let Some(b) = &generated {
+        trace.say(|| {
+            format!(
+                "configuration lp {:.3} (converged {}, {} columns, {} rounds, {} inexact pricings)",
+                b.value, b.converged, b.columns, b.rounds, b.inexact
+            )
+        });
+        published.raise(b.value);
+        best = Some(EarlyBound {
+            value: b.value,
+            source: "configuration-lp",
+        });
+        if b.converged {
+            return best;
+        }
+    }
+    let ascended = subgradient_bound(p, demand, upper, deadline);
+    trace.say(|| format!("configuration lagrangian {ascended:?}"));
+    if let Some(value) = ascended.filter(|v| best.is_none_or(|b| *v > b.value)) {
+        published.raise(value);
+        best = Some(EarlyBound {
+            value,
+            source: "configuration-lagrangian",
+        });
+    }
+    best
+}
