@@ -26,6 +26,10 @@ const TYPE_NODES: usize = 20_000;
 /// hundreds of groups; their bound is the fractional one past this).
 const EXISTING_NODES: usize = 500;
 
+/// Polyak's step factor at first: small, because the starting prices are
+/// already a feasible dual and long steps leave it for worse ones.
+const FIRST_STEP: f64 = 0.05;
+
 /// Rounds without a better bound before the step halves.
 const PATIENCE: usize = 4;
 
@@ -41,7 +45,7 @@ pub(crate) fn subgradient_bound(
     let bins = bins(p);
     let mut prices = starting_prices(p, &bins, demand);
     let mut best: Option<f64> = None;
-    let (mut step, mut stale) = (1.0, 0);
+    let (mut step, mut stale) = (FIRST_STEP, 0);
     while Instant::now() < deadline && step > 1e-4 {
         let Some(priced) = price(p, &bins, &prices, demand, deadline) else {
             break;
