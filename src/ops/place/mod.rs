@@ -38,6 +38,18 @@
 //!     searched exactly ([`exact_search`]: a packing, which is then
 //!     optimal, or a proof that none exists); a search that runs out of
 //!     budget proves nothing ([`enumerate`]).
+//! 10b. Polish: while the search deadline is ahead and the plan does not
+//!     meet a bound already proven, one node fewer of a pool packed
+//!     plainly in shuffled most-constrained-first orders ([`polish`]).
+//!
+//!     Beside steps 2 to 10b, from the first plan to the search deadline,
+//!     the configuration LP's bound on plans placing every pod
+//!     ([`config_bound`]): column generation over whole nodes' patterns
+//!     ([`config_lp`], priced by [`config_pricing`]) when its master is
+//!     small, else its Lagrangian by subgradient ascent
+//!     ([`config_lagrange`]). With the `parallel` feature (native default)
+//!     it runs on a second thread; without (WASM), after step 10 in half
+//!     the time left before the search deadline.
 //! 11. Safety net: kube-scheduler and cluster-autoscaler's plan
 //!     (`simulate`), kept when it is better; run before step 3 on small
 //!     instances so that the search cannot crowd it out.
@@ -49,8 +61,9 @@
 //!     both with each node's capacity cut to what the requests can fill
 //!     and clique cuts (classes no two of which share a node of a type,
 //!     [`cuts_clique`]), rounded up to a cost whole nodes can add up to
-//!     ([`bound_round`]), and the enumeration's bound when it ran
-//!     ([`prove`]; `stats.boundSource` names the source).
+//!     ([`bound_round`]), the enumeration's bound when it ran, and the
+//!     configuration LP's ([`prove`]; `stats.boundSource` names the
+//!     source).
 //! 14. Status: `infeasible` only with a proof that some pod fits nowhere
 //!     (per class, or every vector refuted); `timeout` when the time limit
 //!     stopped a step before every pod was placed ([`anytime_status`]).
