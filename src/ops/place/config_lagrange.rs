@@ -26,9 +26,8 @@ const TYPE_NODES: usize = 20_000;
 /// hundreds of groups; their bound is the fractional one past this).
 const EXISTING_NODES: usize = 500;
 
-/// Polyak's step factor at first: small, because the starting prices are
-/// already a feasible dual and long steps leave it for worse ones.
-const FIRST_STEP: f64 = 0.05;
+/// Polyak's step factor at first (halved when the bound stalls).
+const FIRST_STEP: f64 = 1.0;
 
 /// Rounds without a better bound before the step halves.
 const PATIENCE: usize = 4;
@@ -267,41 +266,14 @@ fn subgradient(demand: &[u32], priced: &[Priced], counts: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::place::config_lp::BIG_PODS;
     use crate::{read_scenario, Input};
 
-    /// Twelve 9-CPU pods on 16-CPU nodes at 1 an hour: the ascent's bound
-    /// never passes 12 (the optimum) and comes near it.
+    /// [`BIG_PODS`]: the ascent's bound never passes 12 (the optimum) and
+    /// comes near it.
     #[test]
     fn big_pods_bound_is_valid_and_near() {
-        let yaml = r#"
-apiVersion: podplan.dev/v1alpha1
-kind: NodePool
-metadata: {name: general}
-spec: {allocatable: {cpu: "16", memory: 64Gi, pods: "110"}, maxCount: 40, costPerHour: 1}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: big, namespace: default}
-spec:
-  replicas: 12
-  selector: {matchLabels: {app: big}}
-  template:
-    metadata: {labels: {app: big}}
-    spec:
-      containers: [{name: c, resources: {requests: {cpu: "9", memory: 1Gi}}}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: small, namespace: default}
-spec:
-  replicas: 20
-  selector: {matchLabels: {app: small}}
-  template:
-    metadata: {labels: {app: small}}
-    spec:
-      containers: [{name: c, resources: {requests: {cpu: "2", memory: 1Gi}}}]
-"#;
-        let cluster = read_scenario(&[Input::new("big.yaml", yaml)]).expect("reads");
+        let cluster = read_scenario(&[Input::new("big.yaml", BIG_PODS)]).expect("reads");
         let p = Problem::new(&cluster, cluster.pending_pods().collect());
         let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
         let deadline = Instant::now() + web_time::Duration::from_secs(2);

@@ -297,7 +297,9 @@ fn allowance_expressions(
 /// the pools' room, the zone rows and the existing groups' counts, and
 /// cost no more than `upper` (a plan's cost: the optimum costs no more).
 /// `worth` is an upper bound per bin on a pattern's worth at those prices.
-pub(crate) fn lagrangian(
+/// Existing nodes cost nothing, so all of a group is taken; only new
+/// nodes are left to the LP.
+fn lagrangian(
     p: &Problem,
     bins: &[Bin],
     demand: &[u32],
@@ -306,36 +308,19 @@ pub(crate) fn lagrangian(
     upper: f64,
     deadline: Instant,
 ) -> Option<f64> {
-    lagrangian_with_counts(p, bins, demand, prices, worth, upper, deadline).map(|(v, _)| v)
-}
-
-/// [`lagrangian`], and the node counts per bin that attain it. Existing
-/// nodes cost nothing, so all of a group is taken; only new nodes are
-/// left to the LP.
-pub(crate) fn lagrangian_with_counts(
-    p: &Problem,
-    bins: &[Bin],
-    demand: &[u32],
-    prices: &[f64],
-    worth: &[f64],
-    upper: f64,
-    deadline: Instant,
-) -> Option<(f64, Vec<f64>)> {
     let mut value: f64 = demand
         .iter()
         .zip(prices)
         .map(|(d, y)| f64::from(*d) * y)
         .sum();
-    let mut counts = vec![0.0; bins.len()];
     let mut vars = ProblemVariables::new();
     let mut objective = Expression::from(0.0);
     let mut spend = Expression::from(0.0);
     let mut per_pool: Vec<Expression> = vec![Expression::from(0.0); p.pool_room.len()];
     let mut new_nodes: Vec<Option<Variable>> = Vec::with_capacity(bins.len());
-    for (b, (bin, w)) in bins.iter().zip(worth).enumerate() {
+    for (bin, w) in bins.iter().zip(worth) {
         match bin.source {
             Source::Existing { count } => {
-                counts[b] = count as f64;
                 value -= w.max(0.0) * count as f64;
                 new_nodes.push(None);
             }
@@ -367,12 +352,7 @@ pub(crate) fn lagrangian_with_counts(
         }
     }
     let solution = model.solve().ok()?;
-    for (b, n) in new_nodes.iter().enumerate() {
-        if let Some(n) = n {
-            counts[b] = solution.value(*n).max(0.0);
-        }
-    }
-    Some((value + solution.eval(&objective), counts))
+    Some(value + solution.eval(&objective))
 }
 
 /// The starting patterns: per bin and class, as many pods of the class
@@ -523,16 +503,11 @@ fn price_all(
     (added, worth, inexact)
 }
 
+/// Twelve 9-CPU pods and twenty 2-CPU pods for 16-CPU nodes at 1 an
+/// hour: no two big pods share a node, so twelve nodes are needed, and
+/// they hold the small pods beside the big ones (three each).
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{read_scenario, Input};
-
-    /// Twelve 9-CPU pods on 16-CPU nodes at 1 an hour: no two share a
-    /// node, so the bound is twelve nodes (the pooled capacity says 7).
-    #[test]
-    fn big_pods_need_a_node_each() {
-        let yaml = r#"
+pub(crate) const BIG_PODS: &str = r#"
 apiVersion: podplan.dev/v1alpha1
 kind: NodePool
 metadata: {name: general}
@@ -548,8 +523,29 @@ spec:
     metadata: {labels: {app: big}}
     spec:
       containers: [{name: c, resources: {requests: {cpu: "9", memory: 1Gi}}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: small, namespace: default}
+spec:
+  replicas: 20
+  selector: {matchLabels: {app: small}}
+  template:
+    metadata: {labels: {app: small}}
+    spec:
+      containers: [{name: c, resources: {requests: {cpu: "2", memory: 1Gi}}}]
 "#;
-        let cluster = read_scenario(&[Input::new("big.yaml", yaml)]).expect("reads");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{read_scenario, Input};
+
+    /// [`BIG_PODS`]: the bound is twelve nodes (the pooled capacity says
+    /// 9.25).
+    #[test]
+    fn big_pods_need_a_node_each() {
+        let cluster = read_scenario(&[Input::new("big.yaml", BIG_PODS)]).expect("reads");
         let p = Problem::new(&cluster, cluster.pending_pods().collect());
         let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
         let deadline = Instant::now() + web_time::Duration::from_secs(5);

@@ -457,24 +457,29 @@ mod tests {
         *state
     }
 
+    /// A random knapsack of one to three dimensions and up to five items.
+    fn random_knapsack(state: &mut u64) -> (Vec<f64>, Vec<Item>) {
+        let dims = 1 + (next(state) % 3) as usize;
+        let free: Vec<f64> = (0..dims).map(|_| 4.0 + (next(state) % 12) as f64).collect();
+        let items: Vec<Item> = (0..1 + next(state) % 5)
+            .map(|c| Item {
+                class: c as usize,
+                worth: 0.1 + (next(state) % 50) as f64 / 10.0,
+                most: 1 + (next(state) % 4) as u32,
+                req: (0..dims).map(|_| (next(state) % 7) as f64).collect(),
+            })
+            .collect();
+        (free, items)
+    }
+
     /// The search finds the brute force's worth on random knapsacks, its
     /// pattern fits and is worth what it says, and its bound is no lower.
     #[test]
     fn agrees_with_brute_force() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..300 {
-            let dims = 1 + (next(&mut state) % 3) as usize;
-            let free: Vec<f64> = (0..dims)
-                .map(|_| 4.0 + (next(&mut state) % 12) as f64)
-                .collect();
-            let items: Vec<Item> = (0..1 + next(&mut state) % 5)
-                .map(|c| Item {
-                    class: c as usize,
-                    worth: 0.1 + (next(&mut state) % 50) as f64 / 10.0,
-                    most: 1 + (next(&mut state) % 4) as u32,
-                    req: (0..dims).map(|_| (next(&mut state) % 7) as f64).collect(),
-                })
-                .collect();
+            let (free, items) = random_knapsack(&mut state);
+            let dims = free.len();
             let priced = best_pattern(&items, &free);
             let truth = brute(&items, &free);
             assert!(
@@ -504,18 +509,8 @@ mod tests {
     fn two_dimension_bound_is_an_upper_bound() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for _ in 0..300 {
-            let dims = 1 + (next(&mut state) % 3) as usize;
-            let free: Vec<f64> = (0..dims)
-                .map(|_| 4.0 + (next(&mut state) % 12) as f64)
-                .collect();
-            let items: Vec<Item> = (0..1 + next(&mut state) % 5)
-                .map(|c| Item {
-                    class: c as usize,
-                    worth: 0.1 + (next(&mut state) % 50) as f64 / 10.0,
-                    most: 1 + (next(&mut state) % 4) as u32,
-                    req: (0..dims).map(|_| (next(&mut state) % 7) as f64).collect(),
-                })
-                .collect();
+            let (free, items) = random_knapsack(&mut state);
+            let dims = free.len();
             let refs: Vec<&Item> = items.iter().collect();
             let (bound, counts) = two_dimension_bound(&refs, &free);
             if dims <= 2 {

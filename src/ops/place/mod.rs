@@ -37,12 +37,12 @@
 //!     refuted by the LP with those counts and the clique cuts, or
 //!     searched exactly ([`exact_search`]: a packing, which is then
 //!     optimal, or a proof that none exists); a search that runs out of
-//!     budget proves nothing ([`enumerate`]).
-//! 10b. Polish: while the search deadline is ahead and the plan does not
-//!     meet a bound already proven, one node fewer of a pool packed
-//!     plainly in shuffled most-constrained-first orders ([`polish`]).
+//!     budget proves nothing ([`enumerate`]). Then polish: while the
+//!     search deadline is ahead and the plan does not meet a bound
+//!     already proven, one node fewer of a pool packed plainly in
+//!     shuffled most-constrained-first orders ([`polish`]).
 //!
-//!     Beside steps 2 to 10b, from the first plan to the search deadline,
+//!     Beside steps 2 to 10, from the first plan to the search deadline,
 //!     the configuration LP's bound on plans placing every pod
 //!     ([`config_bound`]): column generation over whole nodes' patterns
 //!     ([`config_lp`], priced by [`config_pricing`]) when its master is
@@ -140,7 +140,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
 /// and the early baseline ([`early_baseline`]).
 type Searched<'s, 'c> = (Search<'s, 'c>, Option<EarlyBound>, Option<PlaceReport>);
 
-/// Steps 2 to 10b: size, search from the first plan and polish, with the
+/// Steps 2 to 10: size, search from the first plan and polish, with the
 /// configuration LP's bound ([`config_bound`]) on a second thread beside
 /// them until the search deadline; polishing stops once the plan meets
 /// it.
@@ -171,7 +171,7 @@ fn search_beside_bound<'s, 'c>(
     })
 }
 
-/// Steps 2 to 10b without threads: size, search, then the configuration
+/// Steps 2 to 10 without threads: size, search, then the configuration
 /// LP's bound ([`config_bound`]) in half the time left before the search
 /// deadline, then polish until the plan meets it.
 #[cfg(not(feature = "parallel"))]

@@ -20,7 +20,7 @@ const MOST_FRUITLESS_TRIES: usize = 400;
 const ORDERS_PER_VECTOR: usize = 4;
 
 impl Search<'_, '_> {
-    /// Step 10b, polish: randomized plain packings of one node fewer per
+    /// End of step 10, polish: randomized plain packings of one node fewer per
     /// pool, until the search deadline, the plan meets a bound `known`
     /// (published as it is proven, [`super::config_bound`]) or the search
     /// sees, or a round over the pools finds nothing better once
