@@ -95,9 +95,20 @@ pub(crate) fn first_plan<'c>(
     // breaks another's spread is undone (`place_keeping_spread`): only a
     // spread domain added after a spread pod was placed can make the
     // final state fail the check (the costly part at scale).
-    let packing = if grew { repaired(p, packing) } else { packing };
+    // The reasoning above missed a case (a pod of a watched class placed
+    // beside a spread pod, then a new zone opened for another class):
+    // below the size where the check costs, check always.
+    let packing = if grew || p.pods.len() <= ALWAYS_REPAIRED_UP_TO {
+        repaired(p, packing)
+    } else {
+        packing
+    };
     FirstPlan { packing, complete }
 }
+
+/// Pods up to which the first plan is always repaired (the final check
+/// takes milliseconds there).
+const ALWAYS_REPAIRED_UP_TO: usize = 20_000;
 
 /// Per class, whether a required anti-affinity term of a pod that may be
 /// placed matches it: the bound pods', the DaemonSets' and the classes'
