@@ -37,6 +37,9 @@ use web_time::Instant;
 /// Starting patterns beyond which column generation is not tried.
 const MOST_FIRST_COLUMNS: usize = 1_000;
 
+/// Patterns beyond which no further round is started.
+const MOST_COLUMNS: usize = 3 * MOST_FIRST_COLUMNS;
+
 /// Rounds of pricing at most (each adds up to one pattern per bin).
 const ROUNDS: usize = 400;
 
@@ -436,7 +439,9 @@ pub(crate) fn config_lp_bound(
     };
     let mut found = false;
     for round in 0..ROUNDS {
-        if Instant::now() >= deadline {
+        // The same solver limit caps the master as it grows: the bound
+        // found so far stands (it holds at every round).
+        if Instant::now() >= deadline || columns.len() > MOST_COLUMNS {
             break;
         }
         let duals = solve_dual(p, &bins, &columns, demand, deadline)?;
