@@ -89,26 +89,20 @@ pub(crate) fn first_plan<'c>(
     }
     fit.rest.leftover = leftover;
     trace.say(|| "first fit".into());
-    let grew = fit.domains.grew_after_spread;
+    // A counted spread class knows its domains from the start, but a pod
+    // of another class its spread counts was checked against the nodes
+    // there were (`place_keeping_spread`): a zone opened later can break
+    // that spread in the final state.
+    let watched = fit.domains.counted && !p.spread_watch.watching.is_empty();
+    let grew = fit.domains.grew_after_spread || watched;
     let packing = fit.packer.into_packing(fit.rest);
     // Every pod passed every filter when placed, and placing a pod that
     // breaks another's spread is undone (`place_keeping_spread`): only a
     // spread domain added after a spread pod was placed can make the
     // final state fail the check (the costly part at scale).
-    // The reasoning above missed a case (a pod of a watched class placed
-    // beside a spread pod, then a new zone opened for another class):
-    // below the size where the check costs, check always.
-    let packing = if grew || p.pods.len() <= ALWAYS_REPAIRED_UP_TO {
-        repaired(p, packing)
-    } else {
-        packing
-    };
+    let packing = if grew { repaired(p, packing) } else { packing };
     FirstPlan { packing, complete }
 }
-
-/// Pods up to which the first plan is always repaired (the final check
-/// takes milliseconds there).
-const ALWAYS_REPAIRED_UP_TO: usize = 20_000;
 
 /// Per class, whether a required anti-affinity term of a pod that may be
 /// placed matches it: the bound pods', the DaemonSets' and the classes'
