@@ -5,7 +5,7 @@
 //! For prices `y >= 0` on the demand rows, every plan costs at least
 //! `L(y) = sum_c d_c y_c + min_N sum_b (cost_b - best_b(y)) N_b` over node
 //! counts within the pools' room, the zone rows and the existing nodes
-//! ([`super::config_lp::lagrangian`]), where `best_b(y)` bounds from above
+//! ([`inner_minimum`], the zone rows left out), where `best_b(y)` bounds from above
 //! the worth of one node's pattern ([`super::config_pricing`]). The bound
 //! holds for every `y`; the ascent only looks for a high one: it moves
 //! the prices along the subgradient `d_c - sum_b N_b a_cb` (demand minus

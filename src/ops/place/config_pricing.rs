@@ -1,4 +1,4 @@
-//! Pricing for the configuration LP ([`super::config_lp`]): the pattern
+//! Pricing for the configuration LP (`config_lp`): the pattern
 //! of greatest worth one node can hold — a bounded knapsack over every
 //! resource dimension at once, with the classes' prices as worths.
 //!

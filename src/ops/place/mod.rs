@@ -162,10 +162,7 @@ fn search_beside_bound<'s, 'c>(
         let bound = scope.spawn(|| {
             configuration_bound(problem, &demand, upper, budget.search, trace, &published)
         });
-        let setup = Setup::size(problem, budget, trace);
-        let early = early_baseline(&setup);
-        let mut search = Search::pack(setup, first);
-        improve(&mut search);
+        let (mut search, early) = sized_and_improved(problem, budget, trace, first);
         search.polish(&published);
         (search, bound.join().ok().flatten(), early)
     })
@@ -182,10 +179,7 @@ fn search_beside_bound<'s, 'c>(
     first: FirstPlan<'c>,
 ) -> Searched<'s, 'c> {
     let upper = plan_cost_or_room(problem, &first);
-    let setup = Setup::size(problem, budget, trace);
-    let early = early_baseline(&setup);
-    let mut search = Search::pack(setup, first);
-    improve(&mut search);
+    let (mut search, early) = sized_and_improved(problem, budget, trace, first);
     let now = Instant::now();
     let until = now + budget.search.saturating_duration_since(now) / 2;
     let published = Published::default();
@@ -193,6 +187,21 @@ fn search_beside_bound<'s, 'c>(
     let bound = configuration_bound(problem, &demand, upper, until, trace, &published);
     search.polish(&published);
     (search, bound, early)
+}
+
+/// Steps 2 to 10 before polishing: size, the early baseline, pack from
+/// the first plan, improve.
+fn sized_and_improved<'s, 'c>(
+    problem: &'s Problem<'c>,
+    budget: Budget,
+    trace: Trace,
+    first: FirstPlan<'c>,
+) -> (Search<'s, 'c>, Option<PlaceReport>) {
+    let setup = Setup::size(problem, budget, trace);
+    let early = early_baseline(&setup);
+    let mut search = Search::pack(setup, first);
+    improve(&mut search);
+    (search, early)
 }
 
 /// Steps 4 to 10 on the packed plan: rebuild pools, pack the MILP's
