@@ -92,7 +92,9 @@ impl<'s, 'c> Setup<'s, 'c> {
         let order = class_order(p);
         let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
         let penalty = unplaced_penalty(p);
+        let began = Instant::now();
         let sizing = sizing_lp(p, budget, &demand, &penalty);
+        let budget = budget.with_lp_time(began.elapsed());
         if let Some(b) = &sizing {
             trace.say(|| format!("sizing lp {:.3}, nodes {:?}", b.value, b.pool_nodes));
         }
@@ -127,7 +129,8 @@ impl<'s, 'c> Setup<'s, 'c> {
     /// decreasing ones (in shuffled orders too, on small instances), each
     /// completed with added nodes where pods are left over and repaired;
     /// the best of them. None when the LP proves these nodes cannot take
-    /// `must_place` pods (no plan can, then). Counts the packings made.
+    /// `must_place` pods (no plan can, then), or leaves no time to pack
+    /// before the search deadline. Counts the packings made.
     pub fn attempt(
         &self,
         counts: &[u32],
@@ -140,9 +143,13 @@ impl<'s, 'c> Setup<'s, 'c> {
             Some(counts),
             &self.demand,
             Some(&self.penalty),
-            self.budget.hard,
+            self.budget.search,
             false,
         );
+        // The LP may have taken the time the packing needed.
+        if self.budget.search_over() {
+            return None;
+        }
         if let Some(d) = &dist {
             let total: usize = self.demand.iter().map(|d| *d as usize).sum();
             if (total as f64 - d.unplaced_pods) < must_place as f64 - 1e-6 {
@@ -326,7 +333,11 @@ impl<'s, 'c> Search<'s, 'c> {
         let mut packings = 0;
         let packed = match setup.attempt(&counts, 0, &mut packings) {
             Some(packing) => packing,
-            None => setup.plain(&counts, &setup.constrained),
+            None if !setup.budget.search_over() => setup.plain(&counts, &setup.constrained),
+            None => {
+                search.stopped("pack");
+                return search;
+            }
         };
         setup.trace.say(|| "packed".into());
         search.packings += packings;
