@@ -50,9 +50,13 @@ pub(crate) fn subgradient_bound(
             break;
         };
         let worth: Vec<f64> = priced.iter().map(|q| q.upper).collect();
-        let (value, counts) = inner_minimum(p, &bins, demand, &prices, &worth, upper);
-        if best.is_none_or(|b| value > b + 1e-9) {
-            best = Some(value);
+        let existing = existing_worth(p, &bins, demand, &prices, &worth);
+        let (value, counts) = inner_minimum(p, &bins, demand, &prices, &worth, upper, &existing);
+        // The same prices scaled down until no new node's pattern is
+        // worth more than its cost bound the plans too, buying nothing.
+        let bound = value.max(scaled_down(&bins, &worth, demand, &prices, &existing));
+        if best.is_none_or(|b| bound > b + 1e-9) {
+            best = Some(bound);
             stale = 0;
         } else {
             stale += 1;
@@ -61,7 +65,7 @@ pub(crate) fn subgradient_bound(
                 stale = 0;
             }
         }
-        let gradient = subgradient(demand, &priced, &counts);
+        let gradient = subgradient(demand, &bins, &priced, &counts, &existing);
         let norm: f64 = gradient.iter().map(|g| g * g).sum();
         if norm < 1e-12 {
             break;
@@ -74,13 +78,144 @@ pub(crate) fn subgradient_bound(
     best.map(|b| b.max(0.0))
 }
 
+/// What the existing nodes can be worth at some prices, at most: the
+/// value, and the pods per class behind it (for the subgradient).
+/// `Nodes` when the per-node patterns' sum is the smaller bound, else
+/// the pods of the aggregate one ([`existing_worth`]).
+enum ExistingWorth {
+    /// Every existing node takes its bin's best pattern.
+    Nodes(f64),
+    /// The aggregate fractional knapsack: value and pods per class.
+    Aggregate(f64, Vec<f64>),
+}
+
+impl ExistingWorth {
+    /// The bound on the existing nodes' worth.
+    fn value(&self) -> f64 {
+        match self {
+            ExistingWorth::Nodes(v) | ExistingWorth::Aggregate(v, _) => *v,
+        }
+    }
+}
+
+/// The lesser of two bounds on what the existing nodes are worth at
+/// `prices` (both hold for every plan, so `L(y)` stays a bound with
+/// either): each node's best pattern, summed over the nodes — which lets
+/// every node take a class's whole demand, so hundreds of partly used
+/// nodes can price away a class's few pods hundreds of times over — and
+/// the aggregate one, where no class gets more than its demand nor more
+/// than the nodes hold of it alone: for each dimension, the fractional
+/// knapsack of the classes into the nodes' summed free room in it; the
+/// least over the dimensions.
+fn existing_worth(
+    p: &Problem,
+    bins: &[Bin],
+    demand: &[u32],
+    prices: &[f64],
+    worth: &[f64],
+) -> ExistingWorth {
+    let mut per_node = 0.0;
+    let mut room = vec![0.0; p.dims.len()];
+    let mut holds = vec![0.0; demand.len()];
+    for (bin, w) in bins.iter().zip(worth) {
+        if let Source::Existing { count } = bin.source {
+            per_node += w.max(0.0) * count as f64;
+            for (r, f) in room.iter_mut().zip(&bin.free) {
+                *r += f * count as f64;
+            }
+            for (c, k) in &bin.fits {
+                holds[*c] += f64::from(*k) * count as f64;
+            }
+        }
+    }
+    let most: Vec<f64> = (0..demand.len())
+        .map(|c| holds[c].min(f64::from(demand[c])))
+        .collect();
+    let aggregate = (0..p.dims.len())
+        .map(|d| knapsack_in_dimension(p, d, room[d], prices, &most))
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    match aggregate {
+        Some((value, pods)) if value < per_node => ExistingWorth::Aggregate(value, pods),
+        _ => ExistingWorth::Nodes(per_node),
+    }
+}
+
+/// The fractional knapsack of up to `most[c]` pods per class, worth
+/// `prices[c]` each, into `room` in dimension `d`: best price per unit
+/// of the dimension first (free pods first). Its value and pods.
+fn knapsack_in_dimension(
+    p: &Problem,
+    d: usize,
+    room: f64,
+    prices: &[f64],
+    most: &[f64],
+) -> (f64, Vec<f64>) {
+    let mut classes: Vec<usize> = (0..most.len())
+        .filter(|&c| most[c] > 0.0 && prices[c] > 0.0)
+        .collect();
+    let density = |c: usize| {
+        let r = p.class_req[c][d];
+        if r > 0.0 {
+            prices[c] / r
+        } else {
+            f64::INFINITY
+        }
+    };
+    classes.sort_by(|a, b| density(*b).total_cmp(&density(*a)));
+    let (mut left, mut value) = (room, 0.0);
+    let mut pods = vec![0.0; most.len()];
+    for c in classes {
+        let r = p.class_req[c][d];
+        let take = if r > 0.0 {
+            most[c].min(left / r)
+        } else {
+            most[c]
+        };
+        if take <= 0.0 {
+            break;
+        }
+        pods[c] = take;
+        left -= take * r;
+        value += take * prices[c];
+    }
+    (value, pods)
+}
+
+/// `L(a y)` for the largest `a <= 1` at which no new node's pattern is
+/// worth more than its cost: every worth bound is linear in the prices
+/// (the patterns' worths, their fractional and surrogate bounds, the
+/// existing nodes' knapsacks), so at `a y` no node pays to buy and the
+/// bound is `a (sum_c d_c y_c - existing worth)`. Prices a hair above
+/// a feasible dual (a pricing's bound is not exact) lose a hair, instead
+/// of every pool's room bought at a tiny negative reduced cost.
+fn scaled_down(
+    bins: &[Bin],
+    worth: &[f64],
+    demand: &[u32],
+    prices: &[f64],
+    existing: &ExistingWorth,
+) -> f64 {
+    let scale = bins
+        .iter()
+        .zip(worth)
+        .filter(|(b, w)| matches!(b.source, Source::New { .. }) && **w > b.cost)
+        .map(|(b, w)| b.cost / w)
+        .fold(1.0, f64::min);
+    let priced: f64 = demand
+        .iter()
+        .zip(prices)
+        .map(|(d, y)| f64::from(*d) * y)
+        .sum();
+    scale * (priced - existing.value())
+}
+
 /// `L(y)` with the zone rows left out (a relaxation: the minimum is no
 /// higher, so the bound stays valid), which makes the inner problem a
-/// fractional knapsack solved greedily: every existing node is taken;
-/// per pool, its type of least reduced cost `cost - worth`, when
-/// negative, is bought up to the pool's room, best reduced cost per unit
-/// of spend first, within the plan's cost `upper`. The value and the
-/// node counts per bin.
+/// fractional knapsack solved greedily: the existing nodes are worth
+/// `existing` at most; per pool, its type of least reduced cost
+/// `cost - worth`, when negative, is bought up to the pool's room, best
+/// reduced cost per unit of spend first, within the plan's cost `upper`.
+/// The value and the node counts per bin.
 fn inner_minimum(
     p: &Problem,
     bins: &[Bin],
@@ -88,12 +223,14 @@ fn inner_minimum(
     prices: &[f64],
     worth: &[f64],
     upper: f64,
+    existing: &ExistingWorth,
 ) -> (f64, Vec<f64>) {
     let mut value: f64 = demand
         .iter()
         .zip(prices)
         .map(|(d, y)| f64::from(*d) * y)
-        .sum();
+        .sum::<f64>()
+        - existing.value();
     let mut counts = vec![0.0; bins.len()];
     // Per pool: (bin of least reduced cost, that reduced cost).
     let mut best_of_pool: Vec<Option<(usize, f64)>> = vec![None; p.pool_room.len()];
@@ -101,7 +238,6 @@ fn inner_minimum(
         match bin.source {
             Source::Existing { count } => {
                 counts[b] = count as f64;
-                value -= w.max(0.0) * count as f64;
             }
             Source::New { pool, .. } => {
                 let reduced = bin.cost - w;
@@ -244,11 +380,29 @@ fn price(
     Some(out)
 }
 
-/// Demand minus what `counts` nodes of each bin's best pattern cover.
-fn subgradient(demand: &[u32], priced: &[Priced], counts: &[f64]) -> Vec<f64> {
+/// Demand minus what `counts` nodes of each bin's best pattern cover
+/// (the existing nodes' pods from the aggregate knapsack when that was
+/// their bound).
+fn subgradient(
+    demand: &[u32],
+    bins: &[Bin],
+    priced: &[Priced],
+    counts: &[f64],
+    existing: &ExistingWorth,
+) -> Vec<f64> {
     let mut gradient: Vec<f64> = demand.iter().map(|d| f64::from(*d)).collect();
-    for (q, n) in priced.iter().zip(counts) {
-        if *n <= 0.0 {
+    let aggregate = match existing {
+        ExistingWorth::Aggregate(_, pods) => {
+            for (g, k) in gradient.iter_mut().zip(pods) {
+                *g -= k;
+            }
+            true
+        }
+        ExistingWorth::Nodes(_) => false,
+    };
+    for ((q, n), bin) in priced.iter().zip(counts).zip(bins) {
+        let existing_bin = matches!(bin.source, Source::Existing { .. });
+        if *n <= 0.0 || (aggregate && existing_bin) {
             continue;
         }
         for (c, k) in &q.pattern {

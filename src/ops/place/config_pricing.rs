@@ -112,6 +112,12 @@ fn fits_all(items: &[&Item], counts: &[u32], free: &[f64]) -> bool {
 /// The least over dimensions of the fractional knapsack of that dimension
 /// alone: an upper bound on every pattern's worth.
 fn fractional_bound(items: &[&Item], free: &[f64]) -> f64 {
+    per_dimension_bound(items, free).min(surrogate_pairs_bound(items, free))
+}
+
+/// The least over dimensions of the fractional knapsack in that
+/// dimension alone (items that do not use it all taken).
+fn per_dimension_bound(items: &[&Item], free: &[f64]) -> f64 {
     let everything: f64 = items.iter().map(|i| i.worth * f64::from(i.most)).sum();
     let mut least = everything;
     for (d, room) in free.iter().enumerate() {
@@ -138,6 +144,82 @@ fn fractional_bound(items: &[&Item], free: &[f64]) -> f64 {
         least = least.min(worth);
     }
     least
+}
+
+/// Golden-section steps per pair of dimensions in [`surrogate_pairs_bound`].
+const SURROGATE_STEPS: usize = 12;
+
+/// Dimensions (the most pressed) whose pairs [`surrogate_pairs_bound`] mixes.
+const SURROGATE_DIMENSIONS: usize = 3;
+
+/// The least fractional bound over surrogate rows mixing two dimensions,
+/// `w r_a / F_a + (1 - w) r_b / F_b <= 1` (every pattern that fits meets
+/// each such row, so each bound holds): per pair of the most pressed
+/// dimensions, a golden-section search over `w` (the bound is convex in
+/// it). The per-dimension bounds alone can pass a node's cost at prices
+/// that mix two dimensions (the configuration LP's starting prices do),
+/// which no pattern can.
+fn surrogate_pairs_bound(items: &[&Item], free: &[f64]) -> f64 {
+    let pressure = |d: usize| -> f64 {
+        if free[d] <= 0.0 {
+            return 0.0;
+        }
+        items
+            .iter()
+            .map(|i| i.req[d] * f64::from(i.most))
+            .sum::<f64>()
+            / free[d]
+    };
+    let mut dims: Vec<usize> = (0..free.len()).filter(|&d| pressure(d) > 0.0).collect();
+    dims.sort_by(|a, b| pressure(*b).total_cmp(&pressure(*a)));
+    dims.truncate(SURROGATE_DIMENSIONS);
+    let mut least = f64::INFINITY;
+    for (k, &a) in dims.iter().enumerate() {
+        for &b in &dims[k + 1..] {
+            let at = |w: f64| mixed_bound(items, free, a, b, w);
+            let (mut lo, mut hi) = (0.0f64, 1.0f64);
+            let ratio = (5f64.sqrt() - 1.0) / 2.0;
+            let (mut x1, mut x2) = (hi - ratio * (hi - lo), lo + ratio * (hi - lo));
+            let (mut f1, mut f2) = (at(x1), at(x2));
+            for _ in 0..SURROGATE_STEPS {
+                if f1 <= f2 {
+                    hi = x2;
+                    (x2, f2) = (x1, f1);
+                    x1 = hi - ratio * (hi - lo);
+                    f1 = at(x1);
+                } else {
+                    lo = x1;
+                    (x1, f1) = (x2, f2);
+                    x2 = lo + ratio * (hi - lo);
+                    f2 = at(x2);
+                }
+            }
+            least = least.min(f1).min(f2);
+        }
+    }
+    least
+}
+
+/// The fractional knapsack of `items` on the surrogate row mixing
+/// dimensions `a` and `b` with weight `w` (see [`surrogate_pairs_bound`]).
+fn mixed_bound(items: &[&Item], free: &[f64], a: usize, b: usize, w: f64) -> f64 {
+    let size = |i: &Item| w * i.req[a] / free[a] + (1.0 - w) * i.req[b] / free[b];
+    let mut order: Vec<(f64, f64, f64)> = items
+        .iter()
+        .map(|i| (size(i), i.worth, f64::from(i.most)))
+        .collect();
+    let density = |(s, v, _): &(f64, f64, f64)| if *s > 0.0 { v / s } else { f64::INFINITY };
+    order.sort_by(|x, y| density(y).total_cmp(&density(x)));
+    let (mut left, mut worth) = (1.0f64, 0.0);
+    for (s, v, most) in order {
+        let take = if s > 0.0 { (left / s).min(most) } else { most };
+        if take <= 0.0 {
+            break;
+        }
+        worth += take * v;
+        left -= take * s;
+    }
+    worth
 }
 
 /// States the two-dimension table of [`two_dimension_bound`] may have.
@@ -501,6 +583,50 @@ mod tests {
             assert!((worth - priced.worth).abs() < 1e-9);
             assert!(used.iter().zip(&free).all(|(u, f)| *u <= f + 1e-9));
         }
+    }
+
+    /// The surrogate bound over pairs of dimensions is never below the
+    /// best pattern, and never above the per-dimension bounds' least
+    /// (those are its `w = 0` and `w = 1` ends, which the search brackets).
+    #[test]
+    fn surrogate_pairs_bound_is_an_upper_bound() {
+        let mut state = 0x6a09_e667_f3bc_c908u64;
+        let mut tighter = 0;
+        for _ in 0..300 {
+            let (free, items) = random_knapsack(&mut state);
+            let refs: Vec<&Item> = items.iter().collect();
+            let truth = brute(&items, &free);
+            let mixed = surrogate_pairs_bound(&refs, &free);
+            assert!(mixed >= truth - 1e-9, "{mixed} < {truth}");
+            let per_dimension = per_dimension_bound(&refs, &free);
+            assert!(per_dimension >= truth - 1e-9);
+            assert!(fractional_bound(&refs, &free) >= truth - 1e-9);
+            if free.len() >= 2 && mixed < per_dimension - 1e-9 {
+                tighter += 1;
+            }
+        }
+        assert!(tighter > 0, "mixing never tightened a random knapsack");
+        // Mixing pays where each pod presses a different dimension: one
+        // of each does not fit, and each dimension alone takes ten.
+        let cross = [
+            Item {
+                class: 0,
+                worth: 1.0,
+                most: 10,
+                req: vec![10.0, 1.0],
+            },
+            Item {
+                class: 1,
+                worth: 1.0,
+                most: 10,
+                req: vec![1.0, 10.0],
+            },
+        ];
+        let refs: Vec<&Item> = cross.iter().collect();
+        let free = [10.0, 10.0];
+        assert!((per_dimension_bound(&refs, &free) - 10.0).abs() < 1e-9);
+        let mixed = surrogate_pairs_bound(&refs, &free);
+        assert!((1.0..2.0).contains(&mixed), "{mixed}");
     }
 
     /// The two-dimension table is never below the best pattern, and equals

@@ -680,13 +680,13 @@ spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
         );
     }
 
-    /// On random small scenarios, the configuration LP's bound is never
-    /// above the cheapest vector of up to two new nodes per pool that brute
+    /// On random small scenarios, the configuration LP's bound and its
+    /// Lagrangian are never above the cheapest vector of up to two new nodes per pool that brute
     /// force can pack (so never above the optimum it bounds).
     #[test]
     fn configuration_bound_is_below_brute_force_optimum() {
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut compared = 0;
+        let (mut compared, mut lagrangian) = (0, 0);
         for _ in 0..120 {
             let yaml = random_scenario(&mut seed);
             let cluster = read_scenario(&[Input::new("r.yaml", &yaml)]).expect("reads");
@@ -716,7 +716,17 @@ spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
                 );
                 compared += 1;
             }
+            // The Lagrangian too (its existing-node knapsacks, surrogate
+            // pricing bounds and scaled-down prices included).
+            let deadline = Instant::now() + web_time::Duration::from_millis(200);
+            let ascended =
+                super::super::config_lagrange::subgradient_bound(&p, &demand, cheapest, deadline);
+            if let Some(b) = ascended {
+                assert!(b <= cheapest + 1e-6, "lagrangian {b} > {cheapest}\n{yaml}");
+                lagrangian += 1;
+            }
         }
         assert!(compared > 50, "{compared} compared");
+        assert!(lagrangian > 50, "{lagrangian} Lagrangian bounds compared");
     }
 }
