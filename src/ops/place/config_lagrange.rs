@@ -276,34 +276,47 @@ fn inner_minimum(
 }
 
 /// Starting prices that no node's pattern is worth more than its cost
-/// (a feasible dual): per class, the least over new-node types it fits of
-/// the type's cost times `sum_d a_d r_cd / F_td` for weights `a` on two
-/// dimensions summing to one (a pattern that fits has each dimension's
-/// share at most one, so any such mix is at most one). Of the mixes of
-/// the two dimensions the demand presses most, in twentieths, the one
-/// that prices the demand highest.
+/// (a feasible dual): per class, the least over the new-node types it
+/// fits of the type's cost times `w r_ca / F_ta + (1 - w) r_cb / F_tb`,
+/// for a pair of dimensions `(a, b)` and a weight `w` chosen per type (a
+/// pattern that fits has each dimension's share at most one, so any such
+/// mix is at most one). The pairs come from the three dimensions the
+/// demand presses most, the weights in twentieths; each type's choice is
+/// improved in turn, types alike together, while that prices the demand
+/// higher (coordinate ascent from the best choice shared by every type).
 fn starting_prices(p: &Problem, bins: &[Bin], demand: &[u32]) -> Vec<f64> {
     let new: Vec<&Bin> = bins
         .iter()
         .filter(|b| matches!(b.source, Source::New { .. }))
         .collect();
-    let dims = pressed_dimensions(p, &new, demand);
-    let prices_for = |weight: f64| -> Vec<f64> {
+    let mixes = mixes(&pressed_dimensions(p, &new, demand));
+    let fits: Vec<Vec<usize>> = (0..demand.len())
+        .map(|c| {
+            (0..new.len())
+                .filter(|&t| demand[c] > 0 && new[t].fits.iter().any(|(k, _)| *k == c))
+                .collect()
+        })
+        .collect();
+    // price[t][m][c]: what type t's cost under mix m charges class c.
+    let charge = |t: usize, m: usize, c: usize| -> f64 {
+        let (a, b, w) = mixes[m];
+        let share = |d: usize| {
+            if new[t].free[d] > 0.0 {
+                p.class_req[c][d] / new[t].free[d]
+            } else {
+                0.0
+            }
+        };
+        new[t].cost * (w * share(a) + (1.0 - w) * share(b))
+    };
+    let prices_for = |choice: &[usize]| -> Vec<f64> {
         (0..demand.len())
             .map(|c| {
-                let mut least = f64::INFINITY;
-                for bin in new.iter().filter(|b| b.fits.iter().any(|(k, _)| *k == c)) {
-                    let share = |d: usize| {
-                        if bin.free[d] > 0.0 {
-                            p.class_req[c][d] / bin.free[d]
-                        } else {
-                            0.0
-                        }
-                    };
-                    let mix = weight * share(dims.0) + (1.0 - weight) * share(dims.1);
-                    least = least.min(bin.cost * mix);
-                }
-                if least.is_finite() && demand[c] > 0 {
+                let least = fits[c]
+                    .iter()
+                    .map(|&t| charge(t, choice[t], c))
+                    .fold(f64::INFINITY, f64::min);
+                if least.is_finite() {
                     least
                 } else {
                     0.0
@@ -318,15 +331,74 @@ fn starting_prices(p: &Problem, bins: &[Bin], demand: &[u32]) -> Vec<f64> {
             .map(|(y, d)| y * f64::from(*d))
             .sum()
     };
-    (0..=20)
-        .map(|k| prices_for(f64::from(k) / 20.0))
-        .max_by(|a, b| worth(a).total_cmp(&worth(b)))
-        .unwrap_or_else(|| vec![0.0; demand.len()])
+    let Some(shared) = (0..mixes.len()).max_by(|x, y| {
+        worth(&prices_for(&vec![*x; new.len()]))
+            .total_cmp(&worth(&prices_for(&vec![*y; new.len()])))
+    }) else {
+        return vec![0.0; demand.len()];
+    };
+    // Types alike in cost and room (a pool's zones) share the cheapest
+    // price of a class: only moved together can they raise it.
+    let mut alike: Vec<Vec<usize>> = Vec::new();
+    for t in 0..new.len() {
+        match alike
+            .iter_mut()
+            .find(|g| new[g[0]].cost == new[t].cost && new[g[0]].free == new[t].free)
+        {
+            Some(g) => g.push(t),
+            None => alike.push(vec![t]),
+        }
+    }
+    let mut choice = vec![shared; new.len()];
+    let mut best = worth(&prices_for(&choice));
+    for _ in 0..COORDINATE_SWEEPS {
+        let mut better = false;
+        for group in &alike {
+            let mut kept = choice[group[0]];
+            for m in 0..mixes.len() {
+                for &t in group {
+                    choice[t] = m;
+                }
+                let value = worth(&prices_for(&choice));
+                if value > best + 1e-9 {
+                    (best, kept, better) = (value, m, true);
+                }
+            }
+            for &t in group {
+                choice[t] = kept;
+            }
+        }
+        if !better {
+            break;
+        }
+    }
+    prices_for(&choice)
 }
 
-/// The two dimensions the demand fills most of the new nodes' room in
-/// (the first two when there is no new node).
-fn pressed_dimensions(p: &Problem, new: &[&Bin], demand: &[u32]) -> (usize, usize) {
+/// Rounds of the coordinate ascent over the types' mixes in
+/// [`starting_prices`].
+const COORDINATE_SWEEPS: usize = 3;
+
+/// The mixes `(a, b, w)` of [`starting_prices`]: every pair of `dims`,
+/// weights in twentieths.
+fn mixes(dims: &[usize]) -> Vec<(usize, usize, f64)> {
+    let mut out = Vec::new();
+    for (i, &a) in dims.iter().enumerate() {
+        for &b in &dims[i + 1..] {
+            out.extend((0..=20).map(|k| (a, b, f64::from(k) / 20.0)));
+        }
+    }
+    if out.is_empty() {
+        if let Some(&a) = dims.first() {
+            out.push((a, a, 1.0));
+        }
+    }
+    out
+}
+
+/// The three dimensions the demand fills most of the new nodes' room in
+/// (those the demand asks for, most pressed first).
+fn pressed_dimensions(p: &Problem, new: &[&Bin], demand: &[u32]) -> Vec<usize> {
     let dims = p.dims.len();
     let mut pressure: Vec<(usize, f64)> = (0..dims)
         .map(|d| {
@@ -338,13 +410,10 @@ fn pressed_dimensions(p: &Problem, new: &[&Bin], demand: &[u32]) -> (usize, usiz
                 .sum();
             (d, if room > 0.0 { asked / room } else { 0.0 })
         })
+        .filter(|(_, pressure)| *pressure > 0.0)
         .collect();
     pressure.sort_by(|a, b| b.1.total_cmp(&a.1));
-    match pressure.as_slice() {
-        [a, b, ..] => (a.0, b.0),
-        [a] => (a.0, a.0),
-        [] => (0, 0),
-    }
+    pressure.into_iter().take(3).map(|(d, _)| d).collect()
 }
 
 /// Each bin's best pattern at `prices` (new-node types alike in room
