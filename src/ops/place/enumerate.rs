@@ -11,6 +11,7 @@
 //! repel each other.
 
 use super::bound;
+use super::config_bound::Published;
 use super::exact_search::{search_vector, Outcome};
 use super::problem::Problem;
 use super::search::Search;
@@ -32,21 +33,25 @@ impl<'c> Search<'_, 'c> {
     /// proves in `enumerated_bound`. Skipped after the search deadline.
     /// A plan that leaves pods pending is beaten by any placing them all:
     /// then every vector, however dear, is a candidate.
-    pub fn enumerate(&mut self) {
+    pub fn enumerate(&mut self, known: &Published) {
         if !self.time_limit_hit {
-            self.enumerate_cheaper_counts();
+            self.enumerate_cheaper_counts(known.get());
         }
         self.setup.trace.say(|| "enumerated".into());
     }
 
     /// The enumeration, from the sizing LP's cost (when it placed every
-    /// pod) to the plan's; nothing when the vectors are too many.
-    fn enumerate_cheaper_counts(&mut self) {
+    /// pod) or the configuration LP's bound `known` (0 when none), to the
+    /// plan's; nothing when the vectors are too many. Vectors cheaper than
+    /// either bound cannot hold every pod: they count as refuted.
+    fn enumerate_cheaper_counts(&mut self, known: f64) {
         let p = self.setup.p;
         let from = match &self.setup.sizing {
             Some(b) if b.unplaced_pods < 1e-9 => b.value.max(self.milp_floor()),
             _ => 0.0,
-        };
+        }
+        // A vector may cost the bound exactly (floating-point error aside).
+        .max(known - 1e-6 * (1.0 + known));
         let below = if self.best.leftover.is_empty() {
             self.best.cost(p)
         } else {

@@ -160,9 +160,18 @@ fn search_beside_bound<'s, 'c>(
     let published = Published::default();
     std::thread::scope(|scope| {
         let bound = scope.spawn(|| {
-            configuration_bound(problem, &demand, upper, budget.search, trace, &published)
+            let lp_until = Some(budget.hard);
+            configuration_bound(
+                problem,
+                &demand,
+                upper,
+                budget.search,
+                lp_until,
+                trace,
+                &published,
+            )
         });
-        let (mut search, early) = sized_and_improved(problem, budget, trace, first);
+        let (mut search, early) = sized_and_improved(problem, budget, trace, first, &published);
         search.polish(&published);
         (search, bound.join().ok().flatten(), early)
     })
@@ -179,41 +188,46 @@ fn search_beside_bound<'s, 'c>(
     first: FirstPlan<'c>,
 ) -> Searched<'s, 'c> {
     let upper = plan_cost_or_room(problem, &first);
-    let (mut search, early) = sized_and_improved(problem, budget, trace, first);
+    let (mut search, early) =
+        sized_and_improved(problem, budget, trace, first, &Published::default());
     let now = Instant::now();
     let until = now + budget.search.saturating_duration_since(now) / 2;
     let published = Published::default();
     let demand = search.setup.demand.clone();
-    let bound = configuration_bound(problem, &demand, upper, until, trace, &published);
+    let bound = configuration_bound(problem, &demand, upper, until, None, trace, &published);
     search.polish(&published);
     (search, bound, early)
 }
 
 /// Steps 2 to 10 before polishing: size, the early baseline, pack from
 /// the first plan, improve.
+/// The enumeration starts from the configuration LP's bound `known` when
+/// it is proven by then.
 fn sized_and_improved<'s, 'c>(
     problem: &'s Problem<'c>,
     budget: Budget,
     trace: Trace,
     first: FirstPlan<'c>,
+    known: &Published,
 ) -> (Search<'s, 'c>, Option<PlaceReport>) {
     let setup = Setup::size(problem, budget, trace);
     let early = early_baseline(&setup);
     let mut search = Search::pack(setup, first);
-    improve(&mut search);
+    improve(&mut search, known);
     (search, early)
 }
 
 /// Steps 4 to 10 on the packed plan: rebuild pools, pack the MILP's
-/// counts, shrink, swap, consolidate, rebuild again, enumerate.
-fn improve(search: &mut Search) {
+/// counts, shrink, swap, consolidate, rebuild again, enumerate from the
+/// bound `known` so far.
+fn improve(search: &mut Search, known: &Published) {
     search.rebuild_pools();
     search.pack_milp_counts();
     search.shrink();
     search.swap();
     search.consolidate();
     search.rebuild_pools_again();
-    search.enumerate();
+    search.enumerate(known);
 }
 
 /// The first plan's cost when it places every pod, else the cost of every

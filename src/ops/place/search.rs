@@ -185,9 +185,16 @@ impl<'s, 'c> Setup<'s, 'c> {
         });
         let preference = type_preference(p, dist.map(|b| b.on_types.as_slice()));
         self.trace.say(|| format!("lp for {counts:?}"));
+        let began = Instant::now();
         let round_robin = self.completed(counts, &preference, guide.as_ref(), Mode::RoundRobin);
         *packings += 1;
-        let Some(g) = guide.as_ref().filter(|_| !self.budget.search_over()) else {
+        // The second packing takes about as long as the first (at scale,
+        // completing thousands of leftovers takes ten first plans and more).
+        let room = Instant::now() + began.elapsed() < self.budget.search;
+        let Some(g) = guide
+            .as_ref()
+            .filter(|_| room && !self.budget.search_over())
+        else {
             return round_robin;
         };
         let filled = self.completed(counts, &preference, Some(g), Mode::Fill);
