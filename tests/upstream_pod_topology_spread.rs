@@ -1860,6 +1860,60 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// AddNode: a node added to the snapshot after the state was computed
+    /// (a copy of a random node under a new hostname, zone and taints as
+    /// drawn), before and after pods land on it, gives the same counts and
+    /// verdicts as a state recomputed with the node in.
+    #[test]
+    fn added_nodes_match_recompute(
+        seed in any::<u64>(),
+        before in proptest::collection::vec((0usize..16, 0usize..8), 0..12),
+        added in 1usize..4,
+        after in proptest::collection::vec(0usize..16, 0..12),
+    ) {
+        let (nodes, pods) = random_scenario(seed);
+        let templates = nodes.clone();
+        let (c, ids) = cluster(nodes, vec![], pods);
+        let (me, candidates) = ids.split_last().unwrap();
+        let mut snapshot = Snapshot::new(&c);
+        for (p, n) in before {
+            let pod = candidates[p % candidates.len()];
+            if snapshot.placement(pod).is_none() {
+                let node = podplan::model::NodeId((n % snapshot.node_count()) as u32);
+                snapshot.assign(pod, node);
+            }
+        }
+        let mut state = State::new(&snapshot, *me);
+        let mut new_nodes = Vec::new();
+        for k in 0..added {
+            let mut node = templates[(seed as usize + k) % templates.len()].clone();
+            node.name = format!("added-{k}");
+            node.labels.insert("kubernetes.io/hostname".into(), node.name.clone());
+            let id = snapshot.add_node(node);
+            state.add_node(&snapshot, *me, id);
+            new_nodes.push(id);
+            if let Err(e) = compare(&snapshot, &state, *me) {
+                prop_assert!(false, "seed {seed}, node {k} added: {e}");
+            }
+        }
+        for p in after {
+            let pod = candidates[p % candidates.len()];
+            if snapshot.placement(pod).is_some() {
+                continue;
+            }
+            let node = new_nodes[p % new_nodes.len()];
+            snapshot.assign(pod, node);
+            state.add_pod(&snapshot, *me, pod, node);
+            if let Err(e) = compare(&snapshot, &state, *me) {
+                prop_assert!(false, "seed {seed}, pod placed on an added node: {e}");
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Scale: 5,000 nodes and 150,000 pods (run with `--ignored --release`).
 

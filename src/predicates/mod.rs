@@ -56,6 +56,19 @@ impl PodState {
         self.pod_topology_spread.add_pod(snapshot, pod, added, node);
     }
 
+    /// Updates the state for a `node` added to the snapshot after the
+    /// state was computed, with the pods on it (call after
+    /// `Snapshot::add_node`): PodTopologySpread gains its domain;
+    /// InterPodAffinity's counts, per topology pair of placed pods, gain
+    /// the node's pods.
+    pub fn add_node(&mut self, snapshot: &Snapshot, node: NodeId) {
+        let pod = self.pod;
+        self.pod_topology_spread.add_node(snapshot, pod, node);
+        for &other in &snapshot.info(node).pods {
+            self.inter_pod_affinity.add_pod(snapshot, pod, other, node);
+        }
+    }
+
     /// Updates the state for a pod `removed` from `node` (call after
     /// `Snapshot::unassign`).
     pub fn remove_pod(&mut self, snapshot: &Snapshot, removed: PodId, node: NodeId) {

@@ -224,6 +224,35 @@ impl State {
         self.update_with_pod(snapshot, pod, added, node, 1);
     }
 
+    /// AddNode: `node` joined the snapshot after the state was computed,
+    /// with the pods already on it (a new node's DaemonSet pods): an
+    /// eligible node's domain enters with their count, as a recomputed
+    /// state would have it (PreFilter's domains are the eligible nodes').
+    /// O(constraints + pods on the node), where recomputing is O(cluster).
+    pub fn add_node(&mut self, snapshot: &Snapshot, pod: PodId, node: NodeId) {
+        if self.constraints.is_empty() {
+            return;
+        }
+        let spec = &snapshot.pod(pod).spec;
+        let joined = snapshot.node(node);
+        let keys = self
+            .constraints
+            .iter()
+            .map(|c| &spec.topology_spread[c.index]);
+        if !has_all_keys(joined, keys) {
+            return;
+        }
+        for state in &mut self.constraints {
+            let c = &spec.topology_spread[state.index];
+            if included(c, spec, joined) {
+                state.bump(&joined.labels[&c.topology_key], 0);
+            }
+        }
+        for &other in &snapshot.info(node).pods {
+            self.add_pod(snapshot, pod, other, node);
+        }
+    }
+
     /// RemovePod: `removed` was removed from `node` after the state was computed.
     pub fn remove_pod(&mut self, snapshot: &Snapshot, pod: PodId, removed: PodId, node: NodeId) {
         self.update_with_pod(snapshot, pod, removed, node, -1);

@@ -368,12 +368,16 @@ impl Packer<'_> {
     /// problem off a node to another node: for each candidate node and each
     /// movable pod on it, the pod takes its place if the moved one fits
     /// elsewhere; undone otherwise. Spends at most `budget` filter calls.
+    /// `state` is class `c`'s state for the snapshot as it is, kept so by
+    /// AddPod/RemovePod through every trial (computing it anew per trial
+    /// costs a pass over the cluster, which at scale made completing
+    /// leftovers take seconds).
     fn eject_one(
         &mut self,
         p: &Problem,
         candidates_of: &dyn Fn(usize) -> Vec<NodeId>,
-        c: usize,
-        pod: PodId,
+        (c, pod): (usize, PodId),
+        state: &mut PodState,
         budget: &mut usize,
     ) -> bool {
         for node in candidates_of(c) {
@@ -382,23 +386,42 @@ impl Packer<'_> {
                     return false;
                 }
                 self.unplace(qc, q, node);
-                let mut state = PodState::new(&self.snapshot, pod);
+                state.remove_pod(&self.snapshot, q, node);
                 *budget = budget.saturating_sub(1);
-                if self.try_place(&mut state, c, pod, node) {
-                    let mut q_state = PodState::new(&self.snapshot, q);
-                    for other in candidates_of(qc) {
-                        if other == node {
-                            continue;
-                        }
-                        *budget = budget.saturating_sub(1);
-                        if self.try_place(&mut q_state, qc, q, other) {
-                            return true;
-                        }
+                if self.try_place(state, c, pod, node) {
+                    if self.re_place(candidates_of, (qc, q), node, budget) {
+                        let to = self.snapshot.placement(q).unwrap_or(node);
+                        state.add_pod(&self.snapshot, q, to);
+                        return true;
                     }
                     self.unplace(c, pod, node);
+                    state.remove_pod(&self.snapshot, pod, node);
                 }
                 // Back where it was: that state was accepted before.
                 self.force_place(qc, q, node);
+                state.add_pod(&self.snapshot, q, node);
+            }
+        }
+        false
+    }
+
+    /// Places the moved pod `q` (class `qc`) on one of its candidate nodes
+    /// other than `from`; whether one took it.
+    fn re_place(
+        &mut self,
+        candidates_of: &dyn Fn(usize) -> Vec<NodeId>,
+        (qc, q): (usize, PodId),
+        from: NodeId,
+        budget: &mut usize,
+    ) -> bool {
+        let mut q_state = PodState::new(&self.snapshot, q);
+        for other in candidates_of(qc) {
+            if other == from {
+                continue;
+            }
+            *budget = budget.saturating_sub(1);
+            if self.try_place(&mut q_state, qc, q, other) {
+                return true;
             }
         }
         false
@@ -988,12 +1011,11 @@ impl<'c> Completion<'_, 'c> {
                 continue;
             }
             // Make room by moving one pod elsewhere, before paying for a node.
-            if self.make_room(c, pod) {
-                state = None;
+            if self.make_room(c, pod, st) {
                 next += 1;
                 continue;
             }
-            let Some(fresh) = self.scale_up(c, pod) else {
+            let Some(fresh) = self.scale_up(c, pod, state.as_ref()) else {
                 break;
             };
             state = Some(fresh);
@@ -1002,20 +1024,22 @@ impl<'c> Completion<'_, 'c> {
         next
     }
 
-    /// [`Packer::eject_one`] over the classes' candidate nodes.
-    fn make_room(&mut self, c: usize, pod: PodId) -> bool {
+    /// [`Packer::eject_one`] over the classes' candidate nodes, keeping
+    /// class `c`'s `state` up to date.
+    fn make_room(&mut self, c: usize, pod: PodId, state: &mut PodState) -> bool {
         let (p, preference) = (self.p, self.preference);
         let nodes_of_type = &self.rest.nodes_of_type;
         let candidates_of = |k: usize| candidate_nodes(p, k, preference, nodes_of_type);
         self.packer
-            .eject_one(p, &candidates_of, c, pod, &mut self.eject_budget)
+            .eject_one(p, &candidates_of, (c, pod), state, &mut self.eject_budget)
     }
 
     /// Scale up: the class's preferred pools in order add nodes for `pod`,
     /// first without opening a zone no node has yet (a new topology
     /// domain can break zone spread already placed), then with. The pod's
-    /// state on the new node that took it.
-    fn scale_up(&mut self, c: usize, pod: PodId) -> Option<PodState> {
+    /// state on the new node that took it, from `current` (the state
+    /// before the nodes were added, else computed anew).
+    fn scale_up(&mut self, c: usize, pod: PodId, current: Option<&PodState>) -> Option<PodState> {
         let p = self.p;
         let mut pools: Vec<usize> = self.preference[c]
             .iter()
@@ -1024,7 +1048,7 @@ impl<'c> Completion<'_, 'c> {
         pools.dedup();
         for allow_new_zone in [false, true] {
             for &pi in &pools {
-                if let Some(state) = self.add_nodes_for(pi, c, pod, allow_new_zone) {
+                if let Some(state) = self.add_nodes_for(pi, c, pod, allow_new_zone, current) {
                     return Some(state);
                 }
             }
@@ -1035,17 +1059,21 @@ impl<'c> Completion<'_, 'c> {
     /// Adds nodes of pool `pi`, up to one per zone and within its room,
     /// until one takes `pod` (class `c`): its state there. Stops before a
     /// node that opens a new zone unless `allow_new_zone`. Nodes added in
-    /// vain are removed.
+    /// vain are removed. A new node is a new topology domain: `current`
+    /// is updated with each (`PodState::add_node`), which at scale is much
+    /// cheaper than computing the state anew for every node.
     fn add_nodes_for(
         &mut self,
         pi: usize,
         c: usize,
         pod: PodId,
         allow_new_zone: bool,
+        current: Option<&PodState>,
     ) -> Option<PodState> {
         let p = self.p;
         let pool = &p.cluster.pools[pi];
         let mut added = Vec::new();
+        let mut running = current.cloned();
         for _ in 0..pool.zones.len().max(1) {
             if self.rest.pool_nodes[pi] >= p.pool_room[pi] {
                 break;
@@ -1056,10 +1084,13 @@ impl<'c> Completion<'_, 'c> {
             }
             let id = self.packer.open_node(p, &mut self.rest, pi);
             added.push(id);
-            // A new node is a new topology domain: state anew.
-            let mut fresh = PodState::new(&self.packer.snapshot, pod);
-            if self.packer.try_place(&mut fresh, c, pod, id) {
-                return Some(fresh);
+            let snapshot = &self.packer.snapshot;
+            let state = running.get_or_insert_with(|| PodState::new(snapshot, pod));
+            if added.len() > 1 || current.is_some() {
+                state.add_node(snapshot, id);
+            }
+            if self.packer.try_place(state, c, pod, id) {
+                return running;
             }
         }
         for id in added.into_iter().rev() {
