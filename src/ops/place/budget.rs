@@ -68,6 +68,9 @@ pub(crate) struct Budget {
     /// measured it ([`Budget::with_packing_time`]): the search starts no
     /// step it could not end by its deadline.
     pub packing: Duration,
+    /// How long the LP a search step solves before it packs may take, as
+    /// the sizing LP measured it ([`Budget::with_lp_time`]).
+    pub lp: Duration,
     /// The limit the shares are taken of, in seconds.
     limit: f64,
 }
@@ -85,6 +88,7 @@ impl Budget {
             preferences: at(0.9),
             milp_counts_seconds: limit * 0.1,
             packing: Duration::ZERO,
+            lp: Duration::ZERO,
             limit,
         }
     }
@@ -100,6 +104,7 @@ impl Budget {
         Budget {
             first_plan: self.first_plan,
             packing: self.packing,
+            lp: self.lp,
             limit: self.limit,
             ..reserved
         }
@@ -120,14 +125,17 @@ impl Budget {
     /// by that time (measured on the family's xl scenarios: a 1.4 s LP and
     /// a 3 s packing, ten times the first plan's, overran the limit).
     pub fn with_lp_time(self, lp: Duration) -> Self {
-        Budget {
-            packing: self.packing + lp,
-            ..self
-        }
+        Budget { lp, ..self }
     }
 
-    /// Whether the search deadline has passed, or is too near for a step.
+    /// Whether the search deadline has passed, or is too near for a step
+    /// (an LP and a packing).
     pub fn search_over(&self) -> bool {
-        Instant::now() + self.packing >= self.search
+        Instant::now() + self.packing + self.lp >= self.search
+    }
+
+    /// The instant `share` of the limit after the start.
+    pub fn at_share(&self, share: f64) -> Instant {
+        self.start + Duration::from_secs_f64(self.limit * share)
     }
 }

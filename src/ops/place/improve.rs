@@ -17,8 +17,14 @@ impl<'c> Setup<'_, 'c> {
     /// expensive first, each way in turn ([`Rebuild::ALL`]), keeping each
     /// rebuilt plan that is better (once it passes the final check).
     pub fn rebuild_pools(&self, best: &mut Packing<'c>) {
-        // The longest trial so far (at first, a search step's estimate):
-        // one that could not end by the deadline is not started (the bound
+        self.rebuild_pools_until(best, self.budget.search);
+    }
+
+    /// [`Setup::rebuild_pools`], starting no rebuild that could not end by
+    /// `until`.
+    pub fn rebuild_pools_until(&self, best: &mut Packing<'c>, until: Instant) {
+        // The longest trial so far (at first, a packing's estimate): one
+        // that could not end by the deadline is not started (the bound
         // needs the time after it).
         let mut longest = Duration::ZERO;
         for &pi in &self.pools_by_cost {
@@ -27,7 +33,7 @@ impl<'c> Setup<'_, 'c> {
             }
             for how in Rebuild::ALL {
                 let began = Instant::now();
-                if began + longest.max(self.budget.packing) >= self.budget.search {
+                if began + longest.max(self.budget.packing) >= until {
                     return;
                 }
                 if let Some(trial) = self.rebuilt(best, pi, how) {

@@ -13,7 +13,8 @@
 //!    exists at every size whatever the time limit; every later step only
 //!    replaces it with a better one.
 //!    Then size: the LP relaxation of the bound model sizes the pools
-//!    ([`bound`]; `Setup::size`).
+//!    ([`bound`]; `Setup::sized`); at scale, the first plan's pools are
+//!    rebuilt before it (step 4 on the first plan).
 //! 3. Pack with exactly those nodes, several ways — guided by the LP's
 //!    distribution of the classes (round-robin, and node by node with the
 //!    best-aligned pod first), plain first-fit decreasing, and shuffled
@@ -111,8 +112,13 @@ use config_bound::{configuration_bound, EarlyBound, Published};
 use first_fit::{first_plan, FirstPlan};
 use pack::{class_order, constrained_first, type_preference};
 use problem::Problem;
-use search::{Search, Setup};
+use search::{Search, Setup, PLAIN_PACKING_UP_TO};
 use web_time::Instant;
+
+/// The share of the time limit by which the first plan's pools are
+/// rebuilt at scale, before the sizing LP (more than
+/// [`PLAIN_PACKING_UP_TO`] pods).
+const EARLY_REBUILD_SHARE: f64 = 0.3;
 
 /// Plans the pending pods at least cost: the steps of the module docs.
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
@@ -160,7 +166,7 @@ fn search_beside_bound<'s, 'c>(
     let published = Published::default();
     std::thread::scope(|scope| {
         let bound = scope.spawn(|| {
-            let lp_until = Some(budget.hard);
+            let lp_until = Some(budget.search);
             configuration_bound(
                 problem,
                 &demand,
@@ -210,7 +216,16 @@ fn sized_and_improved<'s, 'c>(
     first: FirstPlan<'c>,
     known: &Published,
 ) -> (Search<'s, 'c>, Option<PlaceReport>) {
-    let setup = Setup::size(problem, budget, trace);
+    let setup = Setup::new(problem, budget, trace);
+    let mut first = first;
+    if problem.pods.len() > PLAIN_PACKING_UP_TO {
+        // At scale the LP takes seconds and the packings it guides often
+        // lose to the first plan: rebuild the first plan's pools first.
+        let until = setup.budget.at_share(EARLY_REBUILD_SHARE);
+        setup.rebuild_pools_until(&mut first.packing, until);
+        trace.say(|| "rebuilt the first plan's pools".into());
+    }
+    let setup = setup.sized();
     let early = early_baseline(&setup);
     let mut search = Search::pack(setup, first);
     improve(&mut search, known);

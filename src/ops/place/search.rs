@@ -83,37 +83,42 @@ pub(crate) struct Setup<'s, 'c> {
 }
 
 impl<'s, 'c> Setup<'s, 'c> {
-    /// Step 2, size: the LP relaxation of the bound model with a penalty
-    /// per unplaced pod, and the orders the packings follow; from here on,
-    /// the `budget` keeps the report's time back
-    /// ([`Budget::with_report_reserve`]).
-    pub fn size(p: &'s Problem<'c>, budget: Budget, trace: Trace) -> Self {
+    /// The setup before sizing: the orders the packings follow and the
+    /// type preferences without the LP's say; from here on, the `budget`
+    /// keeps the report's time back ([`Budget::with_report_reserve`]).
+    pub fn new(p: &'s Problem<'c>, budget: Budget, trace: Trace) -> Self {
         let budget = budget.with_report_reserve(p.pods.len());
         let order = class_order(p);
-        let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
-        let penalty = unplaced_penalty(p);
-        let began = Instant::now();
-        let sizing = sizing_lp(p, budget, &demand, &penalty);
-        let budget = budget.with_lp_time(began.elapsed());
-        if let Some(b) = &sizing {
-            trace.say(|| format!("sizing lp {:.3}, nodes {:?}", b.value, b.pool_nodes));
-        }
-        let lp_on_types = sizing.as_ref().map(|b| b.on_types.as_slice());
-        let setup = Setup {
+        let unguided_preference = type_preference(p, None);
+        Setup {
             p,
             budget,
             trace,
             constrained: constrained_first(p, &order),
-            unguided_preference: type_preference(p, None),
-            sized_preference: type_preference(p, lp_on_types),
+            sized_preference: unguided_preference.clone(),
+            unguided_preference,
             pools_by_cost: p.pools_by_cost_desc(),
             order,
-            demand,
-            penalty,
-            sizing,
-        };
-        trace.say(|| "sized".into());
-        setup
+            demand: p.classes.iter().map(|c| c.pods.len() as u32).collect(),
+            penalty: unplaced_penalty(p),
+            sizing: None,
+        }
+    }
+
+    /// Step 2, size: the LP relaxation of the bound model with a penalty
+    /// per unplaced pod; its answer, the type preferences it guides, and
+    /// its time in each later step's estimate ([`Budget::with_lp_time`]).
+    pub fn sized(mut self) -> Self {
+        let began = Instant::now();
+        self.sizing = sizing_lp(self.p, self.budget, &self.demand, &self.penalty);
+        self.budget = self.budget.with_lp_time(began.elapsed());
+        if let Some(b) = &self.sizing {
+            self.trace
+                .say(|| format!("sizing lp {:.3}, nodes {:?}", b.value, b.pool_nodes));
+            self.sized_preference = type_preference(self.p, Some(b.on_types.as_slice()));
+        }
+        self.trace.say(|| "sized".into());
+        self
     }
 
     /// The sizing LP's node counts, rounded (none when it failed).
