@@ -89,6 +89,10 @@ pub(crate) fn configuration_bound(
     }
     // A master too big for column generation: the Lagrangian first (it
     // answers in a second), then the aggregated LP until `lp_deadline`.
+    // The LP only with a second ahead at least: microlp checks its time
+    // limit between pivots and overran short ones by a second at xl.
+    let lp_deadline =
+        lp_deadline.filter(|until| until.saturating_duration_since(Instant::now()) >= SHORTEST_LP);
     let lagrangian_until = match (generated.is_none(), lp_deadline) {
         (true, Some(_)) => {
             let now = Instant::now();
@@ -118,6 +122,9 @@ pub(crate) fn configuration_bound(
     }
     best
 }
+
+/// The least time the aggregated LP beside the search is started with.
+const SHORTEST_LP: web_time::Duration = web_time::Duration::from_secs(1);
 
 /// The share of the search's time the Lagrangian gets before the
 /// aggregated LP, on problems too big for column generation.
