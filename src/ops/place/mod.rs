@@ -48,9 +48,12 @@
 //!     ([`config_bound`]): column generation over whole nodes' patterns
 //!     ([`config_lp`], priced by [`config_pricing`]) when its master is
 //!     small, else its Lagrangian by subgradient ascent
-//!     ([`config_lagrange`]). With the `parallel` feature (native default)
-//!     it runs on a second thread; without (WASM), after step 10 in half
-//!     the time left before the search deadline.
+//!     ([`config_lagrange`]) and then, with a second or more ahead, the
+//!     tight LP of the aggregated model ([`bound`]). With the `parallel`
+//!     feature (native default) it runs on a second thread; without
+//!     (WASM), after step 10 in half the time left before the search
+//!     deadline, without the LP. The enumeration (step 10) starts from the
+//!     bound proven by then.
 //! 11. Safety net: kube-scheduler and cluster-autoscaler's plan
 //!     (`simulate`), kept when it is better; run before step 3 on small
 //!     instances so that the search cannot crowd it out.
