@@ -42,7 +42,9 @@ cp ../../examples/aks-multitenant.yaml ../../examples/aks-multitenant.json ../..
 raw=$(wc -c < pkg/podplan_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg/podplan_wasm_bg.wasm | wc -c)
 echo "pkg/podplan_wasm_bg.wasm: $raw bytes raw, $gz bytes gzipped"
-if [ "$raw" -gt 2097152 ]; then
-  echo "build.sh: over the 2 MB budget" >&2
+# The budget is what a browser downloads: 1 MB gzipped (the raw module may
+# pass 2 MB as features arrive; speed is kept over size).
+if [ "$gz" -gt 1048576 ]; then
+  echo "build.sh: over the 1 MB gzipped budget" >&2
   exit 1
 fi
