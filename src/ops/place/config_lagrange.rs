@@ -289,32 +289,65 @@ fn starting_prices(p: &Problem, bins: &[Bin], demand: &[u32]) -> Vec<f64> {
         .iter()
         .filter(|b| matches!(b.source, Source::New { .. }))
         .collect();
-    let mixes = mixes(&pressed_dimensions(p, &new, demand));
-    let fits: Vec<Vec<usize>> = (0..demand.len())
-        .map(|c| {
-            (0..new.len())
-                .filter(|&t| demand[c] > 0 && new[t].fits.iter().any(|(k, _)| *k == c))
-                .collect()
-        })
-        .collect();
-    // price[t][m][c]: what type t's cost under mix m charges class c.
-    let charge = |t: usize, m: usize, c: usize| -> f64 {
-        let (a, b, w) = mixes[m];
+    let volume = Volume {
+        p,
+        demand,
+        mixes: mixes(&pressed_dimensions(p, &new, demand)),
+        fits: (0..demand.len())
+            .map(|c| {
+                (0..new.len())
+                    .filter(|&t| demand[c] > 0 && new[t].fits.iter().any(|(k, _)| *k == c))
+                    .collect()
+            })
+            .collect(),
+        new,
+    };
+    let types = volume.new.len();
+    let Some(shared) = (0..volume.mixes.len()).max_by(|x, y| {
+        volume
+            .worth(&vec![*x; types])
+            .total_cmp(&volume.worth(&vec![*y; types]))
+    }) else {
+        return vec![0.0; demand.len()];
+    };
+    let mut choice = vec![shared; types];
+    volume.ascend(&mut choice);
+    volume.prices(&choice)
+}
+
+/// The volume prices of [`starting_prices`]: the new-node types, the
+/// mixes of dimensions, and per class the types it fits.
+struct Volume<'a, 'p> {
+    p: &'a Problem<'p>,
+    demand: &'a [u32],
+    new: Vec<&'a Bin>,
+    mixes: Vec<(usize, usize, f64)>,
+    fits: Vec<Vec<usize>>,
+}
+
+impl Volume<'_, '_> {
+    /// What type `t`'s cost under mix `m` charges class `c`.
+    fn charge(&self, t: usize, m: usize, c: usize) -> f64 {
+        let (a, b, w) = self.mixes[m];
+        let free = &self.new[t].free;
         let share = |d: usize| {
-            if new[t].free[d] > 0.0 {
-                p.class_req[c][d] / new[t].free[d]
+            if free[d] > 0.0 {
+                self.p.class_req[c][d] / free[d]
             } else {
                 0.0
             }
         };
-        new[t].cost * (w * share(a) + (1.0 - w) * share(b))
-    };
-    let prices_for = |choice: &[usize]| -> Vec<f64> {
-        (0..demand.len())
+        self.new[t].cost * (w * share(a) + (1.0 - w) * share(b))
+    }
+
+    /// Per class, the least charge over the types it fits, each type
+    /// under its mix in `choice` (0 for a class that fits none).
+    fn prices(&self, choice: &[usize]) -> Vec<f64> {
+        (0..self.demand.len())
             .map(|c| {
-                let least = fits[c]
+                let least = self.fits[c]
                     .iter()
-                    .map(|&t| charge(t, choice[t], c))
+                    .map(|&t| self.charge(t, choice[t], c))
                     .fold(f64::INFINITY, f64::min);
                 if least.is_finite() {
                     least
@@ -323,56 +356,53 @@ fn starting_prices(p: &Problem, bins: &[Bin], demand: &[u32]) -> Vec<f64> {
                 }
             })
             .collect()
-    };
-    let worth = |prices: &[f64]| -> f64 {
-        prices
+    }
+
+    /// The demand's worth at the prices of `choice`.
+    fn worth(&self, choice: &[usize]) -> f64 {
+        self.prices(choice)
             .iter()
-            .zip(demand)
+            .zip(self.demand)
             .map(|(y, d)| y * f64::from(*d))
             .sum()
-    };
-    let Some(shared) = (0..mixes.len()).max_by(|x, y| {
-        worth(&prices_for(&vec![*x; new.len()]))
-            .total_cmp(&worth(&prices_for(&vec![*y; new.len()])))
-    }) else {
-        return vec![0.0; demand.len()];
-    };
-    // Types alike in cost and room (a pool's zones) share the cheapest
-    // price of a class: only moved together can they raise it.
-    let mut alike: Vec<Vec<usize>> = Vec::new();
-    for t in 0..new.len() {
-        match alike
-            .iter_mut()
-            .find(|g| new[g[0]].cost == new[t].cost && new[g[0]].free == new[t].free)
-        {
-            Some(g) => g.push(t),
-            None => alike.push(vec![t]),
-        }
     }
-    let mut choice = vec![shared; new.len()];
-    let mut best = worth(&prices_for(&choice));
-    for _ in 0..COORDINATE_SWEEPS {
-        let mut better = false;
-        for group in &alike {
-            let mut kept = choice[group[0]];
-            for m in 0..mixes.len() {
-                for &t in group {
-                    choice[t] = m;
-                }
-                let value = worth(&prices_for(&choice));
-                if value > best + 1e-9 {
-                    (best, kept, better) = (value, m, true);
-                }
-            }
-            for &t in group {
-                choice[t] = kept;
+
+    /// Coordinate ascent on `choice`: each group of types alike in cost
+    /// and room (a pool's zones, which share the cheapest price of a
+    /// class: only moved together can they raise it) takes the mix that
+    /// prices the demand highest, for [`COORDINATE_SWEEPS`] rounds or
+    /// until one changes nothing.
+    fn ascend(&self, choice: &mut [usize]) {
+        let mut alike: Vec<Vec<usize>> = Vec::new();
+        for t in 0..self.new.len() {
+            let (new, t_bin) = (&self.new, self.new[t]);
+            match alike
+                .iter_mut()
+                .find(|g| new[g[0]].cost == t_bin.cost && new[g[0]].free == t_bin.free)
+            {
+                Some(g) => g.push(t),
+                None => alike.push(vec![t]),
             }
         }
-        if !better {
-            break;
+        let mut best = self.worth(choice);
+        for _ in 0..COORDINATE_SWEEPS {
+            let mut better = false;
+            for group in &alike {
+                let mut kept = choice[group[0]];
+                for m in 0..self.mixes.len() {
+                    group.iter().for_each(|&t| choice[t] = m);
+                    let value = self.worth(choice);
+                    if value > best + 1e-9 {
+                        (best, kept, better) = (value, m, true);
+                    }
+                }
+                group.iter().for_each(|&t| choice[t] = kept);
+            }
+            if !better {
+                break;
+            }
         }
     }
-    prices_for(&choice)
 }
 
 /// Rounds of the coordinate ascent over the types' mixes in
