@@ -5,9 +5,9 @@
 //! in the rest. Where the master is too big for column generation (tens
 //! of thousands of pods), the ascent gets a quarter of that time and the
 //! tight LP relaxation of the aggregated model ([`super::bound`]) the rest,
-//! up to the bound's own deadline on the second thread: that LP is much
-//! the better bound when it ends, but the search's sizing LP and the
-//! proof's each had too little time for it alone. Each better bound is published as soon as it is proven,
+//! on the second thread: that LP is much the better bound when it ends,
+//! but the search's sizing LP and the proof's each had too little time
+//! for it alone. Each better bound is published as soon as it is proven,
 //! so that the search can stop improving a plan that meets it.
 //!
 //! With the `parallel` feature (native builds; the WASM build leaves it
@@ -54,16 +54,15 @@ impl Published {
 }
 
 /// The bound for placing `demand` pods per class, given a plan costing
-/// `upper`: column generation and the Lagrangian by `deadline`, then —
-/// when the master is too big for column generation and `lp_deadline` is
-/// given — the aggregated LP by then; each better bound published in
-/// `published`.
+/// `upper`, by `deadline`: column generation, else the Lagrangian and —
+/// `with_lp` — the aggregated LP after it; each better bound published
+/// in `published`.
 pub(crate) fn configuration_bound(
     p: &Problem,
     demand: &[u32],
     upper: f64,
     deadline: Instant,
-    lp_deadline: Option<Instant>,
+    with_lp: bool,
     trace: Trace,
     published: &Published,
 ) -> Option<EarlyBound> {
@@ -88,17 +87,17 @@ pub(crate) fn configuration_bound(
         }
     }
     // A master too big for column generation: the Lagrangian first (it
-    // answers in a second), then the aggregated LP until `lp_deadline`.
-    // The LP only with a second ahead at least: microlp checks its time
+    // answers in a second), then the aggregated LP until the deadline;
+    // the LP only with a second ahead at least: microlp checks its time
     // limit between pivots and overran short ones by a second at xl.
-    let lp_deadline =
-        lp_deadline.filter(|until| until.saturating_duration_since(Instant::now()) >= SHORTEST_LP);
-    let lagrangian_until = match (generated.is_none(), lp_deadline) {
-        (true, Some(_)) => {
-            let now = Instant::now();
-            now + deadline.saturating_duration_since(now) / LAGRANGIAN_SHARE
-        }
-        _ => deadline,
+    let with_lp = with_lp
+        && generated.is_none()
+        && deadline.saturating_duration_since(Instant::now()) >= SHORTEST_LP;
+    let lagrangian_until = if with_lp {
+        let now = Instant::now();
+        now + deadline.saturating_duration_since(now) / LAGRANGIAN_SHARE
+    } else {
+        deadline
     };
     let ascended = subgradient_bound(p, demand, upper, lagrangian_until);
     trace.say(|| format!("configuration lagrangian {ascended:?}"));
@@ -109,8 +108,8 @@ pub(crate) fn configuration_bound(
             source: "configuration-lagrangian",
         });
     }
-    if let (true, Some(until)) = (generated.is_none(), lp_deadline) {
-        let lp = aggregated_lp(p, demand, until);
+    if with_lp {
+        let lp = aggregated_lp(p, demand, deadline);
         trace.say(|| format!("aggregated lp beside the search {lp:?}"));
         if let Some(value) = lp.filter(|v| best.is_none_or(|b| *v > b.value)) {
             published.raise(value);

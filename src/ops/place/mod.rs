@@ -169,13 +169,12 @@ fn search_beside_bound<'s, 'c>(
     let published = Published::default();
     std::thread::scope(|scope| {
         let bound = scope.spawn(|| {
-            let lp_until = Some(budget.search);
             configuration_bound(
                 problem,
                 &demand,
                 upper,
                 budget.search,
-                lp_until,
+                true,
                 trace,
                 &published,
             )
@@ -203,7 +202,7 @@ fn search_beside_bound<'s, 'c>(
     let until = now + budget.search.saturating_duration_since(now) / 2;
     let published = Published::default();
     let demand = search.setup.demand.clone();
-    let bound = configuration_bound(problem, &demand, upper, until, None, trace, &published);
+    let bound = configuration_bound(problem, &demand, upper, until, false, trace, &published);
     search.polish(&published);
     (search, bound, early)
 }
