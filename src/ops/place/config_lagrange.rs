@@ -43,7 +43,7 @@ pub(crate) fn subgradient_bound(
 ) -> Option<f64> {
     let bins = bins(p);
     let mut prices = starting_prices(p, &bins, demand);
-    let mut best: Option<f64> = None;
+    let mut best: Option<f64> = opening_bound(p, &bins, demand, &prices);
     let (mut step, mut stale) = (FIRST_STEP, 0);
     while Instant::now() < deadline && step > 1e-4 {
         let Some(priced) = price(p, &bins, &prices, demand, deadline) else {
@@ -76,6 +76,26 @@ pub(crate) fn subgradient_bound(
         }
     }
     best.map(|b| b.max(0.0))
+}
+
+/// The bound of the starting prices before any pricing: they are a
+/// feasible dual by construction (no new node's pattern is worth more than
+/// its cost, [`starting_prices`]), so no node pays to buy and `L(y)` is
+/// `sum_c d_c y_c` less the existing nodes' aggregate worth
+/// ([`existing_worth`]). It needs no knapsack search, so a bound exists
+/// even when the first round cannot end in time (150,000 pods at a 2 s
+/// limit). None when the existing nodes' worth has no aggregate bound.
+fn opening_bound(p: &Problem, bins: &[Bin], demand: &[u32], prices: &[f64]) -> Option<f64> {
+    // Unknown per-node worths: only the aggregate bound counts.
+    let unknown = vec![f64::INFINITY; bins.len()];
+    let existing = existing_worth(p, bins, demand, prices, &unknown);
+    let priced: f64 = demand
+        .iter()
+        .zip(prices)
+        .map(|(d, y)| f64::from(*d) * y)
+        .sum();
+    let value = priced - existing.value();
+    value.is_finite().then(|| value.max(0.0))
 }
 
 /// What the existing nodes can be worth at some prices, at most: the
