@@ -16,11 +16,10 @@
 //! search deadline. Either way its answer depends only on the problem and
 //! the time it gets.
 
-use super::bound::{self, Query};
 use super::config_lagrange::subgradient_bound;
 use super::config_lp::config_lp_bound;
 use super::problem::Problem;
-use crate::engine::lp::seconds_until;
+use super::search::relaxation;
 use crate::engine::trace::Trace;
 use std::sync::atomic::{AtomicU64, Ordering};
 use web_time::Instant;
@@ -70,6 +69,12 @@ pub(crate) fn configuration_bound(
     let half = now + deadline.saturating_duration_since(now) / 2;
     let generated = config_lp_bound(p, demand, upper, half);
     let mut best: Option<EarlyBound> = None;
+    let mut offer = |value: Option<f64>, source: &'static str| {
+        if let Some(value) = value.filter(|v| best.is_none_or(|b| *v > b.value)) {
+            published.raise(value);
+            best = Some(EarlyBound { value, source });
+        }
+    };
     if let Some(b) = &generated {
         trace.say(|| {
             format!(
@@ -77,11 +82,7 @@ pub(crate) fn configuration_bound(
                 b.value, b.converged, b.columns, b.rounds, b.inexact
             )
         });
-        published.raise(b.value);
-        best = Some(EarlyBound {
-            value: b.value,
-            source: "configuration-lp",
-        });
+        offer(Some(b.value), "configuration-lp");
         if b.converged {
             return best;
         }
@@ -101,23 +102,13 @@ pub(crate) fn configuration_bound(
     };
     let ascended = subgradient_bound(p, demand, upper, lagrangian_until);
     trace.say(|| format!("configuration lagrangian {ascended:?}"));
-    if let Some(value) = ascended.filter(|v| best.is_none_or(|b| *v > b.value)) {
-        published.raise(value);
-        best = Some(EarlyBound {
-            value,
-            source: "configuration-lagrangian",
-        });
-    }
+    offer(ascended, "configuration-lagrangian");
     if with_lp {
-        let lp = aggregated_lp(p, demand, deadline);
+        // The tight LP of the bound model for every pod: on the family's
+        // l scenarios 5-20% above the Lagrangian when it ends in time.
+        let lp = relaxation(p, None, demand, None, deadline, true).map(|b| b.value);
         trace.say(|| format!("aggregated lp beside the search {lp:?}"));
-        if let Some(value) = lp.filter(|v| best.is_none_or(|b| *v > b.value)) {
-            published.raise(value);
-            best = Some(EarlyBound {
-                value,
-                source: "lp",
-            });
-        }
+        offer(lp, "lp");
     }
     best
 }
@@ -128,19 +119,3 @@ const SHORTEST_LP: web_time::Duration = web_time::Duration::from_secs(1);
 /// The share of the search's time the Lagrangian gets before the
 /// aggregated LP, on problems too big for column generation.
 const LAGRANGIAN_SHARE: u32 = 4;
-
-/// The tight LP relaxation of the bound model ([`bound`]) for placing
-/// every pod of `demand`, by `until`: on the family's l scenarios it is
-/// 5-20% above the Lagrangian when it ends in time.
-fn aggregated_lp(p: &Problem, demand: &[u32], until: Instant) -> Option<f64> {
-    let query = Query {
-        demand,
-        penalty: None,
-        integer: false,
-        fixed_pool_nodes: None,
-        time_limit: seconds_until(until),
-        warm: None,
-        tight: true,
-    };
-    bound::solve(p, &query).map(|b| b.value)
-}

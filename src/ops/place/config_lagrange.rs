@@ -548,7 +548,7 @@ mod tests {
     fn big_pods_bound_is_valid_and_near() {
         let cluster = read_scenario(&[Input::new("big.yaml", BIG_PODS)]).expect("reads");
         let p = Problem::new(&cluster, cluster.pending_pods().collect());
-        let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
+        let demand = p.demand();
         let deadline = Instant::now() + web_time::Duration::from_secs(2);
         // 12 nodes hold the big pods and 3 small each (36 > 20): 12 is optimal.
         let b = subgradient_bound(&p, &demand, 12.0, deadline).expect("bound");

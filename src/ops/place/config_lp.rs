@@ -552,7 +552,7 @@ mod tests {
     fn big_pods_need_a_node_each() {
         let cluster = read_scenario(&[Input::new("big.yaml", BIG_PODS)]).expect("reads");
         let p = Problem::new(&cluster, cluster.pending_pods().collect());
-        let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
+        let demand = p.demand();
         let deadline = Instant::now() + web_time::Duration::from_secs(5);
         let b = config_lp_bound(&p, &demand, 100.0, deadline).expect("solves");
         assert!(b.converged);

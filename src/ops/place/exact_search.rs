@@ -530,7 +530,7 @@ spec:
         let cluster = read_scenario(&[Input::new("frag.yaml", yaml)]).expect("scenario reads");
         let p = Problem::new(&cluster, cluster.pending_pods().collect());
         let order: Vec<usize> = (0..p.classes.len()).collect();
-        let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
+        let demand = p.demand();
         let deadline = Instant::now() + web_time::Duration::from_secs(5);
         assert!(!bound::refutes(&p, &[4], &demand, 5.0));
         assert!(matches!(
@@ -705,7 +705,7 @@ spec: {EXTRAcontainers: [{name: c, resources: {requests: {cpu: CPUm}}}]}
             if !cheapest.is_finite() {
                 continue;
             }
-            let demand: Vec<u32> = p.classes.iter().map(|c| c.pods.len() as u32).collect();
+            let demand = p.demand();
             let deadline = Instant::now() + web_time::Duration::from_secs(5);
             let bound = super::super::config_lp::config_lp_bound(&p, &demand, cheapest, deadline);
             if let Some(b) = bound {

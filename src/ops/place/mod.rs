@@ -160,11 +160,7 @@ fn search_beside_bound<'s, 'c>(
     trace: Trace,
     first: FirstPlan<'c>,
 ) -> Searched<'s, 'c> {
-    let demand: Vec<u32> = problem
-        .classes
-        .iter()
-        .map(|c| c.pods.len() as u32)
-        .collect();
+    let demand = problem.demand();
     let upper = plan_cost_or_room(problem, &first);
     let published = Published::default();
     std::thread::scope(|scope| {
@@ -201,16 +197,15 @@ fn search_beside_bound<'s, 'c>(
     let now = Instant::now();
     let until = now + budget.search.saturating_duration_since(now) / 2;
     let published = Published::default();
-    let demand = search.setup.demand.clone();
-    let bound = configuration_bound(problem, &demand, upper, until, false, trace, &published);
+    let demand = &search.setup.demand;
+    let bound = configuration_bound(problem, demand, upper, until, false, trace, &published);
     search.polish(&published);
     (search, bound, early)
 }
 
 /// Steps 2 to 10 before polishing: size, the early baseline, pack from
-/// the first plan, improve.
-/// The enumeration starts from the configuration LP's bound `known` when
-/// it is proven by then.
+/// the first plan, improve. The enumeration starts from the configuration
+/// LP's bound `known` when it is proven by then.
 fn sized_and_improved<'s, 'c>(
     problem: &'s Problem<'c>,
     budget: Budget,

@@ -186,6 +186,11 @@ impl<'c> Problem<'c> {
         pools
     }
 
+    /// Pending pods per class: the demand every bound and search places.
+    pub fn demand(&self) -> Vec<u32> {
+        self.classes.iter().map(|c| c.pods.len() as u32).collect()
+    }
+
     /// Hourly cost of `counts` new nodes per pool.
     pub fn counts_cost(&self, counts: &[u32]) -> f64 {
         counts

@@ -103,7 +103,7 @@ impl<'s, 'c> Setup<'s, 'c> {
             unguided_preference,
             pools_by_cost: p.pools_by_cost_desc(),
             order,
-            demand: p.classes.iter().map(|c| c.pods.len() as u32).collect(),
+            demand: p.demand(),
             penalty: unplaced_penalty(p),
             sizing: None,
         }
