@@ -104,7 +104,7 @@ impl<'c> Search<'_, 'c> {
                 Outcome::Infeasible => continue,
                 Outcome::Packed(trial) => {
                     if trial.better_than(&self.best, p) {
-                        self.best = *trial;
+                        self.replace_best(*trial, false);
                     }
                     return first_open.or(Some(v_cost));
                 }
@@ -114,7 +114,7 @@ impl<'c> Search<'_, 'c> {
             first_open = first_open.or(Some(v_cost));
             if let Some(trial) = self.attempt(&v, self.best.placed.len()) {
                 if trial.leftover.is_empty() && trial.better_than(&self.best, p) {
-                    self.best = trial;
+                    self.replace_best(trial, false);
                 }
             }
         }

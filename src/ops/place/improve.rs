@@ -107,7 +107,7 @@ impl Search<'_, '_> {
     /// node by node ([`Setup::rebuild_pools`]): few big multi-dimensional
     /// pods (memory-heavy, Windows) pack much tighter so than pod by pod.
     pub fn rebuild_pools(&mut self) {
-        self.setup.rebuild_pools(&mut self.best);
+        self.rebuild_best();
         self.setup.trace.say(|| "rebuilt pools".into());
     }
 
@@ -142,7 +142,7 @@ impl Search<'_, '_> {
             )
         });
         if trial.better_than(&self.best, p) {
-            self.best = trial;
+            self.replace_best(trial, true);
         }
     }
 
@@ -170,7 +170,7 @@ impl Search<'_, '_> {
             fewer[pi] -= step.min(self.best.pool_nodes[pi]);
             match self.attempt(&fewer, self.best.placed.len()) {
                 Some(trial) if trial.better_than(&self.best, self.setup.p) => {
-                    self.best = trial;
+                    self.replace_best(trial, false);
                 }
                 _ => step /= 2,
             }
@@ -205,7 +205,7 @@ impl Search<'_, '_> {
                 swapped[to] += 1;
                 if let Some(trial) = self.attempt(&swapped, self.best.placed.len()) {
                     if trial.better_than(&self.best, self.setup.p) {
-                        self.best = trial;
+                        self.replace_best(trial, false);
                         return true;
                     }
                 }
@@ -228,20 +228,20 @@ impl Search<'_, '_> {
     /// each pool into the room left on the others ([`empty_last_nodes`];
     /// not `--repack`'s consolidation, which removes existing nodes).
     pub fn consolidate(&mut self) {
-        let (setup, p) = (&self.setup, self.setup.p);
-        if !setup.budget.search_over() {
+        let p = self.setup.p;
+        if !self.setup.budget.search_over() {
             let emptied = empty_last_nodes(
                 p,
                 self.best.clone_packing(),
-                &setup.sized_preference,
-                setup.budget.search,
+                &self.setup.sized_preference,
+                self.setup.budget.search,
             );
             let trial = repaired(p, emptied);
             if trial.better_than(&self.best, p) {
-                self.best = trial;
+                self.replace_best(trial, false);
             }
         }
-        setup.trace.say(|| "consolidated".into());
+        self.setup.trace.say(|| "consolidated".into());
     }
 
     /// Step 9, rebuild pools again, after the moves above; at the search
@@ -250,8 +250,18 @@ impl Search<'_, '_> {
         if self.setup.budget.search_over() {
             self.stopped("rebuild-pools-again");
         } else {
-            self.setup.rebuild_pools(&mut self.best);
+            self.rebuild_best();
         }
         self.setup.trace.say(|| "rebuilt pools again".into());
+    }
+
+    /// The best plan's pools rebuilt, unless they were since it became
+    /// the best (rebuilding is deterministic: the same plan gives the same
+    /// rebuilds, so a second pass only spends the time).
+    fn rebuild_best(&mut self) {
+        if !self.best_rebuilt {
+            self.setup.rebuild_pools(&mut self.best);
+            self.best_rebuilt = true;
+        }
     }
 }

@@ -215,7 +215,8 @@ fn sized_and_improved<'s, 'c>(
 ) -> (Search<'s, 'c>, Option<PlaceReport>) {
     let setup = Setup::new(problem, budget, trace);
     let mut first = first;
-    if problem.pods.len() > PLAIN_PACKING_UP_TO {
+    let at_scale = problem.pods.len() > PLAIN_PACKING_UP_TO;
+    if at_scale {
         // At scale the LP takes seconds and the packings it guides often
         // lose to the first plan: rebuild the first plan's pools first.
         let until = setup.budget.at_share(EARLY_REBUILD_SHARE);
@@ -224,7 +225,7 @@ fn sized_and_improved<'s, 'c>(
     }
     let setup = setup.sized();
     let early = early_baseline(&setup);
-    let mut search = Search::pack(setup, first);
+    let mut search = Search::pack(setup, first, at_scale);
     improve(&mut search, known);
     (search, early)
 }

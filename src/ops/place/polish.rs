@@ -60,7 +60,7 @@ impl Search<'_, '_> {
                 tried += 1;
                 self.packings += 1;
                 if trial.better_than(&self.best, self.setup.p) {
-                    self.best = trial;
+                    self.replace_best(trial, false);
                     improved = true;
                     break;
                 }

@@ -306,8 +306,12 @@ fn unplaced_penalty(p: &Problem) -> Vec<f64> {
 pub(crate) struct Search<'s, 'c> {
     /// What every step reads.
     pub setup: Setup<'s, 'c>,
-    /// The best plan so far; every one passes the final check.
+    /// The best plan so far; every one passes the final check. Replaced
+    /// through [`Search::replace_best`].
     pub best: Packing<'c>,
+    /// Whether the best plan's pools were rebuilt since it became the
+    /// best: rebuilding them again is skipped.
+    pub best_rebuilt: bool,
     /// Packings made so far (`stats.method` reports them).
     pub packings: usize,
     /// Whether a step stopped at a deadline.
@@ -327,10 +331,13 @@ impl<'s, 'c> Search<'s, 'c> {
     /// added nodes; kept over the `first` plan unless that is better. Not
     /// started after the search deadline: the search goes on from the
     /// first plan.
-    pub fn pack(setup: Setup<'s, 'c>, first: FirstPlan<'c>) -> Self {
+    /// `first_rebuilt` says whether the first plan's pools were rebuilt
+    /// already (at scale, before sizing).
+    pub fn pack(setup: Setup<'s, 'c>, first: FirstPlan<'c>, first_rebuilt: bool) -> Self {
         let mut search = Search {
             setup,
             best: first.packing,
+            best_rebuilt: first_rebuilt,
             packings: 0,
             time_limit_hit: false,
             time_limit_phase: None,
@@ -357,11 +364,18 @@ impl<'s, 'c> Search<'s, 'c> {
         };
         setup.trace.say(|| "packed".into());
         search.packings += packings;
-        let packed = search.rebuilt_if_near(packed);
+        let (packed, rebuilt) = search.rebuilt_if_near(packed);
         if !search.best.better_than(&packed, search.setup.p) {
-            search.best = packed;
+            search.replace_best(packed, rebuilt);
         }
         search
+    }
+
+    /// Makes `plan` the best plan; `rebuilt` says whether its pools were
+    /// rebuilt (a rebuild of the same plan would find nothing new).
+    pub fn replace_best(&mut self, plan: Packing<'c>, rebuilt: bool) {
+        self.best = plan;
+        self.best_rebuilt = rebuilt;
     }
 
     /// `packed` with its pools rebuilt when it places as many pods as the
@@ -369,14 +383,16 @@ impl<'s, 'c> Search<'s, 'c> {
     /// on the guided packings (measured on the ladder), so one that
     /// starts a little dearer than a first plan whose pools were already
     /// rebuilt can still end cheaper.
-    fn rebuilt_if_near(&self, mut packed: Packing<'c>) -> Packing<'c> {
+    /// Also whether it was rebuilt.
+    fn rebuilt_if_near(&self, mut packed: Packing<'c>) -> (Packing<'c>, bool) {
         let p = self.setup.p;
         let near = packed.placed.len() >= self.best.placed.len()
             && packed.cost(p) <= self.best.cost(p) * REBUILD_NEAR;
-        if near && self.best.better_than(&packed, p) {
+        let rebuild = near && self.best.better_than(&packed, p);
+        if rebuild {
             self.setup.rebuild_pools(&mut packed);
         }
-        packed
+        (packed, rebuild)
     }
 
     /// How the search ended, for the status ([`super::anytime_status::settle`]) of a solve of
