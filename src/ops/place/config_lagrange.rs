@@ -43,14 +43,15 @@ pub(crate) fn subgradient_bound(
 ) -> Option<f64> {
     let bins = bins(p);
     let mut prices = starting_prices(p, &bins, demand);
-    let mut best: Option<f64> = opening_bound(p, &bins, demand, &prices);
+    let room = ExistingRoom::new(p, &bins, demand);
+    let mut best: Option<f64> = opening_bound(p, &room, demand, &prices);
     let (mut step, mut stale) = (FIRST_STEP, 0);
     while Instant::now() < deadline && step > 1e-4 {
         let Some(priced) = price(p, &bins, &prices, demand, deadline) else {
             break;
         };
         let worth: Vec<f64> = priced.iter().map(|q| q.upper).collect();
-        let existing = existing_worth(p, &bins, demand, &prices, &worth);
+        let existing = existing_worth(p, &bins, &room, &prices, &worth);
         let (value, counts) = inner_minimum(p, &bins, demand, &prices, &worth, upper, &existing);
         // The same prices scaled down until no new node's pattern is
         // worth more than its cost bound the plans too, buying nothing.
@@ -82,20 +83,22 @@ pub(crate) fn subgradient_bound(
 /// feasible dual by construction (no new node's pattern is worth more than
 /// its cost, [`starting_prices`]), so no node pays to buy and `L(y)` is
 /// `sum_c d_c y_c` less the existing nodes' aggregate worth
-/// ([`existing_worth`]). It needs no knapsack search, so a bound exists
+/// ([`ExistingRoom::aggregate`]). It needs no knapsack search, so a bound exists
 /// even when the first round cannot end in time (150,000 pods at a 2 s
-/// limit). None when the existing nodes' worth has no aggregate bound.
-fn opening_bound(p: &Problem, bins: &[Bin], demand: &[u32], prices: &[f64]) -> Option<f64> {
-    // Unknown per-node worths: only the aggregate bound counts.
-    let unknown = vec![f64::INFINITY; bins.len()];
-    let existing = existing_worth(p, bins, demand, prices, &unknown);
+/// limit). None without dimensions.
+fn opening_bound(
+    p: &Problem,
+    existing: &ExistingRoom,
+    demand: &[u32],
+    prices: &[f64],
+) -> Option<f64> {
+    let (worth, _) = existing.aggregate(p, prices)?;
     let priced: f64 = demand
         .iter()
         .zip(prices)
         .map(|(d, y)| f64::from(*d) * y)
         .sum();
-    let value = priced - existing.value();
-    value.is_finite().then(|| value.max(0.0))
+    Some((priced - worth).max(0.0))
 }
 
 /// What the existing nodes can be worth at some prices, at most: the
@@ -118,43 +121,70 @@ impl ExistingWorth {
     }
 }
 
+/// The existing nodes summed, once per problem: their free room per
+/// dimension and, per class, the pods they hold of it alone, capped by
+/// its demand.
+struct ExistingRoom {
+    room: Vec<f64>,
+    most: Vec<f64>,
+}
+
+impl ExistingRoom {
+    /// The existing bins of `bins`, summed, for `demand`.
+    fn new(p: &Problem, bins: &[Bin], demand: &[u32]) -> Self {
+        let mut room = vec![0.0; p.dims.len()];
+        let mut holds = vec![0.0; demand.len()];
+        for bin in bins {
+            if let Source::Existing { count } = bin.source {
+                for (r, f) in room.iter_mut().zip(&bin.free) {
+                    *r += f * count as f64;
+                }
+                for (c, k) in &bin.fits {
+                    holds[*c] += f64::from(*k) * count as f64;
+                }
+            }
+        }
+        let most = (0..demand.len())
+            .map(|c| holds[c].min(f64::from(demand[c])))
+            .collect();
+        ExistingRoom { room, most }
+    }
+
+    /// The aggregate bound at `prices`: no class gets more than its
+    /// demand nor more than the nodes hold of it alone; for each
+    /// dimension, the fractional knapsack of the classes into the nodes'
+    /// summed free room in it; the least over the dimensions, and its
+    /// pods per class. None without dimensions.
+    fn aggregate(&self, p: &Problem, prices: &[f64]) -> Option<(f64, Vec<f64>)> {
+        (0..p.dims.len())
+            .map(|d| knapsack_in_dimension(p, d, self.room[d], prices, &self.most))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    }
+}
+
 /// The lesser of two bounds on what the existing nodes are worth at
 /// `prices` (both hold for every plan, so `L(y)` stays a bound with
-/// either): each node's best pattern, summed over the nodes — which lets
-/// every node take a class's whole demand, so hundreds of partly used
-/// nodes can price away a class's few pods hundreds of times over — and
-/// the aggregate one, where no class gets more than its demand nor more
-/// than the nodes hold of it alone: for each dimension, the fractional
-/// knapsack of the classes into the nodes' summed free room in it; the
-/// least over the dimensions.
+/// either): each node's best pattern (`worth` per bin), summed over the
+/// nodes — which lets every node take a class's whole demand, so
+/// hundreds of partly used nodes can price away a class's few pods
+/// hundreds of times over — and the aggregate one
+/// ([`ExistingRoom::aggregate`]).
 fn existing_worth(
     p: &Problem,
     bins: &[Bin],
-    demand: &[u32],
+    existing: &ExistingRoom,
     prices: &[f64],
     worth: &[f64],
 ) -> ExistingWorth {
-    let mut per_node = 0.0;
-    let mut room = vec![0.0; p.dims.len()];
-    let mut holds = vec![0.0; demand.len()];
-    for (bin, w) in bins.iter().zip(worth) {
-        if let Source::Existing { count } = bin.source {
-            per_node += w.max(0.0) * count as f64;
-            for (r, f) in room.iter_mut().zip(&bin.free) {
-                *r += f * count as f64;
-            }
-            for (c, k) in &bin.fits {
-                holds[*c] += f64::from(*k) * count as f64;
-            }
-        }
-    }
-    let most: Vec<f64> = (0..demand.len())
-        .map(|c| holds[c].min(f64::from(demand[c])))
-        .collect();
-    let aggregate = (0..p.dims.len())
-        .map(|d| knapsack_in_dimension(p, d, room[d], prices, &most))
-        .min_by(|a, b| a.0.total_cmp(&b.0));
-    match aggregate {
+    let per_node: f64 = bins
+        .iter()
+        .zip(worth)
+        .filter_map(|(bin, w)| match bin.source {
+            Source::Existing { count } => Some(w.max(0.0) * count as f64),
+            Source::New { .. } => None,
+        })
+        .sum();
+    match existing.aggregate(p, prices) {
         Some((value, pods)) if value < per_node => ExistingWorth::Aggregate(value, pods),
         _ => ExistingWorth::Nodes(per_node),
     }

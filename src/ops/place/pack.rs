@@ -1085,10 +1085,13 @@ impl<'c> Completion<'_, 'c> {
             let id = self.packer.open_node(p, &mut self.rest, pi);
             added.push(id);
             let snapshot = &self.packer.snapshot;
-            let state = running.get_or_insert_with(|| PodState::new(snapshot, pod));
-            if added.len() > 1 || current.is_some() {
-                state.add_node(snapshot, id);
-            }
+            let state = match &mut running {
+                Some(state) => {
+                    state.add_node(snapshot, id);
+                    state
+                }
+                None => running.insert(PodState::new(snapshot, pod)),
+            };
             if self.packer.try_place(state, c, pod, id) {
                 return running;
             }
