@@ -5,7 +5,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use podplan::generate::{
-    drain_scenario, generate, ladder, DrainScenarioOptions, GenerateOptions, LadderSize,
+    add_api_fields, drain_scenario, generate, ladder, DrainScenarioOptions, GenerateOptions,
+    LadderSize,
 };
 use podplan::{explain, place, read_scenario, simulate, ExplainOptions, Input, PlaceOptions};
 use std::io::Read;
@@ -183,6 +184,11 @@ struct GenerateArgs {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Add the fields the API server and kubelet write (uid, managedFields,
+    /// annotations, full status), which podplan skips: a dump as heavy as
+    /// `kubectl get -o json` prints, for measuring reading speed.
+    #[arg(long)]
+    api_fields: bool,
 }
 
 /// The files' names and texts; `-` is stdin.
@@ -331,7 +337,7 @@ fn read_pod_manifest(file: String) -> Result<podplan::report::headroom::PodManif
 /// cluster to drain when `--drain-workloads` is, else the explain-style
 /// cluster; printed as one line of JSON.
 fn generate_command(args: GenerateArgs) -> Result<ExitCode, String> {
-    let scenario = match (args.ladder, args.drain_workloads) {
+    let mut scenario = match (args.ladder, args.drain_workloads) {
         (Some(size), _) => {
             let size = LadderSize::parse(&size)
                 .ok_or_else(|| format!("unknown ladder size {size:?} (xs, s, m, l, xl)"))?;
@@ -351,6 +357,9 @@ fn generate_command(args: GenerateArgs) -> Result<ExitCode, String> {
             seed: args.seed,
         }),
     };
+    if args.api_fields {
+        add_api_fields(&mut scenario);
+    }
     emit(&format!("{scenario}\n"));
     Ok(ExitCode::SUCCESS)
 }

@@ -340,7 +340,11 @@ pub(crate) struct Builder {
     nodes: Vec<Node>,
     node_index: FxMap<String, usize>,
     pods: Vec<StagedPod>,
-    pod_index: FxMap<(String, String), usize>,
+    /// Pods by a hash of their namespace and name (no copy of either);
+    /// a pod whose hash an earlier pod of another name has goes to
+    /// `pod_index_exact`.
+    pod_index: FxMap<u64, usize>,
+    pod_index_exact: FxMap<(String, String), usize>,
     specs: Vec<StagedSpec>,
     /// Hash of (namespace, owner kind, owner name) → the last spec of a pod
     /// it owns, so that the pods of one controller share one
@@ -360,6 +364,9 @@ pub(crate) struct Builder {
     namespace_labels: BTreeMap<String, Labels>,
     skipped: Tally,
     duplicates: Tally,
+    /// The object being converted, described for its errors (a buffer
+    /// kept from object to object).
+    description: String,
 }
 
 /// `metadata.name` of an object, or `#<ordinal>`: for error messages.
@@ -379,44 +386,53 @@ fn describe(kind: &str, namespaced: bool, obj: &Map<String, Value>, ordinal: usi
     }
 }
 
-/// The same description from a deserialized object.
-fn describe_parsed(kind: &str, parsed: &Parsed, ordinal: usize) -> String {
+/// The same description from a deserialized object, written into `out`
+/// (a buffer reused from object to object: the description is only read
+/// when the object is invalid).
+fn describe_parsed(out: &mut String, kind: &str, parsed: &Parsed, ordinal: usize) {
+    use std::fmt::Write;
+    out.clear();
     let meta = parsed.metadata();
-    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
-    match nonempty(&meta.name) {
-        Some(name) if parsed.namespaced() => format!(
-            "{kind} {}/{name}",
-            nonempty(&meta.namespace).unwrap_or_else(|| "default".into())
-        ),
-        Some(name) => format!("{kind} {name}"),
-        None => format!("{kind} #{ordinal}"),
+    fn nonempty(s: &Option<String>) -> Option<&str> {
+        s.as_deref().filter(|s| !s.is_empty())
     }
+    // Writing to a String cannot fail.
+    let _ = match nonempty(&meta.name) {
+        Some(name) if parsed.namespaced() => write!(
+            out,
+            "{kind} {}/{name}",
+            nonempty(&meta.namespace).unwrap_or("default")
+        ),
+        Some(name) => write!(out, "{kind} {name}"),
+        None => write!(out, "{kind} #{ordinal}"),
+    };
 }
 
-/// `metadata.name`, which must be there.
-fn required_name(meta: &ObjectMeta) -> std::result::Result<String, FieldErr> {
-    match &meta.name {
-        Some(n) if !n.is_empty() => Ok(n.clone()),
+/// `metadata.name`, which must be there (taken out of `meta`).
+fn required_name(meta: &mut ObjectMeta) -> std::result::Result<String, FieldErr> {
+    match meta.name.take() {
+        Some(n) if !n.is_empty() => Ok(n),
         _ => Err(ferr("metadata.name", "is required")),
     }
 }
 
-/// `metadata.namespace`, `default` when absent.
-fn namespace_of(meta: &ObjectMeta) -> String {
-    match &meta.namespace {
-        Some(ns) if !ns.is_empty() => ns.clone(),
+/// `metadata.namespace`, `default` when absent (taken out of `meta`).
+fn namespace_of(meta: &mut ObjectMeta) -> String {
+    match meta.namespace.take() {
+        Some(ns) if !ns.is_empty() => ns,
         _ => "default".to_string(),
     }
 }
 
-/// The `controller: true` owner (`metav1.GetControllerOf`).
-fn controller_of(meta: &ObjectMeta) -> Option<OwnerRef> {
+/// The `controller: true` owner (`metav1.GetControllerOf`), taken out of
+/// `meta`.
+fn controller_of(meta: &mut ObjectMeta) -> Option<OwnerRef> {
     meta.owner_references
-        .iter()
+        .iter_mut()
         .find(|o| o.controller == Some(true))
         .map(|o| OwnerRef {
-            kind: o.kind.clone(),
-            name: o.name.clone(),
+            kind: std::mem::take(&mut o.kind),
+            name: std::mem::take(&mut o.name),
         })
 }
 
@@ -485,13 +501,16 @@ impl Builder {
         kind_name: &str,
         parsed: Parsed,
     ) -> Result<()> {
-        let object = describe_parsed(kind_name, &parsed, ordinal);
-        self.convert(parsed).map_err(|e| Error::Field {
+        let mut object = std::mem::take(&mut self.description);
+        describe_parsed(&mut object, kind_name, &parsed, ordinal);
+        let converted = self.convert(parsed).map_err(|e| Error::Field {
             file: file.to_string(),
-            object,
+            object: object.clone(),
             field: e.field,
             message: e.message,
-        })
+        });
+        self.description = object;
+        converted
     }
 
     /// Counts an object podplan does not read (`what` from [`classify`]).
@@ -513,8 +532,8 @@ impl Builder {
         }
     }
 
-    fn add_node(&mut self, n: wire::NodeW) -> std::result::Result<(), FieldErr> {
-        let name = required_name(&n.metadata)?;
+    fn add_node(&mut self, mut n: wire::NodeW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&mut n.metadata)?;
         let mut taints = Vec::with_capacity(n.spec.taints.len());
         for (i, t) in n.spec.taints.into_iter().enumerate() {
             let effect = t
@@ -544,10 +563,10 @@ impl Builder {
         Ok(())
     }
 
-    fn add_pod(&mut self, p: wire::PodW) -> std::result::Result<(), FieldErr> {
-        let name = required_name(&p.metadata)?;
-        let namespace = namespace_of(&p.metadata);
-        let owner = controller_of(&p.metadata);
+    fn add_pod(&mut self, mut p: wire::PodW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&mut p.metadata)?;
+        let namespace = namespace_of(&mut p.metadata);
+        let owner = controller_of(&mut p.metadata);
         let labels = p.metadata.labels;
         let node_name = p.spec.node_name.clone().filter(|s| !s.is_empty());
         // Bound pods hold what in-place resize allocated, as the scheduler's
@@ -610,15 +629,34 @@ impl Builder {
     }
 
     fn insert_pod(&mut self, staged: StagedPod) {
-        let key = (staged.pod.namespace.clone(), staged.pod.name.clone());
-        upsert(
-            &mut self.pods,
-            &mut self.pod_index,
-            key,
-            staged,
-            &mut self.duplicates,
-            "Pod",
-        );
+        use std::hash::{Hash, Hasher};
+        let mut h = FxHasher::default();
+        (&staged.pod.namespace, &staged.pod.name).hash(&mut h);
+        let hash = h.finish();
+        match self.pod_index.get(&hash) {
+            None => {
+                self.pod_index.insert(hash, self.pods.len());
+                self.pods.push(staged);
+            }
+            Some(&i)
+                if self.pods[i].pod.namespace == staged.pod.namespace
+                    && self.pods[i].pod.name == staged.pod.name =>
+            {
+                self.duplicates.add("Pod");
+                self.pods[i] = staged;
+            }
+            Some(_) => {
+                let key = (staged.pod.namespace.clone(), staged.pod.name.clone());
+                upsert(
+                    &mut self.pods,
+                    &mut self.pod_index_exact,
+                    key,
+                    staged,
+                    &mut self.duplicates,
+                    "Pod",
+                );
+            }
+        }
     }
 
     fn insert_workload(&mut self, staged: StagedWorkload) {
@@ -770,8 +808,8 @@ impl Builder {
         Ok(self.push_spec(staged))
     }
 
-    fn add_namespace(&mut self, n: wire::NamespaceW) -> std::result::Result<(), FieldErr> {
-        let name = required_name(&n.metadata)?;
+    fn add_namespace(&mut self, mut n: wire::NamespaceW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&mut n.metadata)?;
         let mut labels = n.metadata.labels;
         // The API server sets this label on every namespace.
         labels
@@ -784,11 +822,11 @@ impl Builder {
     fn add_workload(
         &mut self,
         kind: WorkloadKind,
-        w: wire::WorkloadW,
+        mut w: wire::WorkloadW,
     ) -> std::result::Result<(), FieldErr> {
-        let name = required_name(&w.metadata)?;
-        let namespace = namespace_of(&w.metadata);
-        let owner = controller_of(&w.metadata);
+        let name = required_name(&mut w.metadata)?;
+        let namespace = namespace_of(&mut w.metadata);
+        let owner = controller_of(&mut w.metadata);
         let spec = w.spec;
         let replicas = if kind == WorkloadKind::Job {
             job_active(&spec, &w.status)?
@@ -831,9 +869,9 @@ impl Builder {
         Ok(())
     }
 
-    fn add_daemon_set(&mut self, w: wire::WorkloadW) -> std::result::Result<(), FieldErr> {
-        let name = required_name(&w.metadata)?;
-        let namespace = namespace_of(&w.metadata);
+    fn add_daemon_set(&mut self, mut w: wire::WorkloadW) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&mut w.metadata)?;
+        let namespace = namespace_of(&mut w.metadata);
         let template_labels = w.spec.template.metadata.labels;
         let spec = self.push_template(w.spec.template.spec, &namespace, &template_labels)?;
         self.insert_daemon_set(StagedDaemonSet {
@@ -848,9 +886,9 @@ impl Builder {
         Ok(())
     }
 
-    fn add_pdb(&mut self, p: wire::PdbW, v1beta1: bool) -> std::result::Result<(), FieldErr> {
-        let name = required_name(&p.metadata)?;
-        let namespace = namespace_of(&p.metadata);
+    fn add_pdb(&mut self, mut p: wire::PdbW, v1beta1: bool) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&mut p.metadata)?;
+        let namespace = namespace_of(&mut p.metadata);
         let spec = p.spec;
         let (selector, selector_empty) = match spec.selector {
             // A nil selector selects nothing in either version.
@@ -894,18 +932,21 @@ impl Builder {
         Ok(())
     }
 
-    fn add_priority_class(&mut self, p: wire::PriorityClassW) -> std::result::Result<(), FieldErr> {
-        let name = required_name(&p.metadata)?;
+    fn add_priority_class(
+        &mut self,
+        mut p: wire::PriorityClassW,
+    ) -> std::result::Result<(), FieldErr> {
+        let name = required_name(&mut p.metadata)?;
         self.insert_priority_class(name, p.value, p.global_default);
         Ok(())
     }
 
     fn add_node_pool(
         &mut self,
-        meta: ObjectMeta,
+        mut meta: ObjectMeta,
         spec: Value,
     ) -> std::result::Result<(), FieldErr> {
-        let name = required_name(&meta)?;
+        let name = required_name(&mut meta)?;
         let mut pool = super::pools::convert_node_pool(&name, &spec).map_err(|(field, msg)| {
             let field = if field.is_empty() {
                 "spec".to_string()

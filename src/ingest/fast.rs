@@ -13,8 +13,8 @@
 
 use super::convert::{classify, Builder, Parsed, MAX_LIST_DEPTH};
 use crate::error::Error;
+use compact_str::CompactString as Word;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 use std::fmt;
 
 /// Where objects go as they are read.
@@ -221,19 +221,38 @@ enum State {
     /// A list; its items have been (or will be) read.
     List,
     /// An object podplan reads.
-    Object { kind: String, parsed: Parsed },
+    Object { kind: Word, parsed: Parsed },
     /// An object podplan skips.
     Skip,
 }
 
-/// `kind` as the general reader takes it: absent, `null` and `""` are none.
-fn kind_of<E: de::Error>(v: Value) -> Result<Option<String>, E> {
-    match v {
-        Value::Null => Ok(None),
-        Value::String(s) if s.is_empty() => Ok(None),
-        Value::String(s) => Ok(Some(s)),
-        _ => Err(bail()),
+/// A `kind` or `apiVersion` as written: a string (`Some`, inline up to
+/// 24 bytes: no allocation per object) or `null` (`None`); anything else
+/// is left to the general reader.
+struct MaybeWord(Option<Word>);
+
+impl<'de> serde::Deserialize<'de> for MaybeWord {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = MaybeWord;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or null")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<MaybeWord, E> {
+                Ok(MaybeWord(None))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<MaybeWord, E> {
+                Ok(MaybeWord(Some(Word::from(s))))
+            }
+        }
+        d.deserialize_any(V)
     }
+}
+
+/// `kind` as the general reader takes it: absent, `null` and `""` are none.
+fn kind_of(v: MaybeWord) -> Option<Word> {
+    v.0.filter(|s| !s.is_empty())
 }
 
 fn is_list_kind(kind: &str, depth: usize) -> bool {
@@ -243,7 +262,7 @@ fn is_list_kind(kind: &str, depth: usize) -> bool {
 fn object_state(kind: &str, api_version: Option<&str>) -> State {
     match classify(kind, api_version) {
         Ok(k) => State::Object {
-            kind: kind.to_string(),
+            kind: Word::from(kind),
             parsed: Parsed::empty(k, api_version),
         },
         Err(_) => State::Skip,
@@ -276,7 +295,8 @@ fn object<'de, A: MapAccess<'de>>(
     depth: usize,
 ) -> Result<(), A::Error> {
     let mut reader = ObjectReader::new(default, depth);
-    while let Some(key) = map.next_key::<String>()? {
+    // Keys inline (no allocation): a reader's keys are short.
+    while let Some(key) = map.next_key::<Word>()? {
         match key.as_str() {
             "kind" => reader.read_kind(&mut map)?,
             "apiVersion" => reader.read_api_version(&mut map)?,
@@ -299,10 +319,10 @@ struct ObjectReader<'a> {
     /// Whether the `kind` key was there.
     kind_seen: bool,
     /// `kind` as read (absent, `null` and `""` are none).
-    kind: Option<String>,
+    kind: Option<Word>,
     /// Whether the `apiVersion` key was there.
     api_seen: bool,
-    api_version: Option<String>,
+    api_version: Option<Word>,
     /// Decided from the list's kind before the object's own `kind` was read.
     provisional: Option<String>,
     /// Whether the object's `items` were read as a list's.
@@ -330,7 +350,7 @@ impl<'a> ObjectReader<'a> {
             return Err(bail());
         }
         self.kind_seen = true;
-        self.kind = kind_of(map.next_value::<Value>()?)?;
+        self.kind = kind_of(map.next_value::<MaybeWord>().map_err(|_| bail())?);
         if self.kind_agrees() {
             Ok(())
         } else {
@@ -362,11 +382,7 @@ impl<'a> ObjectReader<'a> {
             return Err(bail());
         }
         self.api_seen = true;
-        self.api_version = match map.next_value::<Value>()? {
-            Value::Null => None,
-            Value::String(s) => Some(s),
-            _ => return Err(bail()),
-        };
+        self.api_version = map.next_value::<MaybeWord>().map_err(|_| bail())?.0;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! written as a Kubernetes `List` (the same wire format `kubectl` prints),
 //! for benchmarks and tests.
 
+pub use super::api_fields::add_api_fields;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::fmt;

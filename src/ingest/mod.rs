@@ -26,6 +26,7 @@
 //!   the node a pod is bound to, a node's pool, the replicas workloads still
 //!   have to create — is resolved after all inputs are read.
 
+mod api_fields;
 mod convert;
 pub mod families;
 mod fast;
@@ -419,6 +420,32 @@ mod tests {
         }
         let all: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
         same(&all);
+    }
+
+    #[test]
+    fn api_fields_change_nothing_read() {
+        use crate::generate::{add_api_fields, drain_scenario, generate, DrainScenarioOptions};
+        let scenarios = [
+            drain_scenario(&DrainScenarioOptions {
+                nodes: 40,
+                pods: 600,
+                workloads: 30,
+                seed: 3,
+            }),
+            generate(&crate::generate::GenerateOptions::default()),
+        ];
+        for lean in scenarios {
+            let mut heavy = lean.clone();
+            add_api_fields(&mut heavy);
+            let (lean, heavy) = (lean.to_string(), heavy.to_string());
+            assert!(heavy.len() > 2 * lean.len());
+            let read = |t: &str| read_scenario(&[Input::new("g.json", t)]).unwrap();
+            assert_eq!(read(&lean), read(&heavy));
+            // The streaming reader takes the heavy dump, and agrees.
+            let mut b = convert::Builder::default();
+            assert!(matches!(fast::read_json(&heavy, &mut b, "g"), Ok(Some(1))));
+            same(&[&heavy]);
+        }
     }
 
     #[test]

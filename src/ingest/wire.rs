@@ -21,6 +21,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// A short string read without a heap allocation (up to 24 bytes inline):
+/// for the values podplan only compares and drops (condition types,
+/// phases, container and resource names).
+pub(crate) type Word = compact_str::CompactString;
+
 /// A string map (labels, nodeSelector) with `null` values dropped.
 pub(crate) type StrMap = BTreeMap<String, String>;
 
@@ -33,27 +38,78 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-/// A list whose `null` (and `null` elements) are absent.
+/// A list whose `null` (and `null` elements) are absent, read straight
+/// into its `Vec` (no intermediate list of options).
 fn nvec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    let v: Option<Vec<Option<T>>> = Option::deserialize(d)?;
-    Ok(v.map(|v| v.into_iter().flatten().collect())
-        .unwrap_or_default())
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Vec<T>, D2::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(item) = seq.next_element::<Option<T>>()? {
+                out.extend(item);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_option(V(std::marker::PhantomData))
 }
 
-/// A string map whose `null` (and `null` values) are absent.
+/// A string map whose `null` (and `null` values) are absent, read straight
+/// into its map.
 fn nmap<'de, D>(d: D) -> Result<StrMap, D::Error>
 where
     D: Deserializer<'de>,
 {
-    let m: Option<BTreeMap<String, Option<String>>> = Option::deserialize(d)?;
-    Ok(
-        m.map(|m| m.into_iter().filter_map(|(k, v)| Some((k, v?))).collect())
-            .unwrap_or_default(),
-    )
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = StrMap;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<StrMap, E> {
+            Ok(StrMap::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<StrMap, E> {
+            Ok(StrMap::new())
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<StrMap, D2::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StrMap, A::Error> {
+            let mut out = StrMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                match map.next_value::<Option<String>>()? {
+                    Some(value) => {
+                        out.insert(key, value);
+                    }
+                    // A later null drops an earlier value, as the map of
+                    // options did.
+                    None => {
+                        out.remove(&key);
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_option(V)
 }
 
 // ---------------------------------------------------------------------------
@@ -107,7 +163,7 @@ impl<'de> Deserialize<'de> for Qty {
 /// A `ResourceList`: resource name → quantity, in input order, `null`
 /// values dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct ResourceList(pub Vec<(String, Quantity)>);
+pub(crate) struct ResourceList(pub Vec<(Word, Quantity)>);
 
 impl<'de> Deserialize<'de> for ResourceList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -119,9 +175,9 @@ impl<'de> Deserialize<'de> for ResourceList {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ResourceList, A::Error> {
                 let mut out = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<Word>()? {
                     if let Some(Qty(q)) = map.next_value::<Option<Qty>>()? {
-                        out.retain(|(n, _): &(String, Quantity)| *n != key);
+                        out.retain(|(n, _): &(Word, Quantity)| *n != key);
                         out.push((key, q));
                     }
                 }
@@ -136,17 +192,26 @@ impl<'de> Deserialize<'de> for ResourceList {
 macro_rules! checked_str {
     ($(#[$m:meta])* $name:ident($ty:ty), $what:literal, { $($s:literal => $v:expr),* $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-        #[serde(try_from = "String")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) struct $name(pub $ty);
 
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
-                match s.as_str() {
-                    $($s => Ok($name($v)),)*
-                    _ => Err(format!(concat!("unknown ", $what, " {:?}"), s)),
+        // Read from the borrowed text: no allocation per value.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: de::Error>(self, s: &str) -> Result<$name, E> {
+                        match s {
+                            $($s => Ok($name($v)),)*
+                            _ => Err(E::custom(format_args!(concat!("unknown ", $what, " {:?}"), s))),
+                        }
+                    }
                 }
+                d.deserialize_str(V)
             }
         }
     };
@@ -365,13 +430,13 @@ pub(crate) struct PodSpecW {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ContainerW {
     #[serde(default, deserialize_with = "nd")]
-    pub name: String,
+    pub name: Word,
     #[serde(default, deserialize_with = "nd")]
     pub resources: ResourcesW,
     #[serde(default, deserialize_with = "nvec")]
     pub ports: Vec<PortW>,
     #[serde(default)]
-    pub restart_policy: Option<String>,
+    pub restart_policy: Option<Word>,
 }
 
 /// `resources` (requests and limits).
@@ -574,7 +639,7 @@ pub(crate) struct SpreadW {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PodStatusW {
     #[serde(default, deserialize_with = "nd")]
-    pub phase: String,
+    pub phase: Word,
     #[serde(default, deserialize_with = "nvec")]
     pub conditions: Vec<ConditionW>,
     #[serde(default, deserialize_with = "nvec")]
@@ -587,11 +652,11 @@ pub(crate) struct PodStatusW {
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ConditionW {
     #[serde(default, rename = "type", deserialize_with = "nd")]
-    pub type_: String,
+    pub type_: Word,
     #[serde(default, deserialize_with = "nd")]
-    pub status: String,
+    pub status: Word,
     #[serde(default, deserialize_with = "nd")]
-    pub reason: String,
+    pub reason: Word,
 }
 
 /// A container status (only the resources in-place resize reports).
@@ -599,7 +664,7 @@ pub(crate) struct ConditionW {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ContainerStatusW {
     #[serde(default, deserialize_with = "nd")]
-    pub name: String,
+    pub name: Word,
     #[serde(default)]
     pub allocated_resources: Option<ResourceList>,
     #[serde(default)]

@@ -177,7 +177,7 @@ fn apply_pod_level_requests(
         .requests
         .iter()
         .flat_map(|l| l.0.iter())
-        .map(|(n, q)| (n.clone(), resource_value(n, q)))
+        .map(|(n, q)| (n.to_string(), resource_value(n, q)))
         .collect();
     // API defaulting (`defaultPodRequests`) when pod-level limits exist.
     if let Some(limits) = pod_level.limits.as_ref().filter(|l| !l.0.is_empty()) {
@@ -188,7 +188,7 @@ fn apply_pod_level_requests(
         }
         for (n, q) in &limits.0 {
             if supported(n) && !reqs.iter().any(|(k, _)| k == n) {
-                reqs.push((n.clone(), resource_value(n, q)));
+                reqs.push((n.to_string(), resource_value(n, q)));
             }
         }
     }

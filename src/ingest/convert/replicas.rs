@@ -163,10 +163,12 @@ fn create_replicas(
     pods: &[Pod],
     node_ids: &HashMap<&str, NodeId>,
 ) -> Vec<Pod> {
-    let mut taken: HashSet<(String, String)> = pods
+    // The input's names are borrowed; only the names made here are owned.
+    let existing: HashSet<(&str, &str)> = pods
         .iter()
-        .map(|p| (p.namespace.clone(), p.name.clone()))
+        .map(|p| (p.namespace.as_str(), p.name.as_str()))
         .collect();
+    let mut made: HashSet<(String, String)> = HashSet::new();
     let mut out = Vec::with_capacity(missing.iter().sum::<i64>().max(0) as usize);
     for (i, w) in workloads.iter().enumerate() {
         let node_name = template_node_names[i].clone();
@@ -176,7 +178,9 @@ fn create_replicas(
             let name = loop {
                 let name = format!("{}-{k}", w.name);
                 k += 1;
-                if taken.insert((w.namespace.clone(), name.clone())) {
+                if !existing.contains(&(w.namespace.as_str(), name.as_str()))
+                    && made.insert((w.namespace.clone(), name.clone()))
+                {
                     break name;
                 }
             };
