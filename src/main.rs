@@ -59,7 +59,8 @@ struct ExplainArgs {
     /// Reason histogram instead of per-node detail.
     #[arg(long)]
     summary: bool,
-    /// Also consider one new node of each pool.
+    /// Also consider one new node of each pool; a pool at its maxCount
+    /// offers none (its node is rejected by ClusterAutoscaler).
     #[arg(long)]
     with_pools: bool,
     /// Output format.
