@@ -111,7 +111,8 @@ struct DrainArgs {
     /// Drain every node of this pool.
     #[arg(long)]
     pool: Option<String>,
-    /// New nodes of the pool available from the first wave (AKS max surge).
+    /// New nodes of the pool available from the first wave (AKS max
+    /// surge), clipped to what the pool's maxCount allows.
     #[arg(long, default_value_t = 0)]
     surge: usize,
     /// At most this many drained nodes have evictions in one wave.
