@@ -60,7 +60,8 @@ struct ExplainArgs {
     /// Reason histogram instead of per-node detail.
     #[arg(long)]
     summary: bool,
-    /// Also consider one new node of each pool.
+    /// Also consider one new node of each pool; a pool at its maxCount
+    /// offers none (its node is rejected by ClusterAutoscaler).
     #[arg(long)]
     with_pools: bool,
     /// Output format.
@@ -111,7 +112,8 @@ struct DrainArgs {
     /// Drain every node of this pool.
     #[arg(long)]
     pool: Option<String>,
-    /// New nodes of the pool available from the first wave (AKS max surge).
+    /// New nodes of the pool available from the first wave (AKS max
+    /// surge), clipped to what the pool's maxCount allows.
     #[arg(long, default_value_t = 0)]
     surge: usize,
     /// At most this many drained nodes have evictions in one wave.

@@ -210,6 +210,51 @@ fn no_room_elsewhere_is_no_feasible_node_with_the_scheduler_reasons() {
     assert_eq!(report.waves[0].evictions[0].to.as_deref(), Some("p-new-0"));
 }
 
+/// Surge nodes never take the pool past its maxCount: pool `p` has three
+/// nodes (the drained one, a cordoned one and one too small for the pod);
+/// the pod fits only a surge node.
+#[test]
+fn surge_is_clipped_to_the_pools_max_count() {
+    let cordoned =
+        node("c", "p", 1, 4).replace("\nstatus:", "\nspec: {unschedulable: true}\nstatus:");
+    let mut text = node("a", "p", 1, 4) + &node("b", "p", 1, 1) + &cordoned;
+    text += &pod("big", 0, "a", "3", true, "");
+    text += &statefulset("big", 1);
+    let with_max = |max: u32| {
+        read(&format!(
+            "{text}---\napiVersion: podplan.dev/v1alpha1\nkind: NodePool\nmetadata: {{name: p}}\nspec:\n  allocatable: {{cpu: \"4\", memory: 16Gi, pods: \"110\"}}\n  maxCount: {max}\n"
+        ))
+    };
+    let surge = |n: usize| DrainOptions {
+        nodes: vec!["a".into()],
+        surge: n,
+        ..Default::default()
+    };
+    // At maxCount (the cordoned node counts): no surge node, and the pod
+    // has nowhere to go.
+    let report = run(&with_max(3), &surge(1));
+    assert!(report.surge_nodes.is_empty(), "{:?}", report.surge_nodes);
+    assert_eq!(
+        report.warnings,
+        ["--surge 1 clipped to 0 surge node(s): pool p is at maxCount 3"]
+    );
+    assert!(!report.feasible);
+    assert_eq!(report.blockers[0].reason, BlockerReason::NoFeasibleNode);
+    // One short of maxCount: one of the two surge nodes.
+    let report = run(&with_max(4), &surge(2));
+    assert_eq!(report.surge_nodes, ["p-new-0"]);
+    assert_eq!(
+        report.warnings,
+        ["--surge 2 clipped to 1 surge node(s): pool p has room for 1 more node(s) under maxCount 4"]
+    );
+    assert!(report.feasible, "{}", report.to_text());
+    assert_eq!(report.waves[0].evictions[0].to.as_deref(), Some("p-new-0"));
+    // Room enough: the surge as asked, no warning.
+    let report = run(&with_max(5), &surge(2));
+    assert_eq!(report.surge_nodes, ["p-new-0", "p-new-1"]);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+}
+
 #[test]
 fn kubectl_filters_block_unmanaged_local_storage_and_two_pdbs() {
     let mut text = node("a", "p", 1, 16) + &node("b", "q", 1, 16);

@@ -152,3 +152,70 @@ fn unknown_pod_is_a_usage_error() {
     .unwrap_err();
     assert!(err.to_string().contains("nope/nope"));
 }
+
+/// Pool `general` (Standard_D4s_v5: 3860m allocatable) with `maxCount`, and
+/// its three existing 2-cpu nodes, one of them cordoned: all count towards
+/// `maxCount`. A pending 3-cpu pod fits only a new node of the pool.
+fn pool_at_max_count(max_count: u32) -> podplan::model::Cluster {
+    let node = |name: &str, cordoned: bool| {
+        format!(
+            "---\napiVersion: v1\nkind: Node\nmetadata: {{name: {name}, labels: {{kubernetes.azure.com/agentpool: general, kubernetes.io/hostname: {name}}}}}\nspec: {{unschedulable: {cordoned}}}\nstatus: {{allocatable: {{cpu: \"2\", memory: 8Gi, pods: \"110\"}}}}\n"
+        )
+    };
+    let yaml = format!(
+        "apiVersion: podplan.dev/v1alpha1\nkind: NodePool\nmetadata: {{name: general}}\nspec: {{vmSize: Standard_D4s_v5, maxCount: {max_count}}}\n{}{}{}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: big, namespace: default}}\nspec:\n  containers: [{{name: c, resources: {{requests: {{cpu: \"3\"}}}}}}]\n",
+        node("general-0", false),
+        node("general-1", false),
+        node("general-2", true),
+    );
+    read_scenario(&[Input::new("pool.yaml", &yaml)]).expect("scenario reads")
+}
+
+#[test]
+fn a_pool_at_max_count_offers_no_new_node() {
+    let with_pools = ExplainOptions {
+        with_pools: true,
+        ..ExplainOptions::default()
+    };
+    // Below maxCount the pool's new node takes the pod.
+    let report = explain(&pool_at_max_count(4), &with_pools).unwrap();
+    assert_eq!(
+        pod(&report, "default/big").feasible_nodes,
+        ["general-new-0"]
+    );
+
+    // At maxCount (the cordoned node counts) it is rejected, with why.
+    let report = explain(&pool_at_max_count(3), &with_pools).unwrap();
+    let big = pod(&report, "default/big");
+    assert!(big.feasible_nodes.is_empty());
+    assert!(report.any_unschedulable());
+    let filtered = big.filtered.as_ref().unwrap();
+    assert_eq!(filtered.len(), 4);
+    let refused = &filtered["general-new-0"];
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].plugin, "ClusterAutoscaler");
+    assert_eq!(refused[0].message, "pool general is at maxCount 3");
+    assert_eq!(
+        big.message,
+        "0/4 nodes are available: 1 node(s) were unschedulable, \
+         1 pool general is at maxCount 3, 2 Insufficient cpu."
+    );
+
+    // The histogram counts it too.
+    let summary = explain(
+        &pool_at_max_count(3),
+        &ExplainOptions {
+            summary: true,
+            ..with_pools
+        },
+    )
+    .unwrap();
+    let reasons = summary.pods[0].reasons.as_ref().unwrap();
+    assert!(
+        reasons.iter().any(|r| r.plugin == "ClusterAutoscaler"
+            && r.message == "pool general is at maxCount 3"
+            && r.nodes == 1),
+        "{reasons:?}"
+    );
+    assert_eq!(summary.pods[0].message, big.message);
+}

@@ -496,6 +496,39 @@ fn with_pools_adds_nodes_up_to_max_count() {
     );
 }
 
+/// A pool at its maxCount adds no node: its existing nodes count, the
+/// cordoned one included; one more maxCount allows exactly one new node.
+#[test]
+fn a_pool_at_max_count_adds_no_node() {
+    let pool_node = |name: &str, cordoned: bool| {
+        format!(
+            "- apiVersion: v1\n  kind: Node\n  metadata: {{name: {name}, labels: {{kubernetes.azure.com/agentpool: general, kubernetes.io/hostname: {name}}}}}\n  spec: {{unschedulable: {cordoned}}}\n  status: {{allocatable: {{cpu: 3860m, memory: 14Gi, pods: \"110\"}}}}\n"
+        )
+    };
+    let items = [
+        pool_node("general-0", false),
+        pool_node("general-1", false),
+        pool_node("general-2", true),
+        deployment(0, "{cpu: \"3\"}", ""),
+    ];
+    let with_pools = HeadroomOptions {
+        with_pools: true,
+        ..workload_options("default/web")
+    };
+    let at_max = headroom(&cluster(&format!("{POOL}{}", list(&items))), &with_pools).expect("runs");
+    assert_eq!(at_max.fits, 2);
+    assert!(at_max.new_nodes.is_empty(), "{:?}", at_max.new_nodes);
+    assert!(!at_max.capped);
+    let one_left = POOL.replace("maxCount: 3", "maxCount: 4");
+    let report = headroom(
+        &cluster(&format!("{one_left}{}", list(&items))),
+        &with_pools,
+    )
+    .expect("runs");
+    assert_eq!(report.fits, 3);
+    assert_eq!(report.new_nodes.get("general"), Some(&1));
+}
+
 #[test]
 fn pools_without_max_count_are_not_scaled() {
     let yaml = format!(

@@ -573,6 +573,35 @@ fn existing_nodes_count_towards_max_count() {
     assert_eq!(report.new_nodes.get("small"), None);
 }
 
+/// A pool at its maxCount adds no node, its cordoned node counted: the pod
+/// that only a new node of it would take stays pending.
+#[test]
+fn a_pool_at_max_count_adds_no_node() {
+    let s = spec(req(1500, GI), |_| {});
+    let in_pool = |name: &str, unschedulable: bool| Node {
+        pool: Some(PoolId(0)),
+        unschedulable,
+        ..node(name, 1000, 8 * GI)
+    };
+    let cluster = Cluster {
+        nodes: vec![in_pool("small-0", false), in_pool("small-1", true)],
+        pods: vec![pending("p0", Labels::new(), &s)],
+        pools: vec![pool("small", 2000, 8 * GI, 1.0, Some(2))],
+        ..Default::default()
+    };
+    let report = run(&cluster);
+    assert!(report.new_nodes.is_empty(), "{:?}", report.new_nodes);
+    assert_eq!(report.pools["small"].nodes, 2);
+    assert_eq!(report.status, PlanStatus::Infeasible);
+    assert_eq!(report.unplaced.len(), 1);
+    // One more allowed: the pod gets its node.
+    let mut room = cluster.clone();
+    room.pools[0].max_count = Some(3);
+    let report = run(&room);
+    assert_eq!(node_of(&report, "p0").as_deref(), Some("small-new-0"));
+    assert_eq!(report.new_nodes.get("small"), Some(&1));
+}
+
 /// A pod no node and no pool can take stays pending with the message for
 /// the nodes of the moment; no pool node is added for it.
 #[test]

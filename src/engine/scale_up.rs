@@ -8,6 +8,21 @@
 
 use crate::model::{Cluster, Node, NodeId, NodePool, PodId, PoolId};
 
+/// Who rejects the new node of a pool at its `maxCount` in `explain
+/// --with-pools`: not a scheduler plugin but cluster-autoscaler, which
+/// skips a node group at its maximum size before asking any filter.
+pub(crate) const AUTOSCALER: &str = "ClusterAutoscaler";
+
+/// Why `pool` offers no new node when `room` (its [`Cluster::pool_rooms`]
+/// entry) is 0: `pool general is at maxCount 3` (cluster-autoscaler's
+/// `max node group size reached`); `None` while it may grow.
+pub(crate) fn at_max_count(pool: &NodePool, room: Option<u32>) -> Option<String> {
+    match (room, pool.max_count) {
+        (Some(0), Some(max)) => Some(format!("pool {} is at maxCount {max}", pool.name)),
+        _ => None,
+    }
+}
+
 /// The pools `keep` accepts, cheapest first (ties by pool order): the order
 /// in which cluster-autoscaler's least-cost expander tries them.
 pub(crate) fn pools_by_cost(cluster: &Cluster, keep: impl Fn(&NodePool) -> bool) -> Vec<PoolId> {

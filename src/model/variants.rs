@@ -1,6 +1,7 @@
 //! Counts and variants of a cluster that more than one operation (and the
-//! validators) need: nodes per pool, a node's hourly cost, the cluster
-//! padded to every pool's `minCount`, and the cluster without some nodes.
+//! validators) need: nodes per pool and the room their `maxCount` leaves,
+//! a node's hourly cost, the cluster padded to every pool's `minCount`,
+//! and the cluster without some nodes.
 
 use super::cluster::{Cluster, NodeId, Pod, PodId, PodPhase, PoolId};
 use std::collections::{BTreeMap, HashSet};
@@ -16,6 +17,18 @@ impl Cluster {
             }
         }
         counts
+    }
+
+    /// Per pool, the new nodes its `maxCount` still allows: `maxCount` less
+    /// the pool's existing nodes ([`Cluster::nodes_per_pool`]; cordoned
+    /// ones count, as in cluster-autoscaler's target size), never below 0;
+    /// `None` without `maxCount`.
+    pub fn pool_rooms(&self) -> Vec<Option<u32>> {
+        self.pools
+            .iter()
+            .zip(self.nodes_per_pool())
+            .map(|(pool, existing)| pool.max_count.map(|max| max.saturating_sub(existing)))
+            .collect()
     }
 
     /// Hourly cost of an existing node: its pool's `costPerHour`, 0

@@ -1,6 +1,10 @@
 //! `explain`: kube-scheduler's filter phase for every pending pod, with the
 //! other pending pods not yet placed (the report: `docs/reports.md#explain`).
+//! With `--with-pools` each pool's first new node is a candidate too, as
+//! cluster-autoscaler would offer it; a pool at its `maxCount` offers none,
+//! and its node is listed as rejected by `ClusterAutoscaler`.
 
+use crate::engine::scale_up::{at_max_count, AUTOSCALER};
 use crate::error::{Error, Result};
 use crate::model::{Cluster, Pod, PodId, PodSpec, PoolId};
 use crate::predicates::fit_error::{rejection_histogram, summary_message};
@@ -13,12 +17,7 @@ use std::sync::Arc;
 
 /// Explains every pending pod (or the one named in `options.pod`).
 pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainReport> {
-    let mut snapshot = Snapshot::new(cluster);
-    if options.with_pools {
-        for (i, pool) in cluster.pools.iter().enumerate() {
-            snapshot.add_node(pool.new_node(PoolId(i as u32), 0));
-        }
-    }
+    let (snapshot, refused) = candidate_nodes(cluster, options.with_pools);
     let pods = pods_to_explain(cluster, options.pod.as_deref())?;
     // Pods with the same namespace, labels, spec and nodeName get the same
     // verdict on every node: filter and explain each equivalence class once.
@@ -37,7 +36,7 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
                 .or_insert_with(|| node_local_verdicts(&snapshot, pod, &state));
             let stateful = stateful_verdicts(&snapshot, &state, local);
             let per_node = first_rejections(local, &stateful);
-            let explanation = explain_one(&snapshot, "", &per_node, options.summary);
+            let explanation = explain_one(&snapshot, &per_node, &refused, options.summary);
             let systems = feasible_systems(&snapshot, &per_node);
             (explanation, systems)
         });
@@ -52,6 +51,37 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
         report.pods.push(explanation);
     }
     Ok(report)
+}
+
+/// A pool's new node that cluster-autoscaler would not add, and why.
+struct Refused {
+    node: String,
+    reason: String,
+}
+
+/// The candidate nodes: the cluster's and, with `with_pools`, the first new
+/// node of every pool that may still grow. The new node of a pool at its
+/// `maxCount` stays out of the snapshot, so that it shapes no other
+/// verdict (a spread domain, a count), and is returned as refused.
+fn candidate_nodes(cluster: &Cluster, with_pools: bool) -> (Snapshot<'_>, Vec<Refused>) {
+    let mut snapshot = Snapshot::new(cluster);
+    let mut refused = Vec::new();
+    if with_pools {
+        let rooms = cluster.pool_rooms();
+        for ((i, pool), room) in cluster.pools.iter().enumerate().zip(rooms) {
+            let node = pool.new_node(PoolId(i as u32), 0);
+            match at_max_count(pool, room) {
+                Some(reason) => refused.push(Refused {
+                    node: node.name,
+                    reason,
+                }),
+                None => {
+                    snapshot.add_node(node);
+                }
+            }
+        }
+    }
+    (snapshot, refused)
 }
 
 /// The pending pods to explain: all, or the one named `key`
@@ -163,10 +193,13 @@ impl ClassKey {
     }
 }
 
+/// One pod's explanation from its verdicts on the snapshot's nodes and
+/// the `refused` pool nodes, which reject every pod (the pod's key is
+/// filled in by the caller).
 fn explain_one(
     snapshot: &Snapshot,
-    pod: &str,
     per_node: &[Result<(), &Rejection>],
+    refused: &[Refused],
     summary: bool,
 ) -> PodExplanation {
     let mut feasible = Vec::new();
@@ -193,11 +226,27 @@ fn explain_one(
             }
         }
     }
-    let histogram = rejection_histogram(per_node.iter().filter_map(|v| v.as_ref().err().copied()));
-    let message = summary_message(feasible.len(), per_node.len(), &histogram);
+    let mut histogram =
+        rejection_histogram(per_node.iter().filter_map(|v| v.as_ref().err().copied()));
+    for r in refused {
+        *histogram
+            .entry((r.reason.as_str(), AUTOSCALER))
+            .or_insert(0) += 1;
+        if !summary {
+            filtered.insert(
+                r.node.clone(),
+                vec![FilterReason {
+                    plugin: AUTOSCALER.to_string(),
+                    message: r.reason.clone(),
+                }],
+            );
+        }
+    }
+    let total = per_node.len() + refused.len();
+    let message = summary_message(feasible.len(), total, &histogram);
     let reasons = summary.then(|| reason_counts(&histogram));
     PodExplanation {
-        pod: pod.to_string(),
+        pod: String::new(),
         feasible_nodes: feasible,
         filtered: (!summary).then_some(filtered),
         reasons,

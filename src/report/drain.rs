@@ -16,7 +16,8 @@ pub struct DrainOptions {
     /// Drain every node of this pool (`--pool NAME`).
     pub pool: Option<String>,
     /// New nodes of the drained pool that exist from the first wave (AKS
-    /// max surge), named like new pool nodes (`<pool>-new-<k>`).
+    /// max surge), named like new pool nodes (`<pool>-new-<k>`); clipped,
+    /// with a warning, to what the pool's `maxCount` allows.
     pub surge: usize,
     /// At most this many drained nodes have evictions in one wave (AKS
     /// `maxUnavailable` style); `None` is no limit.

@@ -14,7 +14,8 @@ pub struct ExplainOptions {
     pub pod: Option<String>,
     /// Reason histogram (`reasons`) instead of per-node detail (`filtered`).
     pub summary: bool,
-    /// Add one new node per pool (`<pool>-new-0`) to the candidate nodes.
+    /// Add one new node per pool (`<pool>-new-0`) to the candidate nodes;
+    /// that of a pool at its `maxCount` is rejected by `ClusterAutoscaler`.
     pub with_pools: bool,
 }
 
@@ -36,7 +37,8 @@ pub struct ExplainReport {
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct FilterReason {
-    /// The filter plugin's name (`TaintToleration`, ...).
+    /// The filter plugin's name (`TaintToleration`, ...), or
+    /// `ClusterAutoscaler` for the new node of a pool at its `maxCount`.
     pub plugin: String,
     /// Its reason string, as kube-scheduler prints it.
     pub message: String,
@@ -47,7 +49,8 @@ pub struct FilterReason {
 #[cfg_attr(feature = "ts", derive(tsify::Tsify))]
 #[cfg_attr(feature = "ts", tsify(hashmap_as_object, missing_as_null))]
 pub struct ReasonCount {
-    /// The filter plugin's name.
+    /// The filter plugin's name, or `ClusterAutoscaler` (see
+    /// [`FilterReason::plugin`]).
     pub plugin: String,
     /// Its reason string.
     pub message: String,

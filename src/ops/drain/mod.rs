@@ -2,7 +2,9 @@
 //! PodDisruptionBudget, what blocks it, and in what waves.
 //!
 //! 1. Targets (`--nodes`, `--pool`) are cordoned; `--surge` nodes of the
-//!    pool are added. DaemonSet and mirror pods stay (`--ignore-daemonsets`).
+//!    pool are added, as many as its `maxCount` allows (fewer, with a
+//!    warning, when the surge would pass it). DaemonSet and mirror pods
+//!    stay (`--ignore-daemonsets`).
 //! 2. Blockers up front, with kubectl drain's filters: pods without a
 //!    controller (unless `--force`), with emptyDir (unless
 //!    `--delete-emptydir-data`), under two PDBs (the eviction API refuses).
@@ -22,6 +24,7 @@ use crate::engine::disruption::{
     can_ignore_pdb, guarding_by_pod, is_healthy, pdb_statuses, PdbStatus,
 };
 use crate::engine::drainability::{drainability, Blocked, Drainability, Policy};
+use crate::engine::scale_up::at_max_count;
 use crate::engine::targets::resolve_targets;
 use crate::error::{Error, Result};
 use crate::model::{Cluster, IntOrPercent, NodeId, PodId, PoolId};
@@ -45,6 +48,7 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
     let start = Instant::now();
     // 1. Targets, and the PDBs' statuses before the drain.
     let (targets, pool) = resolve_targets(cluster, options)?;
+    let (surge, surge_warning) = clipped_surge(cluster, pool, options.surge);
     let statuses = pdb_statuses(cluster);
     let base = Snapshot::new(cluster);
     // 2. Blockers up front; the other pods are candidates for eviction.
@@ -58,6 +62,7 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
         base: &base,
         targets: &targets,
         pool,
+        surge,
         options,
         statuses: &statuses,
     };
@@ -84,8 +89,38 @@ pub fn drain(cluster: &Cluster, options: &DrainOptions) -> Result<DrainReport> {
             evictions: evicted.len(),
             ignored_pods: sorted.ignored,
         },
-        warnings: warnings(&candidates),
+        warnings: surge_warning
+            .into_iter()
+            .chain(warnings(&candidates))
+            .collect(),
     })
+}
+
+/// The surge nodes the pool may add: `asked` clipped to the room its
+/// `maxCount` leaves (its existing nodes count, the drained and cordoned
+/// ones included: they are still there while the surge nodes run), and a
+/// warning when clipped. Clipping rather than failing keeps the plan
+/// useful: the drain is planned with the surge the pool can take.
+fn clipped_surge(cluster: &Cluster, pool: Option<PoolId>, asked: usize) -> (usize, Option<String>) {
+    let Some(p) = pool else {
+        return (asked, None);
+    };
+    let pool = &cluster.pools[p.index()];
+    let room = cluster.pool_rooms()[p.index()];
+    let (Some(left), Some(max)) = (room, pool.max_count) else {
+        return (asked, None);
+    };
+    if left as usize >= asked {
+        return (asked, None);
+    }
+    let why = at_max_count(pool, room).unwrap_or_else(|| {
+        format!(
+            "pool {} has room for {left} more node(s) under maxCount {max}",
+            pool.name
+        )
+    });
+    let warning = format!("--surge {asked} clipped to {left} surge node(s): {why}");
+    (left as usize, Some(warning))
 }
 
 /// The pods on the drained nodes, sorted by what becomes of them.
@@ -213,6 +248,8 @@ struct Setting<'a> {
     targets: &'a [NodeId],
     /// The targets' pool (`--pool`), where surge nodes come from.
     pool: Option<PoolId>,
+    /// Surge nodes to add: `--surge` within the pool's `maxCount`.
+    surge: usize,
     options: &'a DrainOptions,
     statuses: &'a [PdbStatus],
 }
@@ -394,9 +431,9 @@ fn place_waves(setting: &Setting, candidates: &[Candidate], waves: &[Vec<usize>]
     out
 }
 
-/// The base snapshot with the targets cordoned and `--surge` new nodes of
-/// the pool added (skipping names the cluster has); returns the surge
-/// nodes' names too.
+/// The base snapshot with the targets cordoned and the (clipped) surge's
+/// new nodes of the pool added (skipping names the cluster has); returns
+/// the surge nodes' names too.
 fn cordoned_with_surge<'c>(setting: &Setting<'c>) -> (Snapshot<'c>, Vec<String>) {
     let cluster = setting.cluster;
     let mut snapshot = setting.base.clone();
@@ -407,7 +444,7 @@ fn cordoned_with_surge<'c>(setting: &Setting<'c>) -> (Snapshot<'c>, Vec<String>)
     if let Some(p) = setting.pool {
         let existing: HashSet<&str> = cluster.nodes.iter().map(|n| n.name.as_str()).collect();
         let mut k = 0;
-        while surge_nodes.len() < setting.options.surge {
+        while surge_nodes.len() < setting.surge {
             let node = cluster.pools[p.index()].new_node(p, k);
             k += 1;
             if existing.contains(node.name.as_str()) {
