@@ -219,9 +219,14 @@ pub(super) fn convert_pod_spec(
         Some(na) => node_affinity(na, &format!("{prefix}.affinity.nodeAffinity"))?,
         None => (None, Vec::new()),
     };
-    let pod_terms = |source, field: &str| {
-        let path = format!("{prefix}.affinity.{field}");
-        pod_affinity_terms(source, namespace, labels, &path)
+    // Field paths are only built for terms that are there (they name the
+    // field in errors; most pods have no pod affinity).
+    let pod_terms = |source: Option<wire::PodAffinityW>, field: &str| match source {
+        None => Ok((Vec::new(), Vec::new())),
+        Some(a) => {
+            let path = format!("{prefix}.affinity.{field}");
+            pod_affinity_terms(Some(a), namespace, labels, &path)
+        }
     };
     let (pod_affinity, preferred_pod_affinity) = pod_terms(affinity.pod_affinity, "podAffinity")?;
     let (pod_anti_affinity, preferred_pod_anti_affinity) =
