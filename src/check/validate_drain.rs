@@ -320,7 +320,10 @@ impl<'c> Replay<'c> {
                     e.pod
                 ));
             }
-            self.world.pods[pod.index()].phase = PodPhase::Failed;
+            // Gone for good: it counts towards no PDB's currentHealthy.
+            let gone = &mut self.world.pods[pod.index()];
+            gone.phase = PodPhase::Failed;
+            gone.ready = false;
             return;
         };
         let Some(&node) = self.node_by_name.get(to) else {
@@ -515,6 +518,39 @@ mod tests {
         assert_eq!(
             errors,
             vec!["wave 1: evicting ns/web-2 exceeds PDB ns/web's budget".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_healthy_pod_deleted_for_good_no_longer_counts_as_healthy() {
+        let mut cluster = one_unready_of_four();
+        for pod in &mut cluster.pods {
+            pod.ready = true;
+            pod.owner = None;
+        }
+        let options = DrainOptions {
+            nodes: vec!["a".into()],
+            force: true,
+            ..Default::default()
+        };
+        let deleted = |waves: &[&[usize]]| {
+            let mut report = plan(waves);
+            for e in report.waves.iter_mut().flat_map(|w| &mut w.evictions) {
+                e.to = None;
+            }
+            report
+        };
+        // 4 healthy, minAvailable 2: 2 disruptions in wave 1 leave 2
+        // healthy, and none to spend in wave 2 (web-3, left alone, is also
+        // reported).
+        let errors = validate_drain(&cluster, &options, &deleted(&[&[0, 1], &[2]]))
+            .expect_err("wave 2 has no budget left");
+        assert_eq!(
+            errors,
+            vec![
+                "wave 2: evicting ns/web-2 exceeds PDB ns/web's budget".to_string(),
+                "ns/web-3: neither evicted nor a blocker".to_string()
+            ]
         );
     }
 }
