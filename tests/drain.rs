@@ -307,9 +307,9 @@ fn kubectl_filters_block_unmanaged_local_storage_and_two_pdbs() {
 }
 
 #[test]
-fn unready_pods_under_always_allow_go_first_and_refill_the_budget() {
+fn unready_pods_go_free_but_their_replacements_do_not_refill_the_budget() {
     let mut text = node("a", "p", 1, 16) + &node("b", "q", 1, 64);
-    // 4 pods, 2 unready; minAvailable 2 with 2 healthy: budget 0 at first.
+    // 4 pods, 2 unready; minAvailable 2 with 2 healthy: budget 0.
     for i in 0..4 {
         text += &pod("web", i, "a", "1", i >= 2, "");
     }
@@ -320,23 +320,43 @@ fn unready_pods_under_always_allow_go_first_and_refill_the_budget() {
     );
     let cluster = read(&text);
     let report = run(&cluster, &nodes(&["a"]));
-    assert!(report.feasible, "{}", report.to_text());
-    // Wave 1 evicts the two unready pods without budget; their replacements
-    // run and the budget becomes 2: wave 2 evicts the healthy ones.
-    assert_eq!(report.waves.len(), 2);
+    // Wave 1 evicts the two unready pods without budget; their
+    // replacements are assumed to stay unready (a replacement is as healthy
+    // as the pod it replaces), so the budget stays 0 and the healthy pods
+    // are blockers.
+    assert!(!report.feasible, "{}", report.to_text());
+    assert_eq!(report.waves.len(), 1);
     let first: Vec<&str> = report.waves[0]
         .evictions
         .iter()
         .map(|e| e.pod.as_str())
         .collect();
     assert_eq!(first, vec!["ns/web-0", "ns/web-1"]);
+    let blocked: Vec<(&str, BlockerReason)> = report
+        .blockers
+        .iter()
+        .map(|b| (b.pod.as_str(), b.reason))
+        .collect();
+    assert_eq!(
+        blocked,
+        vec![
+            ("ns/web-2", BlockerReason::PodDisruptionBudget),
+            ("ns/web-3", BlockerReason::PodDisruptionBudget),
+        ]
+    );
+    assert!(
+        report.warnings.iter().any(|w| w.contains("stay unready")),
+        "{:?}",
+        report.warnings
+    );
     // The default policy (IfHealthyBudget) lets unready pods go free only
     // while currentHealthy >= desiredHealthy: the same plan at
     // minAvailable 2, and none at minAvailable 3 (2 healthy < 3).
     let default_policy = text.replace("\n  unhealthyPodEvictionPolicy: AlwaysAllow", "");
     let report = run(&read(&default_policy), &nodes(&["a"]));
-    assert!(report.feasible);
-    assert_eq!(report.waves.len(), 2);
+    assert!(!report.feasible);
+    assert_eq!(report.waves.len(), 1);
+    assert_eq!(report.blockers.len(), 2);
     let strict = default_policy.replace("minAvailable: 2", "minAvailable: 3");
     let report = run(&read(&strict), &nodes(&["a"]));
     assert!(!report.feasible);
@@ -345,6 +365,83 @@ fn unready_pods_under_always_allow_go_first_and_refill_the_budget() {
         .blockers
         .iter()
         .all(|b| b.reason == BlockerReason::PodDisruptionBudget));
+    // At minAvailable 1 the budget is 1 in every wave: the unready pods and
+    // one healthy pod, then the other.
+    let loose = default_policy.replace("minAvailable: 2", "minAvailable: 1");
+    let report = run(&read(&loose), &nodes(&["a"]));
+    assert!(report.feasible, "{}", report.to_text());
+    assert_eq!(report.waves.len(), 2);
+    assert_eq!(report.wave_lower_bound, 2);
+}
+
+/// Issue #11: a PDB minAvailable 13 over 16 pods of which 2 are unready
+/// (currentHealthy 14, disruptionsAllowed 1). The unready pods' replacements
+/// stay unready, so every wave allows one disruption of it, never the three
+/// a recovered budget would.
+#[test]
+fn an_unready_pods_replacement_is_assumed_unready_in_later_waves() {
+    let mut text = node("a", "p", 1, 16) + &node("b", "p", 2, 16);
+    text += &(node("c", "q", 1, 64) + &node("d", "q", 2, 64));
+    // a: big-0 and big-1 unready, big-2..4 healthy; b: big-5..7 healthy;
+    // c: big-8..15 healthy, not drained.
+    let on = |i: usize| match i {
+        0..=4 => "a",
+        5..=7 => "b",
+        _ => "c",
+    };
+    for i in 0..16 {
+        text += &pod("big", i, on(i), "1", i >= 2, "");
+    }
+    text += &statefulset("big", 16);
+    text += &pdb("big", "minAvailable: 13");
+    let cluster = read(&text);
+    for max_unavailable in [None, Some(1)] {
+        let options = DrainOptions {
+            max_unavailable,
+            ..nodes(&["a", "b"])
+        };
+        // `run` has the validator accept the plan.
+        let report = run(&cluster, &options);
+        assert!(report.feasible, "{}", report.to_text());
+        let numbers = report.pdbs.iter().find(|p| p.pdb == "ns/big").unwrap();
+        assert_eq!(
+            (
+                numbers.expected_pods,
+                numbers.current_healthy,
+                numbers.desired_healthy,
+                numbers.disruptions_allowed
+            ),
+            (16, 14, 13, 1)
+        );
+        // Per wave, the healthy pods evicted (each spends one disruption)
+        // stay within currentHealthy - desiredHealthy, where currentHealthy
+        // counts a replacement only if the pod it replaces was healthy.
+        // Every pod is recreated, so that is 14 in every wave.
+        let unready = ["ns/big-0", "ns/big-1"];
+        let healthy = 14;
+        for (w, wave) in report.waves.iter().enumerate() {
+            let spent = wave
+                .evictions
+                .iter()
+                .filter(|e| !unready.contains(&e.pod.as_str()))
+                .count();
+            assert!(
+                spent <= healthy - 13,
+                "wave {}: {spent} disruptions, {} allowed\n{}",
+                w + 1,
+                healthy - 13,
+                report.to_text()
+            );
+        }
+        let waves = report
+            .waves
+            .iter()
+            .filter(|w| !w.evictions.is_empty())
+            .count();
+        assert_eq!(waves, 6, "{}", report.to_text());
+        assert_eq!(report.wave_lower_bound, 6);
+        assert_eq!(report.stats.evictions, 8);
+    }
 }
 
 #[test]

@@ -4,12 +4,17 @@
 //!
 //! Before each wave the PDBs' statuses are recomputed from scratch on the
 //! cluster as the earlier waves left it (evicted pods running again on
-//! their destinations); each eviction is put to the eviction API's rules
-//! in order; each replacement must pass every filter plugin on its node
-//! with everything placed so far (a fresh `PodState` per pod, no caching).
+//! their destinations, each replacement as healthy as the pod it replaced:
+//! podplan's conservative planning rule, under which an unready pod's
+//! replacement stays unready); each eviction is put to the eviction API's
+//! rules in order, and one that fits only if unready pods' replacements
+//! counted as healthy is named as such; each replacement must pass every
+//! filter plugin on its node with everything placed so far (a fresh
+//! `PodState` per pod, no caching).
 
 use crate::engine::disruption::{
-    eviction_outcome, guarding_pdbs, pdb_statuses, EvictionOutcome, PdbStatus,
+    disruptions_allowed_with, eviction_outcome, guarding_pdbs, pdb_statuses,
+    replacement_is_healthy, EvictionOutcome, PdbStatus,
 };
 use crate::engine::targets::targets;
 use crate::model::{Cluster, Node, NodeId, PodId, PodPhase, PoolId};
@@ -133,6 +138,10 @@ struct Replay<'c> {
     world: Cluster,
     /// Pods evicted so far.
     evicted: HashSet<PodId>,
+    /// Evicted pods that were unready and whose replacements run (unready
+    /// too, by the planning rule), for the message of a plan that counts
+    /// them as healthy.
+    replaced_unready: HashSet<PodId>,
     errors: Vec<String>,
 }
 
@@ -165,6 +174,7 @@ impl<'c> Replay<'c> {
             snapshot,
             world: cluster.clone(),
             evicted: HashSet::new(),
+            replaced_unready: HashSet::new(),
             errors,
         }
     }
@@ -240,15 +250,62 @@ impl<'c> Replay<'c> {
         match eviction_outcome(&self.world, pod, &guarding, now) {
             EvictionOutcome::Free | EvictionOutcome::AllowedUnhealthy => {}
             EvictionOutcome::Spends(p) => now[p].disruptions_allowed -= 1,
-            EvictionOutcome::TooManyRequests(p) => self.errors.push(format!(
-                "wave {w}: evicting {} exceeds PDB {}'s budget",
-                e.pod, now[p].pdb
-            )),
+            EvictionOutcome::TooManyRequests(p) => {
+                let message =
+                    match self.fits_if_unready_replacements_counted(pod, &guarding, now, p) {
+                        Some(counted) => format!(
+                            "wave {w}: evicting {} exceeds PDB {}'s budget: the plan counts the \
+                         replacements of {counted} unready pod(s) evicted before as healthy, but a \
+                         replacement is only as healthy as the pod it replaces (currentHealthy {}, \
+                         desiredHealthy {})",
+                            e.pod, now[p].pdb, now[p].current_healthy, now[p].desired_healthy
+                        ),
+                        None => format!(
+                            "wave {w}: evicting {} exceeds PDB {}'s budget",
+                            e.pod, now[p].pdb
+                        ),
+                    };
+                self.errors.push(message);
+            }
             EvictionOutcome::MultiplePdbs(_) => self.errors.push(format!(
                 "wave {w}: {} is under several PDBs: the eviction API refuses it",
                 e.pod
             )),
         }
+    }
+
+    /// Whether PDB `p`, which refuses evicting `pod` with the budget left in
+    /// `now`, would accept it if the replacements of the unready pods it
+    /// selects that earlier waves evicted counted as healthy: then their
+    /// number, the mistake to name.
+    fn fits_if_unready_replacements_counted(
+        &self,
+        pod: PodId,
+        guarding: &[usize],
+        now: &[PdbStatus],
+        p: usize,
+    ) -> Option<usize> {
+        let status = now.get(p)?;
+        let counted = status
+            .pods
+            .iter()
+            .filter(|id| self.replaced_unready.contains(id))
+            .count();
+        if counted == 0 {
+            return None;
+        }
+        // What this wave's evictions have spent so far stays spent.
+        let spent = disruptions_allowed_with(status, status.current_healthy)
+            .saturating_sub(status.disruptions_allowed);
+        let mut optimistic = now.to_vec();
+        let healthy = status
+            .current_healthy
+            .saturating_add(i32::try_from(counted).unwrap_or(i32::MAX));
+        optimistic[p].current_healthy = healthy;
+        optimistic[p].disruptions_allowed =
+            disruptions_allowed_with(status, healthy).saturating_sub(spent);
+        let outcome = eviction_outcome(&self.world, pod, guarding, &optimistic);
+        (!matches!(outcome, EvictionOutcome::TooManyRequests(_))).then_some(counted)
     }
 
     /// An evicted pod without a destination is deleted, which only
@@ -263,7 +320,10 @@ impl<'c> Replay<'c> {
                     e.pod
                 ));
             }
-            self.world.pods[pod.index()].phase = PodPhase::Failed;
+            // Gone for good: it counts towards no PDB's currentHealthy.
+            let gone = &mut self.world.pods[pod.index()];
+            gone.phase = PodPhase::Failed;
+            gone.ready = false;
             return;
         };
         let Some(&node) = self.node_by_name.get(to) else {
@@ -289,7 +349,8 @@ impl<'c> Replay<'c> {
         self.run_moved(pod, to);
     }
 
-    /// The world after a move: the pod runs, ready, on `to`.
+    /// The world after a move: the pod runs on `to`, as healthy as it was
+    /// (`replacement_is_healthy`: an unready pod's replacement is unready).
     fn run_moved(&mut self, pod: PodId, to: &str) {
         let node = self
             .world
@@ -297,11 +358,15 @@ impl<'c> Replay<'c> {
             .iter()
             .position(|n| n.name == to)
             .map(|i| NodeId(i as u32));
+        let healthy = replacement_is_healthy(&self.cluster.pods[pod.index()]);
+        if !healthy {
+            self.replaced_unready.insert(pod);
+        }
         let moved = &mut self.world.pods[pod.index()];
         moved.node_name = Some(to.to_string());
         moved.node = node;
         moved.phase = PodPhase::Running;
-        moved.ready = true;
+        moved.ready = healthy;
         moved.terminating = false;
     }
 
@@ -367,4 +432,125 @@ fn pods_to_drain(cluster: &Cluster, snapshot: &Snapshot, targets: &[NodeId]) -> 
         }
     }
     must_leave
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{read_scenario, Input};
+
+    /// Nodes `a` (drained) and `b`; StatefulSet `web` with 4 pods on `a`,
+    /// `web-0` unready; PDB minAvailable 2: currentHealthy 3, 1 disruption
+    /// allowed.
+    fn one_unready_of_four() -> Cluster {
+        let node = |name: &str| {
+            format!(
+                "---\napiVersion: v1\nkind: Node\nmetadata:\n  name: {name}\n  labels: {{kubernetes.io/hostname: {name}, kubernetes.io/os: linux}}\nstatus: {{allocatable: {{cpu: \"16\", memory: 64Gi, pods: \"110\"}}}}\n"
+            )
+        };
+        let mut text = node("a") + &node("b");
+        for i in 0..4 {
+            let ready = if i == 0 { "False" } else { "True" };
+            text += &format!(
+                "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-{i}\n  namespace: ns\n  labels: {{app: web}}\n  ownerReferences: [{{apiVersion: apps/v1, kind: StatefulSet, name: web, controller: true, uid: web}}]\nspec:\n  nodeName: a\n  containers: [{{name: c, resources: {{requests: {{cpu: \"1\"}}}}}}]\nstatus: {{phase: Running, conditions: [{{type: Ready, status: \"{ready}\"}}]}}\n"
+            );
+        }
+        text += "---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: web, namespace: ns}\nspec:\n  replicas: 4\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c}]\n";
+        text += "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: ns}\nspec:\n  minAvailable: 2\n  selector: {matchLabels: {app: web}}\n";
+        read_scenario(&[Input::new("t.yaml", &text)]).expect("scenario reads")
+    }
+
+    /// A plan that evicts the pods of `a` in the waves given (pod numbers),
+    /// every replacement to `b`.
+    fn plan(waves: &[&[usize]]) -> DrainReport {
+        DrainReport {
+            feasible: true,
+            waves: waves
+                .iter()
+                .map(|pods| Wave {
+                    nodes: Vec::new(),
+                    evictions: pods
+                        .iter()
+                        .map(|i| Eviction {
+                            pod: format!("ns/web-{i}"),
+                            from: "a".into(),
+                            to: Some("b".into()),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            wave_lower_bound: 0,
+            blockers: Vec::new(),
+            pdbs: Vec::new(),
+            surge_nodes: Vec::new(),
+            stats: Default::default(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn counting_an_unready_pods_replacement_as_healthy_is_rejected() {
+        let cluster = one_unready_of_four();
+        let options = DrainOptions {
+            nodes: vec!["a".into()],
+            ..Default::default()
+        };
+        // Wave 1 spends the one disruption (web-1; web-0 goes free). Were
+        // web-0's replacement healthy, wave 2 would have 4 healthy and 2
+        // disruptions; it stays unready: 3 healthy, 1 disruption.
+        let errors = validate_drain(&cluster, &options, &plan(&[&[0, 1], &[2, 3]]))
+            .expect_err("the plan counts web-0's replacement as healthy");
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("wave 2: evicting ns/web-3 exceeds PDB ns/web's budget")
+                && errors[0].contains("replacements of 1 unready pod(s) evicted before as healthy")
+                && errors[0].contains("only as healthy as the pod it replaces"),
+            "{}",
+            errors[0]
+        );
+        // One healthy pod per wave is within the rule.
+        validate_drain(&cluster, &options, &plan(&[&[0, 1], &[2], &[3]]))
+            .expect("one disruption per wave");
+        // A plain overspend, with no unready replacement to blame, says so
+        // without naming the rule.
+        let errors = validate_drain(&cluster, &options, &plan(&[&[1, 2], &[0], &[3]]))
+            .expect_err("two disruptions in wave 1");
+        assert_eq!(
+            errors,
+            vec!["wave 1: evicting ns/web-2 exceeds PDB ns/web's budget".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_healthy_pod_deleted_for_good_no_longer_counts_as_healthy() {
+        let mut cluster = one_unready_of_four();
+        for pod in &mut cluster.pods {
+            pod.ready = true;
+            pod.owner = None;
+        }
+        let options = DrainOptions {
+            nodes: vec!["a".into()],
+            force: true,
+            ..Default::default()
+        };
+        let deleted = |waves: &[&[usize]]| {
+            let mut report = plan(waves);
+            for e in report.waves.iter_mut().flat_map(|w| &mut w.evictions) {
+                e.to = None;
+            }
+            report
+        };
+        // 4 healthy, minAvailable 2: 2 disruptions in wave 1 leave 2
+        // healthy, and none to spend in wave 2 (web-3, left alone, is also
+        // reported).
+        let errors = validate_drain(&cluster, &options, &deleted(&[&[0, 1], &[2]]))
+            .expect_err("wave 2 has no budget left");
+        assert_eq!(
+            errors,
+            vec![
+                "wave 2: evicting ns/web-2 exceeds PDB ns/web's budget".to_string(),
+                "ns/web-3: neither evicted nor a blocker".to_string()
+            ]
+        );
+    }
 }

@@ -92,6 +92,29 @@ pub fn is_healthy(pod: &Pod) -> bool {
     pod.ready && !pod.terminating
 }
 
+/// Whether the replacement of the evicted pod `evicted` counts towards
+/// `currentHealthy` once it runs: exactly when `evicted` did.
+///
+/// A podplan planning rule, not upstream behaviour: a real replacement may
+/// well become Ready, but a plan must not depend on a failing pod
+/// recovering, so an unready (or terminating) pod's replacement is assumed
+/// to stay unready and never refills its PDB's budget.
+pub(crate) fn replacement_is_healthy(evicted: &Pod) -> bool {
+    is_healthy(evicted)
+}
+
+/// The `disruptionsAllowed` that `status`'s PDB grants with
+/// `current_healthy` healthy pods (`updatePdbStatus`): currentHealthy −
+/// desiredHealthy, or 0 when that is negative or expectedPods is 0 (also
+/// how a failSafe status reads).
+pub(crate) fn disruptions_allowed_with(status: &PdbStatus, current_healthy: i32) -> i32 {
+    if status.expected_pods <= 0 {
+        0
+    } else {
+        clamp_i32((i64::from(current_healthy) - i64::from(status.desired_healthy)).max(0))
+    }
+}
+
 /// The status of `cluster.pdbs[index]`. An index out of range yields an
 /// empty status with a note, never a panic.
 pub fn pdb_status(cluster: &Cluster, index: usize) -> PdbStatus {

@@ -10,6 +10,13 @@
 //!    `--delete-emptydir-data`), under two PDBs (the eviction API refuses).
 //! 3. Waves ([`waves`]): each PDB's evictions within its budget at that
 //!    moment, as early as possible; PDBs that never allow one are blockers.
+//!    A later wave's budgets count the earlier waves' replacements, each as
+//!    healthy as the pod it replaces: an unready pod's replacement is
+//!    assumed to stay unready. This is podplan's planning rule, not
+//!    upstream behaviour (the disruption controller counts whatever is
+//!    Ready when it syncs): it is conservative, so a plan never depends on
+//!    a failing pod recovering. The PDB arithmetic itself is the
+//!    controller's ([`crate::engine::disruption`]).
 //! 4. Destinations ([`destinations`]): each wave's replacements placed in
 //!    order on nodes kube-scheduler's filters accept at that moment; on
 //!    small instances an exhaustive search backs up the greedy one, so a
@@ -21,7 +28,7 @@ mod destinations;
 mod waves;
 
 use crate::engine::disruption::{
-    can_ignore_pdb, guarding_by_pod, is_healthy, pdb_statuses, PdbStatus,
+    can_ignore_pdb, guarding_by_pod, is_healthy, pdb_statuses, replacement_is_healthy, PdbStatus,
 };
 use crate::engine::drainability::{drainability, Blocked, Drainability, Policy};
 use crate::engine::scale_up::at_max_count;
@@ -225,6 +232,7 @@ fn fate(
         healthy: is_healthy(pod),
         spends_budget: is_healthy(pod) && !can_ignore_pdb(pod),
         recreated: pod.owner.is_some(),
+        replaced_healthy: pod.owner.is_some() && replacement_is_healthy(pod),
     }))
 }
 
@@ -382,7 +390,7 @@ fn warnings(candidates: &[Candidate]) -> Vec<String> {
         .any(|c| !c.healthy && c.recreated && c.pdb.is_some())
     {
         warnings.push(
-            "replacements of unready pods are assumed to become ready, which refills their PDB's budget"
+            "replacements of unready pods are assumed to stay unready: they do not refill their PDB's budget"
                 .into(),
         );
     }

@@ -3,13 +3,18 @@
 //!
 //! Each PDB's pods form their own stream: an eviction under one PDB never
 //! changes another's budget (a pod under two PDBs is refused and never
-//! gets here). Evicting a PDB's pods greedily — unready pods first, since
-//! their replacements come back healthy and raise the budget — reaches
-//! each stream's least number of waves, so without a node limit the plan
-//! has as many waves as its slowest PDB needs, which is what
-//! [`lower_bound`] proves any plan needs.
+//! gets here). Between waves a PDB's healthy count only falls: a
+//! replacement is as healthy as the pod it replaces
+//! (`replacement_is_healthy`), so only a healthy pod deleted for good
+//! changes it. Evicting a PDB's pods greedily — unready pods first, since
+//! they go without budget while the PDB is healthy enough — reaches each
+//! stream's least number of waves, so without a node limit the plan has
+//! as many waves as its slowest PDB needs, which is what [`lower_bound`]
+//! proves any plan needs.
 
-use crate::engine::disruption::{eviction_outcome, EvictionOutcome, PdbStatus};
+use crate::engine::disruption::{
+    disruptions_allowed_with, eviction_outcome, EvictionOutcome, PdbStatus,
+};
 use crate::model::{Cluster, NodeId, PodId};
 use std::collections::{HashMap, HashSet};
 
@@ -29,6 +34,9 @@ pub(super) struct Candidate {
     pub spends_budget: bool,
     /// Its controller recreates it (false: `--force` deletes it for good).
     pub recreated: bool,
+    /// Recreated, and its replacement counts in the PDB's currentHealthy
+    /// once it runs: only when the pod itself did (`replacement_is_healthy`).
+    pub replaced_healthy: bool,
 }
 
 /// The waves, and the candidates no wave can ever evict.
@@ -39,17 +47,6 @@ pub(super) struct Composition {
     /// Candidates refused for good, with their PDB and the PDB's numbers
     /// when it refused them for the last time.
     pub stuck: Vec<(usize, usize, PdbStatus)>,
-}
-
-/// The budget a PDB status grants with `current_healthy` healthy pods
-/// (the disruption controller's `updatePdbStatus`): none when it expects
-/// no pods (also how a failed status computation reads).
-pub(super) fn allowed(status: &PdbStatus, current_healthy: i32) -> i32 {
-    if status.expected_pods <= 0 {
-        0
-    } else {
-        (current_healthy - status.desired_healthy).max(0)
-    }
 }
 
 /// Plans the waves. `statuses` are the PDBs' statuses before the drain;
@@ -130,7 +127,8 @@ impl<'a> Composer<'a> {
         statuses: &'a [PdbStatus],
         max_unavailable: Option<usize>,
     ) -> Self {
-        // Unready pods first: their replacements raise the budget for the rest.
+        // Unready pods first: they go free while their PDB is healthy enough,
+        // which a healthy pod deleted for good may end.
         let mut remaining: Vec<usize> = (0..candidates.len()).collect();
         remaining.sort_by_key(|&i| (candidates[i].healthy, i));
         let mut left_on_node: HashMap<NodeId, usize> = HashMap::new();
@@ -155,7 +153,7 @@ impl<'a> Composer<'a> {
     fn refresh_budgets(&mut self) {
         for (p, s) in self.now.iter_mut().enumerate() {
             s.current_healthy = self.healthy[p];
-            s.disruptions_allowed = allowed(&self.statuses[p], self.healthy[p]);
+            s.disruptions_allowed = disruptions_allowed_with(&self.statuses[p], self.healthy[p]);
         }
     }
 
@@ -245,17 +243,13 @@ impl<'a> Composer<'a> {
         }
     }
 
-    /// The wave's pods run again: recreated ones are healthy, deleted ones
-    /// are gone.
+    /// The wave's pods run again: a replacement is as healthy as the pod it
+    /// replaces (an unready pod's stays unready), deleted pods are gone.
     fn finish_wave(&mut self, wave: Vec<usize>) {
         for &i in &wave {
             let c = &self.candidates[i];
             if let Some(p) = c.pdb {
-                match (c.healthy, c.recreated) {
-                    (false, true) => self.healthy[p] += 1,
-                    (true, false) => self.healthy[p] -= 1,
-                    _ => {}
-                }
+                self.healthy[p] += i32::from(c.replaced_healthy) - i32::from(c.healthy);
             }
             close(&mut self.left_on_node, &mut self.open, c.node);
         }
@@ -393,8 +387,10 @@ fn close(left: &mut HashMap<NodeId, usize>, open: &mut HashSet<NodeId>, node: No
 
 /// A lower bound on the waves of any plan that evicts exactly `evicted`:
 /// every PDB evicts its healthy pods at most `budget` per wave, where the
-/// budget is what it would grant if every unready pod it guards among the
-/// evicted came back healthy; and at most `max_unavailable` nodes have
+/// budget is what it grants before the drain (its healthy count never
+/// rises: a replacement is only as healthy as the pod it replaces, so an
+/// unready pod's replacement adds nothing, and a healthy pod's restores
+/// what its eviction took); and at most `max_unavailable` nodes have
 /// evictions per wave.
 pub(super) fn lower_bound(
     candidates: &[Candidate],
@@ -405,28 +401,23 @@ pub(super) fn lower_bound(
     if evicted.is_empty() {
         return 0;
     }
-    let mut spending: HashMap<usize, i32> = HashMap::new();
-    let mut unready: HashMap<usize, i32> = HashMap::new();
+    let mut spending: HashMap<usize, usize> = HashMap::new();
     let mut nodes: HashSet<NodeId> = HashSet::new();
     for &i in evicted {
         let c = &candidates[i];
         nodes.insert(c.node);
-        if let Some(p) = c.pdb {
-            if c.spends_budget {
-                *spending.entry(p).or_insert(0) += 1;
-            } else if !c.healthy {
-                *unready.entry(p).or_insert(0) += 1;
-            }
+        if let Some(p) = c.pdb.filter(|_| c.spends_budget) {
+            *spending.entry(p).or_insert(0) += 1;
         }
     }
     let mut bound = 1usize;
     for (&p, &n) in &spending {
-        let best = allowed(
-            &statuses[p],
-            statuses[p].current_healthy + unready.get(&p).copied().unwrap_or(0),
-        );
-        if best > 0 {
-            bound = bound.max(((n + best - 1) / best) as usize);
+        let Some(status) = statuses.get(p) else {
+            continue;
+        };
+        let most = disruptions_allowed_with(status, status.current_healthy);
+        if most > 0 {
+            bound = bound.max(n.div_ceil(most as usize));
         }
     }
     if let Some(limit) = max_unavailable {
