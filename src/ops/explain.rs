@@ -4,9 +4,10 @@
 //! cluster-autoscaler would offer it; a pool at its `maxCount` offers none,
 //! and its node is listed as rejected by `ClusterAutoscaler`.
 
+use crate::engine::parallel;
 use crate::engine::scale_up::{at_max_count, AUTOSCALER};
 use crate::error::{Error, Result};
-use crate::model::{Cluster, Pod, PodId, PodSpec, PoolId};
+use crate::model::{Cluster, NodeId, Pod, PodId, PodSpec, PoolId};
 use crate::predicates::fit_error::{rejection_histogram, summary_message};
 use crate::predicates::{self, PodState, Rejection, Snapshot};
 use crate::report::explain::{
@@ -19,29 +20,20 @@ use std::sync::Arc;
 pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainReport> {
     let (snapshot, refused) = candidate_nodes(cluster, options.with_pools);
     let pods = pods_to_explain(cluster, options.pod.as_deref())?;
-    // Pods with the same namespace, labels, spec and nodeName get the same
-    // verdict on every node: filter and explain each equivalence class once.
-    // (explanation, the nodes' operating systems when they differ)
-    let mut classes: HashMap<ClassKey, (PodExplanation, Option<String>)> = HashMap::new();
-    // The node-local plugins see only the spec and nodeName: pods that
-    // differ in labels alone share their verdicts.
-    let mut local: HashMap<(&PodSpec, Option<&str>), Verdicts> = HashMap::new();
+    let classes = Classes::of(cluster, &pods);
+    // The groups and classes are independent: spread over threads (the
+    // results come back in order, so the report is the same either way).
+    let locals: Vec<Verdicts> = parallel::map(&classes.local_pods, |&id| {
+        node_local_verdicts(&snapshot, cluster.pod(id))
+    });
+    let templates = parallel::map(&classes.class_pods, |&(id, local)| {
+        explain_class(&snapshot, id, &locals[local], &refused, options.summary)
+    });
     let mut report = ExplainReport::default();
-    for id in pods {
-        let pod = cluster.pod(id);
-        let (template, systems) = classes.entry(ClassKey::of(pod)).or_insert_with(|| {
-            let state = PodState::new(&snapshot, id);
-            let local = local
-                .entry((&*pod.spec, pod.node_name.as_deref()))
-                .or_insert_with(|| node_local_verdicts(&snapshot, pod, &state));
-            let stateful = stateful_verdicts(&snapshot, &state, local);
-            let per_node = first_rejections(local, &stateful);
-            let explanation = explain_one(&snapshot, &per_node, &refused, options.summary);
-            let systems = feasible_systems(&snapshot, &per_node);
-            (explanation, systems)
-        });
+    for (&id, &class) in pods.iter().zip(&classes.class_of) {
+        let (template, systems) = &templates[class];
         let mut explanation = template.clone();
-        explanation.pod = pod.key();
+        explanation.pod = cluster.pod(id).key();
         if let Some(systems) = systems {
             report.warnings.push(format!(
                 "{} could land on nodes of either OS ({systems}): give it a {OS_LABEL} node selector, or taint the Windows pool",
@@ -51,6 +43,66 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
         report.pods.push(explanation);
     }
     Ok(report)
+}
+
+/// The pods to explain, in equivalence classes: pods with the same
+/// namespace, labels, spec and nodeName get the same verdict on every node,
+/// so each class is filtered and explained once; and the node-local
+/// plugins see only the spec and nodeName, so classes that differ in
+/// labels alone share their node-local verdicts (a group).
+struct Classes {
+    /// Per pod to explain, its class.
+    class_of: Vec<usize>,
+    /// Per class, its first pod and its group.
+    class_pods: Vec<(PodId, usize)>,
+    /// Per group, its first pod.
+    local_pods: Vec<PodId>,
+}
+
+impl Classes {
+    fn of(cluster: &Cluster, pods: &[PodId]) -> Self {
+        let mut classes: HashMap<ClassKey, usize> = HashMap::new();
+        let mut groups: HashMap<(&PodSpec, Option<&str>), usize> = HashMap::new();
+        let mut out = Classes {
+            class_of: Vec::with_capacity(pods.len()),
+            class_pods: Vec::new(),
+            local_pods: Vec::new(),
+        };
+        for &id in pods {
+            let pod = cluster.pod(id);
+            let next = out.class_pods.len();
+            let class = *classes.entry(ClassKey::of(pod)).or_insert(next);
+            if class == next {
+                let next_group = out.local_pods.len();
+                let group = *groups
+                    .entry((&*pod.spec, pod.node_name.as_deref()))
+                    .or_insert(next_group);
+                if group == next_group {
+                    out.local_pods.push(id);
+                }
+                out.class_pods.push((id, group));
+            }
+            out.class_of.push(class);
+        }
+        out
+    }
+}
+
+/// One class's explanation (pod name left blank), and the nodes' operating
+/// systems when its feasible nodes run several.
+fn explain_class(
+    snapshot: &Snapshot,
+    id: PodId,
+    local: &[Result<(), Rejection>],
+    refused: &[Refused],
+    summary: bool,
+) -> (PodExplanation, Option<String>) {
+    let state = PodState::new(snapshot, id);
+    let stateful = stateful_verdicts(snapshot, &state, local);
+    let per_node = first_rejections(local, &stateful);
+    let explanation = explain_one(snapshot, &per_node, refused, summary);
+    let systems = feasible_systems(snapshot, &per_node);
+    (explanation, systems)
 }
 
 /// A pool's new node that cluster-autoscaler would not add, and why.
@@ -101,20 +153,18 @@ fn pods_to_explain(cluster: &Cluster, key: Option<&str>) -> Result<Vec<PodId>> {
     }
 }
 
-/// The node-local plugins' verdicts for `pod` on every node.
-fn node_local_verdicts(snapshot: &Snapshot, pod: &Pod, state: &PodState) -> Verdicts {
-    snapshot
-        .node_ids()
-        .map(|n| {
-            predicates::filter_node_local(
-                pod,
-                snapshot.node(n),
-                snapshot.info(n),
-                &state.node_affinity,
-            )
-        })
-        .collect()
+/// The node-local plugins' verdicts for `pod` on every node (in blocks
+/// of nodes over threads: a cluster may have few groups).
+fn node_local_verdicts(snapshot: &Snapshot, pod: &Pod) -> Verdicts {
+    let pre_filter = predicates::node_affinity::pre_filter(&pod.spec);
+    parallel::map_range(snapshot.node_count(), NODES_PER_TASK, |i| {
+        let n = NodeId(i as u32);
+        predicates::filter_node_local(pod, snapshot.node(n), snapshot.info(n), &pre_filter)
+    })
 }
+
+/// Nodes filtered per parallel task: enough that scheduling costs little.
+const NODES_PER_TASK: usize = 256;
 
 /// The stateful plugins' verdicts on the nodes whose node-local `local`
 /// verdict passes (`None` elsewhere).
@@ -123,15 +173,11 @@ fn stateful_verdicts(
     state: &PodState,
     local: &[Result<(), Rejection>],
 ) -> Vec<Option<Result<(), Rejection>>> {
-    snapshot
-        .node_ids()
-        .zip(local)
-        .map(|(n, verdict)| {
-            verdict
-                .is_ok()
-                .then(|| predicates::filter_stateful(snapshot, state, n))
-        })
-        .collect()
+    parallel::map_range(local.len(), NODES_PER_TASK, |i| {
+        local[i]
+            .is_ok()
+            .then(|| predicates::filter_stateful(snapshot, state, NodeId(i as u32)))
+    })
 }
 
 /// Every node's verdict: the node-local rejection, else the stateful one.
@@ -251,5 +297,40 @@ fn explain_one(
         filtered: (!summary).then_some(filtered),
         reasons,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{generate, GenerateOptions};
+    use crate::ingest::{read_scenario, Input};
+
+    /// The threads change nothing: a pool of one thread gives the same
+    /// report, on classes that share groups and on all-distinct pods.
+    #[test]
+    fn parallel_explain_equals_the_serial_run() {
+        for pending_workloads in [0, 7] {
+            let text = generate(&GenerateOptions {
+                nodes: 300,
+                bound_pods: 3000,
+                pending_pods: 120,
+                pending_workloads,
+                seed: 5,
+            })
+            .to_string();
+            let cluster = read_scenario(&[Input::new("g.json", &text)]).unwrap();
+            for (summary, with_pools) in [(false, false), (true, true)] {
+                let options = ExplainOptions {
+                    summary,
+                    with_pools,
+                    ..ExplainOptions::default()
+                };
+                let threaded = explain(&cluster, &options).unwrap();
+                let serial = parallel::serially(|| explain(&cluster, &options).unwrap());
+                assert_eq!(threaded, serial);
+                assert!(threaded.pods.len() >= 60);
+            }
+        }
     }
 }
