@@ -155,20 +155,21 @@ pub fn pdb_statuses(cluster: &Cluster) -> Vec<PdbStatus> {
         return Vec::new();
     }
     let index = PodIndex::new(cluster);
+    // Selecting is per PDB and read-only: over threads. Counting shares a
+    // cache of controllers' scales: in order.
+    let selected = super::parallel::map(&cluster.pdbs, |pdb| {
+        if selector_is_valid(pdb) {
+            index.select(cluster, pdb)
+        } else {
+            Vec::new()
+        }
+    });
     let controllers = Controllers::new(cluster);
     let mut cache = HashMap::new();
-    cluster
-        .pdbs
-        .iter()
+    selected
+        .into_iter()
         .enumerate()
-        .map(|(i, pdb)| {
-            let pods = if selector_is_valid(pdb) {
-                index.select(cluster, pdb)
-            } else {
-                Vec::new()
-            };
-            compute(cluster, i, pods, &controllers, &mut cache)
-        })
+        .map(|(i, pods)| compute(cluster, i, pods, &controllers, &mut cache))
         .collect()
 }
 
