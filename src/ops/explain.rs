@@ -4,10 +4,10 @@
 //! cluster-autoscaler would offer it; a pool at its `maxCount` offers none,
 //! and its node is listed as rejected by `ClusterAutoscaler`.
 
-use crate::engine::parallel;
 use crate::engine::scale_up::{at_max_count, AUTOSCALER};
 use crate::error::{Error, Result};
 use crate::model::{Cluster, NodeId, Pod, PodId, PodSpec, PoolId};
+use crate::parallel;
 use crate::predicates::fit_error::{rejection_histogram, summary_message};
 use crate::predicates::{self, PodState, Rejection, Snapshot};
 use crate::report::explain::{
