@@ -81,13 +81,48 @@ pub(crate) fn read_json(
     }
 }
 
+/// Reads the text of a list's `items` cut out of a larger input and put
+/// between brackets (`[item, ...]`), as the list's items would be read:
+/// taking `default` as their kind when they have none, at list depth
+/// `depth`. `Ok(true)` when read, `Ok(false)` when the general reader
+/// must read the input, `Err` for an invalid object.
+pub(crate) fn read_list_items(
+    text: &str,
+    builder: &mut Builder,
+    file: &str,
+    default: ItemKind,
+    depth: usize,
+) -> Result<bool, Error> {
+    let mut out = Sink {
+        builder,
+        file,
+        ordinal: 0,
+        documents: 0,
+        error: None,
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seed = ItemsSeed {
+        out: &mut out,
+        default,
+        depth,
+        null_ok: false,
+    };
+    if seed.deserialize(&mut de).is_err() {
+        return match out.error {
+            Some(e) => Err(e),
+            None => Ok(false),
+        };
+    }
+    Ok(de.end().is_ok())
+}
+
 fn bail<E: de::Error>() -> E {
     E::custom("left to the general reader")
 }
 
 /// The kind items of a list take when they have none.
 #[derive(Debug, Clone)]
-enum ItemKind {
+pub(crate) enum ItemKind {
     /// Known: `Some(kind)` for a typed list, `None` for a plain `List`.
     Known(Option<String>),
     /// The list's own kind has not been read yet.
