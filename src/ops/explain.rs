@@ -50,6 +50,9 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
         }
         report.pods.push(explanation);
     }
+    if options.summary {
+        report.group_feasible_nodes();
+    }
     Ok(report)
 }
 
@@ -247,7 +250,9 @@ fn explain_one(
     let reasons = summary.then(|| reason_counts(&histogram));
     PodExplanation {
         pod: String::new(),
-        feasible_nodes: feasible,
+        feasible_count: feasible.len(),
+        feasible_nodes: Some(feasible),
+        feasible_group: None,
         filtered: (!summary).then_some(filtered),
         reasons,
         message,
