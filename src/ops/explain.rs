@@ -42,6 +42,9 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
         }
         report.pods.push(explanation);
     }
+    if options.summary {
+        report.group_feasible_nodes();
+    }
     Ok(report)
 }
 
@@ -293,7 +296,9 @@ fn explain_one(
     let reasons = summary.then(|| reason_counts(&histogram));
     PodExplanation {
         pod: String::new(),
-        feasible_nodes: feasible,
+        feasible_count: feasible.len(),
+        feasible_nodes: Some(feasible),
+        feasible_group: None,
         filtered: (!summary).then_some(filtered),
         reasons,
         message,

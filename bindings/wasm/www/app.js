@@ -85,7 +85,9 @@ async function load(files, source) {
   $('#drain').innerHTML = '';
   await busy('reading…', async () => {
     state.inventory = await run('inventory');
-    state.explain = await run('explain');
+    // The page shows counts and messages only: the summary skips the
+    // per-node detail (5 million entries at 1,000 pods × 5,000 nodes).
+    state.explain = await run('explain', { summary: true });
     renderWarnings();
     renderPoolSelect();
     renderNodes();
@@ -188,11 +190,11 @@ function bars(nodes) {
 
 function renderPending() {
   const pods = state.explain.pods;
-  const stuck = pods.filter((p) => p.feasibleNodes.length === 0).length;
+  const stuck = pods.filter((p) => p.feasibleCount === 0).length;
   $('#pending-count').textContent = `${pods.length} pending, ${stuck} fit no node now`;
   $('#pending tbody').innerHTML = pods.map((p) => {
-    const ok = p.feasibleNodes.length > 0;
-    const verdict = ok ? `<span class="ok">fits ${p.feasibleNodes.length} node(s)</span>` : '<span class="bad">unschedulable</span>';
+    const ok = p.feasibleCount > 0;
+    const verdict = ok ? `<span class="ok">fits ${p.feasibleCount} node(s)</span>` : '<span class="bad">unschedulable</span>';
     return `<tr data-pod="${esc(p.pod)}"><td>${esc(p.pod)}</td><td>${verdict}</td><td>${esc(p.message)}</td></tr>`;
   }).join('') || '<tr><td colspan="3">No pending pods.</td></tr>';
 }
