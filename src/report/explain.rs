@@ -89,6 +89,7 @@ pub struct PodExplanation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feasible_nodes: Option<Vec<String>>,
     /// How many nodes pass every filter (0: unschedulable).
+    #[serde(default)]
     pub feasible_count: usize,
     /// With `--summary`: the index of this pod's entry in
     /// [`ExplainReport::feasible_groups`].
