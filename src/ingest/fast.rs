@@ -29,7 +29,17 @@ struct Sink<'a> {
     error: Option<Error>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    fn new(builder: &'a mut Builder, file: &'a str) -> Self {
+        Sink {
+            builder,
+            file,
+            ordinal: 0,
+            documents: 0,
+            error: None,
+        }
+    }
+
     /// Converts an object; false (with the error kept) when it is invalid.
     fn add(&mut self, kind: &str, parsed: Parsed) -> bool {
         self.ordinal += 1;
@@ -60,13 +70,7 @@ pub(crate) fn read_json(
     builder: &mut Builder,
     file: &str,
 ) -> Result<Option<usize>, Error> {
-    let mut out = Sink {
-        builder,
-        file,
-        ordinal: 0,
-        documents: 0,
-        error: None,
-    };
+    let mut out = Sink::new(builder, file);
     let mut de = serde_json::Deserializer::from_str(text);
     loop {
         if (DocSeed { out: &mut out }).deserialize(&mut de).is_err() {
@@ -93,13 +97,7 @@ pub(crate) fn read_list_items(
     default: ItemKind,
     depth: usize,
 ) -> Result<bool, Error> {
-    let mut out = Sink {
-        builder,
-        file,
-        ordinal: 0,
-        documents: 0,
-        error: None,
-    };
+    let mut out = Sink::new(builder, file);
     let mut de = serde_json::Deserializer::from_str(text);
     let seed = ItemsSeed {
         out: &mut out,
