@@ -85,6 +85,7 @@ pub(crate) fn read_json(
     }
 }
 
+<<<<<<< HEAD
 /// Reads the text of a list's `items` cut out of a larger input and put
 /// between brackets (`[item, ...]`), as the list's items would be read:
 /// taking `default` as their kind when they have none, at list depth
@@ -114,13 +115,15 @@ pub(crate) fn read_list_items(
     Ok(de.end().is_ok())
 }
 
+=======
+>>>>>>> parent of a2066ca (ingest: a large JSON List is read on several threads (feature parallel): its items cut near equal shares where an item seems to start, each chunk read by the streaming reader into its own builder, merged in order; a plain head, a members-only tail and every chunk reading as an array prove the cuts (else, and on any invalid object, the serial read); tests compare every way of cutting with the serial read)
 fn bail<E: de::Error>() -> E {
     E::custom("left to the general reader")
 }
 
 /// The kind items of a list take when they have none.
 #[derive(Debug, Clone)]
-pub(crate) enum ItemKind {
+enum ItemKind {
     /// Known: `Some(kind)` for a typed list, `None` for a plain `List`.
     Known(Option<String>),
     /// The list's own kind has not been read yet.
