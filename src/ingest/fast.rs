@@ -85,38 +85,6 @@ pub(crate) fn read_json(
     }
 }
 
-<<<<<<< HEAD
-/// Reads the text of a list's `items` cut out of a larger input and put
-/// between brackets (`[item, ...]`), as the list's items would be read:
-/// taking `default` as their kind when they have none, at list depth
-/// `depth`. `Ok(true)` when read, `Ok(false)` when the general reader
-/// must read the input, `Err` for an invalid object.
-pub(crate) fn read_list_items(
-    text: &str,
-    builder: &mut Builder,
-    file: &str,
-    default: ItemKind,
-    depth: usize,
-) -> Result<bool, Error> {
-    let mut out = Sink::new(builder, file);
-    let mut de = serde_json::Deserializer::from_str(text);
-    let seed = ItemsSeed {
-        out: &mut out,
-        default,
-        depth,
-        null_ok: false,
-    };
-    if seed.deserialize(&mut de).is_err() {
-        return match out.error {
-            Some(e) => Err(e),
-            None => Ok(false),
-        };
-    }
-    Ok(de.end().is_ok())
-}
-
-=======
->>>>>>> parent of a2066ca (ingest: a large JSON List is read on several threads (feature parallel): its items cut near equal shares where an item seems to start, each chunk read by the streaming reader into its own builder, merged in order; a plain head, a members-only tail and every chunk reading as an array prove the cuts (else, and on any invalid object, the serial read); tests compare every way of cutting with the serial read)
 fn bail<E: de::Error>() -> E {
     E::custom("left to the general reader")
 }
