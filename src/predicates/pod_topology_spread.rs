@@ -258,6 +258,21 @@ impl State {
         self.update_with_pod(snapshot, pod, removed, node, -1);
     }
 
+    /// Whether adding or removing `other` (on any node) may change the
+    /// state of `incoming`: false means [`State::add_pod`] and
+    /// [`State::remove_pod`] leave it as it is. The same tests as
+    /// `update_with_pod`, without the node: they read only `other`'s
+    /// namespace, labels and terminating flag, so callers may memoize the
+    /// answer per such triple.
+    pub fn concerns(&self, incoming: &Pod, other: &Pod) -> bool {
+        other.namespace == incoming.namespace
+            && !other.terminating
+            && self.constraints.iter().any(|state| {
+                let c = &incoming.spec.topology_spread[state.index];
+                counts_labels(c, &other.labels)
+            })
+    }
+
     /// Upstream `PodTopologySpread.updateWithPod`, but skipping terminating
     /// pods and empty selectors as PreFilter's counting does, so that
     /// updates agree with a recomputed state.
@@ -294,6 +309,21 @@ impl State {
             }
             state.bump(&node.labels[&c.topology_key], delta);
         }
+    }
+
+    /// Label pairs one of which every pod that concerns `incoming` (see
+    /// [`State::concerns`]) carries: the required pairs of each constraint
+    /// that counts pods. None when a selector needs no particular pair.
+    pub fn concerning_labels<'p>(&self, incoming: &'p Pod) -> Option<Vec<(&'p str, &'p str)>> {
+        let mut pairs = Vec::new();
+        for state in &self.constraints {
+            let selector = &incoming.spec.topology_spread[state.index].selector;
+            // An empty selector counts no pod (counts_labels).
+            if !selector.is_empty() {
+                pairs.extend(selector.required_pairs()?);
+            }
+        }
+        Some(pairs)
     }
 
     /// Filter: O(constraints) hash lookups.

@@ -8,7 +8,9 @@
 //! them. Node-local verdicts that do not depend on the node's identity are
 //! computed once per node *signature* (labels but the hostname, taints),
 //! and per-class filter state is brought up to date lazily from a log of
-//! the snapshot's changes.
+//! the snapshot's changes, skipping the changes that cannot concern the
+//! class (decided once per class and *kind* of moved pod: its label group
+//! and anti-affinity spec).
 
 use crate::model::{Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodSpec, Taint};
 use crate::predicates::inter_pod_affinity::term_matches;
@@ -26,10 +28,23 @@ struct Event {
     pod: PodId,
     node: NodeId,
     added: bool,
+    /// The pod's kind, [`ANY_KIND`] when unknown.
+    kind: u32,
 }
+
+/// The kind of a pod of unknown groups: always replayed.
+const ANY_KIND: u32 = u32::MAX;
 
 /// Pods that schedule alike: same namespace, labels and spec.
 type ClassKey = (String, Labels, Arc<PodSpec>);
+
+/// Whether a kind of moved pod may change a class's state, once known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relevance {
+    Unknown,
+    Concerns,
+    Ignores,
+}
 
 /// What a class knows about the destination nodes.
 struct ClassCache {
@@ -43,6 +58,11 @@ struct ClassCache {
     state: Option<PodState>,
     /// Events of the log already applied to `state`.
     seen: usize,
+    /// Per kind of moved pod, whether its moves may change `state`.
+    relevance: Vec<Relevance>,
+    /// The state's [`PodState::concerning_labels`]: kinds of pods carrying
+    /// none of them (and without anti-affinity) are ignored untested.
+    concerning_labels: Option<Vec<(String, String)>>,
     /// Candidate nodes in search order.
     candidates: Vec<NodeId>,
     /// Candidates before this index failed for good.
@@ -55,8 +75,15 @@ pub(super) struct Finder {
     destinations: Vec<NodeId>,
     /// Destinations by signature.
     by_signature: Vec<Vec<NodeId>>,
-    classes: HashMap<ClassKey, ClassCache>,
+    classes: Vec<ClassCache>,
+    /// Classes by key, consulted once per spec `Arc` and class.
+    class_index: HashMap<ClassKey, usize>,
+    /// Classes of the pods sharing a spec `Arc` (by address; the `Arc`
+    /// kept keeps the address its own), told apart by namespace and
+    /// labels: finds a pod's class without building its key.
+    by_spec: HashMap<usize, (Arc<PodSpec>, Vec<usize>)>,
     log: Vec<Event>,
+    kinds: Kinds,
     /// Every distinct required anti-affinity term of a pod in the snapshot
     /// (replacements are copies, so no new term appears).
     anti_affinity_terms: Vec<PodAffinityTerm>,
@@ -89,8 +116,11 @@ impl Finder {
         Finder {
             destinations,
             by_signature,
-            classes: HashMap::new(),
+            classes: Vec::new(),
+            class_index: HashMap::new(),
+            by_spec: HashMap::new(),
             log: Vec::new(),
+            kinds: Kinds::default(),
             anti_affinity_terms,
         }
     }
@@ -99,10 +129,12 @@ impl Finder {
     pub(super) fn unassign(&mut self, snapshot: &mut Snapshot, pod: PodId) {
         if let Some(node) = snapshot.placement(pod) {
             snapshot.unassign(pod);
+            let kind = self.kinds.of(snapshot, pod);
             self.log.push(Event {
                 pod,
                 node,
                 added: false,
+                kind,
             });
         }
     }
@@ -111,32 +143,20 @@ impl Finder {
     pub(super) fn assign(&mut self, snapshot: &mut Snapshot, pod: PodId, node: NodeId) {
         self.unassign(snapshot, pod);
         snapshot.assign(pod, node);
+        let kind = self.kinds.of(snapshot, pod);
         self.log.push(Event {
             pod,
             node,
             added: true,
+            kind,
         });
     }
 
     /// The first destination (in search order) that accepts `pod` now.
     pub(super) fn find(&mut self, snapshot: &mut Snapshot, pod: PodId) -> Option<NodeId> {
-        let key = class_key(snapshot.pod(pod));
-        if !self.classes.contains_key(&key) {
-            let cache = self.new_class(snapshot, pod);
-            self.classes.insert(key.clone(), cache);
-        }
-        let log = &self.log;
-        let cache = self.classes.get_mut(&key)?;
-        if let Some(state) = &mut cache.state {
-            for e in &log[cache.seen..] {
-                if e.added {
-                    state.add_pod(snapshot, e.pod, e.node);
-                } else {
-                    state.remove_pod(snapshot, e.pod, e.node);
-                }
-            }
-        }
-        cache.seen = log.len();
+        let c = self.class_of(snapshot, pod);
+        let cache = self.classes.get_mut(c)?;
+        catch_up(cache, &self.log, &self.kinds, snapshot);
         let probe = snapshot.pod(cache.probe);
         let mut settled = true;
         let mut i = cache.cursor;
@@ -174,6 +194,37 @@ impl Finder {
             .collect()
     }
 
+    /// The index of `pod`'s class, created on first use.
+    fn class_of(&mut self, snapshot: &mut Snapshot, pod: PodId) -> usize {
+        let p = snapshot.pod(pod);
+        let address = Arc::as_ptr(&p.spec) as usize;
+        if let Some((_, classes)) = self.by_spec.get(&address) {
+            for &c in classes {
+                let probe = snapshot.pod(self.classes[c].probe);
+                if probe.namespace == p.namespace && probe.labels == p.labels {
+                    return c;
+                }
+            }
+        }
+        let spec = Arc::clone(&p.spec);
+        let key = class_key(p);
+        let c = match self.class_index.get(&key) {
+            Some(&c) => c,
+            None => {
+                let cache = self.new_class(snapshot, pod);
+                self.classes.push(cache);
+                self.class_index.insert(key, self.classes.len() - 1);
+                self.classes.len() - 1
+            }
+        };
+        self.by_spec
+            .entry(address)
+            .or_insert_with(|| (spec, Vec::new()))
+            .1
+            .push(c);
+        c
+    }
+
     fn new_class(&mut self, snapshot: &mut Snapshot, pod: PodId) -> ClassCache {
         let copy = snapshot.pod(pod).clone();
         let probe = snapshot.add_pod(copy);
@@ -201,15 +252,130 @@ impl Finder {
             candidates
         };
         let state = concerned.then(|| PodState::new(snapshot, probe));
+        let concerning_labels = state.as_ref().and_then(|s| {
+            let pairs = s.concerning_labels(snapshot)?;
+            Some(pairs.iter().map(|&(k, v)| (k.into(), v.into())).collect())
+        });
         ClassCache {
             probe,
             pre_filter,
             state,
             seen: self.log.len(),
+            relevance: Vec::new(),
+            concerning_labels,
             candidates,
             cursor: 0,
         }
     }
+}
+
+/// Kinds of moved pods: pods of one kind share what
+/// [`PodState::concerns`] reads (label group and anti-affinity group in
+/// the snapshot), so whether a kind concerns a class is decided once.
+#[derive(Default)]
+struct Kinds {
+    index: HashMap<(u32, Option<u32>), u32>,
+    /// A pod of each kind.
+    pods: Vec<PodId>,
+    /// Kinds by the label pairs their pods carry, ascending.
+    by_label: HashMap<String, HashMap<String, Vec<u32>>>,
+    /// Kinds of pods with required anti-affinity, ascending.
+    with_anti_affinity: Vec<u32>,
+}
+
+impl Kinds {
+    /// The kind of a pod that has been placed, [`ANY_KIND`] if it has not.
+    fn of(&mut self, snapshot: &Snapshot, pod: PodId) -> u32 {
+        let Some(group) = snapshot.pod_group(pod) else {
+            return ANY_KIND;
+        };
+        let anti_affinity = snapshot.anti_affinity_group(pod);
+        let next = self.pods.len() as u32;
+        let kind = *self.index.entry((group, anti_affinity)).or_insert(next);
+        if kind == next {
+            self.pods.push(pod);
+            for (key, value) in &snapshot.pod(pod).labels {
+                let values = match self.by_label.get_mut(key) {
+                    Some(values) => values,
+                    None => self.by_label.entry(key.clone()).or_default(),
+                };
+                match values.get_mut(value) {
+                    Some(kinds) => kinds.push(kind),
+                    None => {
+                        values.insert(value.clone(), vec![kind]);
+                    }
+                }
+            }
+            if anti_affinity.is_some() {
+                self.with_anti_affinity.push(kind);
+            }
+        }
+        kind
+    }
+
+    /// Extends a class's relevance to the kinds that appeared since: with
+    /// concerning labels, the kinds carrying none and without
+    /// anti-affinity are ignored untested, the others left to test.
+    fn extend_relevance(&self, cache: &mut ClassCache) {
+        let old = cache.relevance.len();
+        if old >= self.pods.len() {
+            return;
+        }
+        let Some(pairs) = &cache.concerning_labels else {
+            cache.relevance.resize(self.pods.len(), Relevance::Unknown);
+            return;
+        };
+        cache.relevance.resize(self.pods.len(), Relevance::Ignores);
+        let relevance = &mut cache.relevance;
+        let mut to_test = |kinds: &[u32]| {
+            let new = kinds.partition_point(|&k| (k as usize) < old);
+            for &k in &kinds[new..] {
+                if let Some(r) = relevance.get_mut(k as usize) {
+                    *r = Relevance::Unknown;
+                }
+            }
+        };
+        to_test(&self.with_anti_affinity);
+        for (key, value) in pairs {
+            if let Some(kinds) = self.by_label.get(key).and_then(|v| v.get(value)) {
+                to_test(kinds);
+            }
+        }
+    }
+}
+
+/// Brings a class's state up to date with the log, replaying only the
+/// events of kinds that may concern it (the others are no-ops).
+fn catch_up(cache: &mut ClassCache, log: &[Event], kinds: &Kinds, snapshot: &Snapshot) {
+    if cache.state.is_none() {
+        cache.seen = log.len();
+        return;
+    }
+    kinds.extend_relevance(cache);
+    let (Some(state), relevance) = (&mut cache.state, &mut cache.relevance) else {
+        return;
+    };
+    for e in &log[cache.seen..] {
+        let k = e.kind as usize;
+        if let (Some(r), Some(&pod)) = (relevance.get_mut(k), kinds.pods.get(k)) {
+            if *r == Relevance::Unknown {
+                *r = if state.concerns(snapshot, pod) {
+                    Relevance::Concerns
+                } else {
+                    Relevance::Ignores
+                };
+            }
+            if *r == Relevance::Ignores {
+                continue;
+            }
+        }
+        if e.added {
+            state.add_pod(snapshot, e.pod, e.node);
+        } else {
+            state.remove_pod(snapshot, e.pod, e.node);
+        }
+    }
+    cache.seen = log.len();
 }
 
 /// The class a pod schedules in.
