@@ -172,7 +172,7 @@ fn existing_anti_affinity_counts(snapshot: &Snapshot, incoming: &Pod) -> Topolog
 /// Placed pods matching all of `incoming`'s required affinity terms, and
 /// matching each of its required anti-affinity terms, per topology pair
 /// (upstream `getIncomingAffinityAntiAffinityCounts`), one label group at a
-/// time.
+/// time, among the groups that carry a label pair the selectors require.
 fn incoming_affinity_counts(
     snapshot: &Snapshot,
     incoming: &Pod,
@@ -186,7 +186,13 @@ fn incoming_affinity_counts(
         return (affinity_counts, anti_affinity_counts);
     }
     let mut anti_matched: Vec<bool> = Vec::with_capacity(anti_affinity.len());
-    for group in snapshot.groups() {
+    // Only groups carrying a label pair the selectors require can match.
+    let groups = snapshot.groups();
+    let candidates = match State::concerning_labels(incoming) {
+        Some(pairs) => snapshot.groups_with_labels(&pairs),
+        None => (0..groups.len() as u32).collect(),
+    };
+    for group in candidates.iter().filter_map(|&g| groups.get(g as usize)) {
         if group.per_node.is_empty() {
             continue;
         }

@@ -20,7 +20,7 @@ pub mod state;
 pub mod taint_toleration;
 
 pub use framework::{Plugin, Rejection, Verdict};
-pub use state::{AntiAffinityGroup, NodeInfo, PodGroup, Snapshot};
+pub use state::{AntiAffinityGroup, NodeIdHasher, NodeInfo, PerNode, PodGroup, Snapshot};
 
 use crate::model::{NodeId, PodId};
 

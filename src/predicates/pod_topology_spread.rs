@@ -134,6 +134,22 @@ fn counts_labels(constraint: &TopologySpreadConstraint, labels: &crate::model::L
     !constraint.selector.is_empty() && constraint.selector.matches(labels)
 }
 
+/// Label pairs one of which every pod counted for one of `constraints`
+/// carries (see [`counts_labels`]); None when a selector needs no
+/// particular pair.
+fn required_pairs<'a>(
+    constraints: impl Iterator<Item = &'a TopologySpreadConstraint>,
+) -> Option<Vec<(&'a str, &'a str)>> {
+    let mut pairs = Vec::new();
+    for c in constraints {
+        // An empty selector counts no pod.
+        if !c.selector.is_empty() {
+            pairs.extend(c.selector.required_pairs()?);
+        }
+    }
+    Some(pairs)
+}
+
 /// Precomputed per-pod state (upstream's `preFilterState`).
 #[derive(Debug, Clone, Default)]
 pub struct State {
@@ -180,9 +196,15 @@ impl State {
             }
         }
 
-        // Matching pods per domain, one selector match per label group.
+        // Matching pods per domain, one selector match per label group,
+        // among the groups carrying a label pair the selectors require.
         let mut counts: Vec<Vec<i32>> = domains.iter().map(|d| vec![0; d.len()]).collect();
-        for group in snapshot.groups() {
+        let groups = snapshot.groups();
+        let candidates = match required_pairs(defs.iter().map(|(_, c)| *c)) {
+            Some(pairs) => snapshot.groups_with_labels(&pairs),
+            None => (0..groups.len() as u32).collect(),
+        };
+        for group in candidates.iter().filter_map(|&g| groups.get(g as usize)) {
             if group.terminating || group.namespace != incoming.namespace {
                 continue;
             }
@@ -315,15 +337,8 @@ impl State {
     /// [`State::concerns`]) carries: the required pairs of each constraint
     /// that counts pods. None when a selector needs no particular pair.
     pub fn concerning_labels<'p>(&self, incoming: &'p Pod) -> Option<Vec<(&'p str, &'p str)>> {
-        let mut pairs = Vec::new();
-        for state in &self.constraints {
-            let selector = &incoming.spec.topology_spread[state.index].selector;
-            // An empty selector counts no pod (counts_labels).
-            if !selector.is_empty() {
-                pairs.extend(selector.required_pairs()?);
-            }
-        }
-        Some(pairs)
+        let spread = &incoming.spec.topology_spread;
+        required_pairs(self.constraints.iter().filter_map(|s| spread.get(s.index)))
     }
 
     /// Filter: O(constraints) hash lookups.

@@ -10,7 +10,7 @@ use crate::model::{
     Resources, TaintEffect, Toleration, TolerationOperator,
 };
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::Arc;
 
 /// What is placed on one node (kube-scheduler's `framework.NodeInfo`).
@@ -37,7 +37,35 @@ pub struct PodGroup {
     /// Whether the pods are terminating (PodTopologySpread skips them).
     pub terminating: bool,
     /// Number of the group's pods on each node.
-    pub per_node: HashMap<NodeId, u32>,
+    pub per_node: PerNode,
+}
+
+/// Counts per node. Node ids are small dense integers hashed in every
+/// assign: SipHash's resistance to crafted keys buys nothing for them.
+pub type PerNode = HashMap<NodeId, u32, BuildHasherDefault<NodeIdHasher>>;
+
+/// The hasher of [`PerNode`]: one multiply per word (FxHash's step).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NodeIdHasher(u64);
+
+impl Hasher for NodeIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl NodeIdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 /// Placed pods with required pod anti-affinity that share one spec (by
@@ -48,7 +76,7 @@ pub struct AntiAffinityGroup {
     /// The shared spec, whose `pod_anti_affinity` is not empty.
     pub spec: Arc<PodSpec>,
     /// Number of the group's pods on each node.
-    pub per_node: HashMap<NodeId, u32>,
+    pub per_node: PerNode,
 }
 
 /// The nodes under consideration and the pods placed on them.
@@ -65,6 +93,10 @@ pub struct Snapshot<'c> {
     /// apart by comparing).
     group_index: HashMap<u64, Vec<u32>>,
     group_hasher: RandomState,
+    /// The group `group_of` found last.
+    last_group: Option<u32>,
+    /// Groups by the label pairs their pods carry, ascending.
+    groups_by_label: HashMap<String, HashMap<String, Vec<u32>>>,
     pod_group: Vec<Option<u32>>,
     anti_affinity_groups: Vec<AntiAffinityGroup>,
     /// By spec address (the group holds the `Arc`, so the address stays its).
@@ -85,6 +117,8 @@ impl<'c> Snapshot<'c> {
             groups: Vec::new(),
             group_index: HashMap::new(),
             group_hasher: RandomState::new(),
+            last_group: None,
+            groups_by_label: HashMap::new(),
             pod_group: vec![None; cluster.pods.len()],
             anti_affinity_groups: Vec::new(),
             anti_affinity_index: HashMap::new(),
@@ -151,6 +185,21 @@ impl<'c> Snapshot<'c> {
         &self.groups
     }
 
+    /// The groups whose pods carry one of the label pairs, ascending: the
+    /// only groups a selector can match when it requires one of them
+    /// ([`LabelSelector::required_pairs`](crate::model::LabelSelector::required_pairs)).
+    pub fn groups_with_labels(&self, pairs: &[(&str, &str)]) -> Vec<u32> {
+        let mut groups = Vec::new();
+        for (key, value) in pairs {
+            if let Some(list) = self.groups_by_label.get(*key).and_then(|v| v.get(*value)) {
+                groups.extend_from_slice(list);
+            }
+        }
+        groups.sort_unstable();
+        groups.dedup();
+        groups
+    }
+
     /// The label group a pod counts in once placed (None before its first
     /// placement): pods of one group share namespace, labels and
     /// terminating flag.
@@ -213,13 +262,19 @@ impl<'c> Snapshot<'c> {
     /// controller recreates it (pending, unbound, not ready), as drain and
     /// its validator both model an eviction.
     pub fn add_replacement(&mut self, original: PodId) -> PodId {
+        let pod = self.pod(original);
         let copy = Pod {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+            labels: pod.labels.clone(),
+            spec: Arc::clone(&pod.spec),
             node_name: None,
             node: None,
             phase: PodPhase::Pending,
             ready: false,
             terminating: false,
-            ..self.pod(original).clone()
+            owner: pod.owner.clone(),
+            origin: pod.origin,
         };
         let id = self.add_pod(copy);
         // Same namespace, labels and spec: the original's groups, unless
@@ -313,7 +368,7 @@ impl<'c> Snapshot<'c> {
         if g == next {
             self.anti_affinity_groups.push(AntiAffinityGroup {
                 spec,
-                per_node: HashMap::new(),
+                per_node: PerNode::default(),
             });
         }
         self.pod_anti_affinity_group[pod_id.index()] = Some(g);
@@ -325,34 +380,61 @@ impl<'c> Snapshot<'c> {
             return g;
         }
         let pod = self.pod(pod_id);
-        let hash = self
-            .group_hasher
-            .hash_one((&pod.namespace, &pod.labels, pod.terminating));
         let same = |g: &PodGroup| {
             g.namespace == pod.namespace
                 && g.labels == pod.labels
                 && g.terminating == pod.terminating
         };
-        let found = self
-            .group_index
-            .get(&hash)
-            .and_then(|gs| gs.iter().copied().find(|&g| same(&self.groups[g as usize])));
-        let g = match found {
+        // Replicas tend to come one after the other: the last group found
+        // is tried before hashing.
+        let last = self
+            .last_group
+            .filter(|&g| self.groups.get(g as usize).is_some_and(same));
+        let g = match last {
             Some(g) => g,
             None => {
-                let g = self.groups.len() as u32;
-                let group = PodGroup {
-                    namespace: pod.namespace.clone(),
-                    labels: pod.labels.clone(),
-                    terminating: pod.terminating,
-                    per_node: HashMap::new(),
-                };
-                self.groups.push(group);
-                self.group_index.entry(hash).or_default().push(g);
-                g
+                let hash =
+                    self.group_hasher
+                        .hash_one((&pod.namespace, &pod.labels, pod.terminating));
+                let found = self
+                    .group_index
+                    .get(&hash)
+                    .and_then(|gs| gs.iter().copied().find(|&g| same(&self.groups[g as usize])));
+                match found {
+                    Some(g) => g,
+                    None => self.new_group(pod_id, hash),
+                }
             }
         };
         self.pod_group[pod_id.index()] = Some(g);
+        self.last_group = Some(g);
+        g
+    }
+
+    /// Adds the group of a pod (whose key hashes to `hash`).
+    fn new_group(&mut self, pod_id: PodId, hash: u64) -> u32 {
+        let g = self.groups.len() as u32;
+        let pod = self.pod(pod_id);
+        let group = PodGroup {
+            namespace: pod.namespace.clone(),
+            labels: pod.labels.clone(),
+            terminating: pod.terminating,
+            per_node: PerNode::default(),
+        };
+        for (key, value) in &group.labels {
+            let values = match self.groups_by_label.get_mut(key) {
+                Some(values) => values,
+                None => self.groups_by_label.entry(key.clone()).or_default(),
+            };
+            match values.get_mut(value) {
+                Some(groups) => groups.push(g),
+                None => {
+                    values.insert(value.clone(), vec![g]);
+                }
+            }
+        }
+        self.groups.push(group);
+        self.group_index.entry(hash).or_default().push(g);
         g
     }
 
@@ -398,7 +480,7 @@ impl<'c> Snapshot<'c> {
 }
 
 /// Takes one pod off a node's count, dropping the node at zero.
-fn decrement(per_node: &mut HashMap<NodeId, u32>, node: NodeId) {
+fn decrement(per_node: &mut PerNode, node: NodeId) {
     if let Some(c) = per_node.get_mut(&node) {
         *c -= 1;
         if *c == 0 {

@@ -12,7 +12,7 @@
 //! class (decided once per class and *kind* of moved pod: its label group
 //! and anti-affinity spec).
 
-use crate::model::{Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodSpec, Taint};
+use crate::model::{Cluster, Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodSpec, Taint};
 use crate::predicates::inter_pod_affinity::term_matches;
 use crate::predicates::node_affinity::{pre_filter, PreFilter};
 use crate::predicates::{self, filter_node_local, filter_stateful, PodState, Snapshot};
@@ -28,23 +28,10 @@ struct Event {
     pod: PodId,
     node: NodeId,
     added: bool,
-    /// The pod's kind, [`ANY_KIND`] when unknown.
-    kind: u32,
 }
-
-/// The kind of a pod of unknown groups: always replayed.
-const ANY_KIND: u32 = u32::MAX;
 
 /// Pods that schedule alike: same namespace, labels and spec.
 type ClassKey = (String, Labels, Arc<PodSpec>);
-
-/// Whether a kind of moved pod may change a class's state, once known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Relevance {
-    Unknown,
-    Concerns,
-    Ignores,
-}
 
 /// What a class knows about the destination nodes.
 struct ClassCache {
@@ -58,23 +45,29 @@ struct ClassCache {
     state: Option<PodState>,
     /// Events of the log already applied to `state`.
     seen: usize,
-    /// Per kind of moved pod, whether its moves may change `state`.
-    relevance: Vec<Relevance>,
+    /// Kinds of moved pods already sorted into concerning or not.
+    kinds_known: usize,
+    /// The known kinds whose moves may change `state`.
+    concerning_kinds: Vec<u32>,
     /// The state's [`PodState::concerning_labels`]: kinds of pods carrying
     /// none of them (and without anti-affinity) are ignored untested.
     concerning_labels: Option<Vec<(String, String)>>,
-    /// Candidate nodes in search order.
-    candidates: Vec<NodeId>,
+    /// Candidate nodes in search order (shared by the classes that admit
+    /// the same signatures).
+    candidates: Arc<Vec<NodeId>>,
     /// Candidates before this index failed for good.
     cursor: usize,
 }
 
 /// Finds destinations and applies moves to the snapshot.
 pub(super) struct Finder {
-    /// Nodes that may receive pods, in search order.
-    destinations: Vec<NodeId>,
+    /// Nodes that may receive pods, in search order (shared with the
+    /// classes that search them all).
+    destinations: Arc<Vec<NodeId>>,
     /// Destinations by signature.
     by_signature: Vec<Vec<NodeId>>,
+    /// Candidate lists by the signatures they admit.
+    candidates: HashMap<Vec<bool>, Arc<Vec<NodeId>>>,
     classes: Vec<ClassCache>,
     /// Classes by key, consulted once per spec `Arc` and class.
     class_index: HashMap<ClassKey, usize>,
@@ -82,11 +75,12 @@ pub(super) struct Finder {
     /// kept keeps the address its own), told apart by namespace and
     /// labels: finds a pod's class without building its key.
     by_spec: HashMap<usize, (Arc<PodSpec>, Vec<usize>)>,
-    log: Vec<Event>,
-    kinds: Kinds,
+    log: Log,
+    /// Event indices to replay (reused).
+    scratch: Vec<u32>,
     /// Every distinct required anti-affinity term of a pod in the snapshot
     /// (replacements are copies, so no new term appears).
-    anti_affinity_terms: Vec<PodAffinityTerm>,
+    anti_affinity_terms: AntiAffinityTerms,
 }
 
 impl Finder {
@@ -112,15 +106,16 @@ impl Finder {
                 seen.insert(term);
             }
         }
-        let anti_affinity_terms = seen.into_iter().cloned().collect();
+        let anti_affinity_terms = AntiAffinityTerms::new(seen.into_iter().cloned().collect());
         Finder {
-            destinations,
+            destinations: Arc::new(destinations),
             by_signature,
+            candidates: HashMap::new(),
             classes: Vec::new(),
             class_index: HashMap::new(),
             by_spec: HashMap::new(),
-            log: Vec::new(),
-            kinds: Kinds::default(),
+            log: Log::default(),
+            scratch: Vec::new(),
             anti_affinity_terms,
         }
     }
@@ -129,13 +124,7 @@ impl Finder {
     pub(super) fn unassign(&mut self, snapshot: &mut Snapshot, pod: PodId) {
         if let Some(node) = snapshot.placement(pod) {
             snapshot.unassign(pod);
-            let kind = self.kinds.of(snapshot, pod);
-            self.log.push(Event {
-                pod,
-                node,
-                added: false,
-                kind,
-            });
+            self.log.push(snapshot, pod, node, false);
         }
     }
 
@@ -143,20 +132,14 @@ impl Finder {
     pub(super) fn assign(&mut self, snapshot: &mut Snapshot, pod: PodId, node: NodeId) {
         self.unassign(snapshot, pod);
         snapshot.assign(pod, node);
-        let kind = self.kinds.of(snapshot, pod);
-        self.log.push(Event {
-            pod,
-            node,
-            added: true,
-            kind,
-        });
+        self.log.push(snapshot, pod, node, true);
     }
 
     /// The first destination (in search order) that accepts `pod` now.
     pub(super) fn find(&mut self, snapshot: &mut Snapshot, pod: PodId) -> Option<NodeId> {
         let c = self.class_of(snapshot, pod);
         let cache = self.classes.get_mut(c)?;
-        catch_up(cache, &self.log, &self.kinds, snapshot);
+        catch_up(cache, &self.log, snapshot, &mut self.scratch);
         let probe = snapshot.pod(cache.probe);
         let mut settled = true;
         let mut i = cache.cursor;
@@ -234,22 +217,26 @@ impl Finder {
         let concerned = !spec.pod_affinity.is_empty()
             || !spec.pod_anti_affinity.is_empty()
             || !spec.topology_spread.is_empty()
-            || self
-                .anti_affinity_terms
-                .iter()
-                .any(|t| term_matches(t, cluster, &probe_pod.namespace, &probe_pod.labels));
+            || self.anti_affinity_terms.any_selects(cluster, probe_pod);
         let pre_filter = pre_filter(spec);
         let candidates = if references_node_identity(spec) {
-            self.destinations.clone()
+            Arc::clone(&self.destinations)
         } else {
             // Static verdicts once per signature, on its first node.
-            let mut candidates = Vec::new();
-            for nodes in &self.by_signature {
-                if static_fit(probe_pod, snapshot.node(nodes[0]), &pre_filter) {
-                    candidates.extend_from_slice(nodes);
-                }
-            }
-            candidates
+            let admitted: Vec<bool> = self
+                .by_signature
+                .iter()
+                .map(|nodes| static_fit(probe_pod, snapshot.node(nodes[0]), &pre_filter))
+                .collect();
+            let by_signature = &self.by_signature;
+            let shared = self
+                .candidates
+                .entry(admitted)
+                .or_insert_with_key(|admitted| {
+                    let nodes = by_signature.iter().zip(admitted).filter(|(_, a)| **a);
+                    Arc::new(nodes.flat_map(|(nodes, _)| nodes.iter().copied()).collect())
+                });
+            Arc::clone(shared)
         };
         let state = concerned.then(|| PodState::new(snapshot, probe));
         let concerning_labels = state.as_ref().and_then(|s| {
@@ -260,8 +247,9 @@ impl Finder {
             probe,
             pre_filter,
             state,
-            seen: self.log.len(),
-            relevance: Vec::new(),
+            seen: self.log.events.len(),
+            kinds_known: 0,
+            concerning_kinds: Vec::new(),
             concerning_labels,
             candidates,
             cursor: 0,
@@ -269,31 +257,111 @@ impl Finder {
     }
 }
 
-/// Kinds of moved pods: pods of one kind share what
-/// [`PodState::concerns`] reads (label group and anti-affinity group in
-/// the snapshot), so whether a kind concerns a class is decided once.
+/// Distinct anti-affinity terms, indexed by the label pairs their
+/// selectors require.
+struct AntiAffinityTerms {
+    terms: Vec<PodAffinityTerm>,
+    /// Terms by a label pair one of which a pod they select carries.
+    by_label: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// Terms requiring no particular pair.
+    unindexed: Vec<usize>,
+}
+
+impl AntiAffinityTerms {
+    fn new(terms: Vec<PodAffinityTerm>) -> Self {
+        let mut by_label: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        let mut unindexed = Vec::new();
+        for (i, term) in terms.iter().enumerate() {
+            match term.selector.required_pairs() {
+                Some(pairs) => {
+                    for (key, value) in pairs {
+                        let values = by_label.entry(key.into()).or_default();
+                        values.entry(value.into()).or_default().push(i);
+                    }
+                }
+                None => unindexed.push(i),
+            }
+        }
+        AntiAffinityTerms {
+            terms,
+            by_label,
+            unindexed,
+        }
+    }
+
+    /// Whether one of the terms selects `pod`; only the terms it may
+    /// match by its labels are tested.
+    fn any_selects(&self, cluster: &Cluster, pod: &Pod) -> bool {
+        let indexed = pod
+            .labels
+            .iter()
+            .filter_map(|(k, v)| self.by_label.get(k).and_then(|values| values.get(v)))
+            .flatten();
+        self.unindexed
+            .iter()
+            .chain(indexed)
+            .filter_map(|&i| self.terms.get(i))
+            .any(|t| term_matches(t, cluster, &pod.namespace, &pod.labels))
+    }
+}
+
+/// The snapshot's changes, with the events of each *kind* of moved pod:
+/// pods of one kind share what [`PodState::concerns`] reads (label group
+/// and anti-affinity group in the snapshot), so whether a kind concerns a
+/// class is decided once, and a class replays only its kinds' events.
 #[derive(Default)]
-struct Kinds {
-    index: HashMap<(u32, Option<u32>), u32>,
+struct Log {
+    events: Vec<Event>,
+    /// Kinds by label group, then anti-affinity group (a group's pods
+    /// nearly always share one spec, so the lists are short).
+    index: Vec<Vec<(Option<u32>, u32)>>,
     /// A pod of each kind.
     pods: Vec<PodId>,
+    /// Indices of each kind's events, ascending.
+    by_kind: Vec<Vec<u32>>,
+    /// Indices of the events of pods of no kind (never placed: none in
+    /// practice), replayed into every class.
+    kindless: Vec<u32>,
     /// Kinds by the label pairs their pods carry, ascending.
     by_label: HashMap<String, HashMap<String, Vec<u32>>>,
     /// Kinds of pods with required anti-affinity, ascending.
     with_anti_affinity: Vec<u32>,
 }
 
-impl Kinds {
-    /// The kind of a pod that has been placed, [`ANY_KIND`] if it has not.
-    fn of(&mut self, snapshot: &Snapshot, pod: PodId) -> u32 {
-        let Some(group) = snapshot.pod_group(pod) else {
-            return ANY_KIND;
-        };
+impl Log {
+    /// Logs a change (made already).
+    fn push(&mut self, snapshot: &Snapshot, pod: PodId, node: NodeId, added: bool) {
+        let i = self.events.len() as u32;
+        self.events.push(Event { pod, node, added });
+        match self
+            .kind(snapshot, pod)
+            .and_then(|k| self.by_kind.get_mut(k))
+        {
+            Some(events) => events.push(i),
+            None => self.kindless.push(i),
+        }
+    }
+
+    /// The kind of a pod that has been placed, None if it has not.
+    fn kind(&mut self, snapshot: &Snapshot, pod: PodId) -> Option<usize> {
+        let group = snapshot.pod_group(pod)? as usize;
         let anti_affinity = snapshot.anti_affinity_group(pod);
-        let next = self.pods.len() as u32;
-        let kind = *self.index.entry((group, anti_affinity)).or_insert(next);
-        if kind == next {
+        if self.index.len() <= group {
+            self.index.resize(group + 1, Vec::new());
+        }
+        let kinds = self.index.get_mut(group)?;
+        let found = kinds.iter().find(|(a, _)| *a == anti_affinity);
+        let kind = match found {
+            Some(&(_, kind)) => kind,
+            None => {
+                let kind = self.pods.len() as u32;
+                kinds.push((anti_affinity, kind));
+                kind
+            }
+        };
+        if kind as usize == self.pods.len() {
             self.pods.push(pod);
+            self.by_kind.push(Vec::new());
             for (key, value) in &snapshot.pod(pod).labels {
                 let values = match self.by_label.get_mut(key) {
                     Some(values) => values,
@@ -310,72 +378,78 @@ impl Kinds {
                 self.with_anti_affinity.push(kind);
             }
         }
-        kind
+        Some(kind as usize)
     }
 
-    /// Extends a class's relevance to the kinds that appeared since: with
-    /// concerning labels, the kinds carrying none and without
-    /// anti-affinity are ignored untested, the others left to test.
-    fn extend_relevance(&self, cache: &mut ClassCache) {
-        let old = cache.relevance.len();
-        if old >= self.pods.len() {
-            return;
-        }
-        let Some(pairs) = &cache.concerning_labels else {
-            cache.relevance.resize(self.pods.len(), Relevance::Unknown);
-            return;
+    /// The kinds from `from` on that may concern a class with these
+    /// concerning labels: with labels, those carrying one or with
+    /// anti-affinity; without, all. Ascending.
+    fn kinds_to_test(&self, from: usize, labels: Option<&[(String, String)]>) -> Vec<u32> {
+        let Some(pairs) = labels else {
+            return (from as u32..self.pods.len() as u32).collect();
         };
-        cache.relevance.resize(self.pods.len(), Relevance::Ignores);
-        let relevance = &mut cache.relevance;
-        let mut to_test = |kinds: &[u32]| {
-            let new = kinds.partition_point(|&k| (k as usize) < old);
-            for &k in &kinds[new..] {
-                if let Some(r) = relevance.get_mut(k as usize) {
-                    *r = Relevance::Unknown;
-                }
-            }
-        };
-        to_test(&self.with_anti_affinity);
+        let mut kinds = tail(&self.with_anti_affinity, from as u32).to_vec();
         for (key, value) in pairs {
-            if let Some(kinds) = self.by_label.get(key).and_then(|v| v.get(value)) {
-                to_test(kinds);
+            if let Some(list) = self.by_label.get(key).and_then(|v| v.get(value)) {
+                kinds.extend_from_slice(tail(list, from as u32));
             }
         }
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
     }
 }
 
-/// Brings a class's state up to date with the log, replaying only the
-/// events of kinds that may concern it (the others are no-ops).
-fn catch_up(cache: &mut ClassCache, log: &[Event], kinds: &Kinds, snapshot: &Snapshot) {
-    if cache.state.is_none() {
-        cache.seen = log.len();
-        return;
-    }
-    kinds.extend_relevance(cache);
-    let (Some(state), relevance) = (&mut cache.state, &mut cache.relevance) else {
+/// The part of an ascending list from `from` on.
+fn tail(list: &[u32], from: u32) -> &[u32] {
+    &list[list.partition_point(|&x| x < from)..]
+}
+
+/// Brings a class's state up to date with the log: sorts the kinds that
+/// appeared since into concerning or not, then replays the concerning
+/// kinds' events in log order (the others' are no-ops).
+fn catch_up(cache: &mut ClassCache, log: &Log, snapshot: &Snapshot, replay: &mut Vec<u32>) {
+    let Some(state) = &mut cache.state else {
+        cache.seen = log.events.len();
         return;
     };
-    for e in &log[cache.seen..] {
-        let k = e.kind as usize;
-        if let (Some(r), Some(&pod)) = (relevance.get_mut(k), kinds.pods.get(k)) {
-            if *r == Relevance::Unknown {
-                *r = if state.concerns(snapshot, pod) {
-                    Relevance::Concerns
-                } else {
-                    Relevance::Ignores
-                };
-            }
-            if *r == Relevance::Ignores {
-                continue;
+    if cache.kinds_known < log.pods.len() {
+        for k in log.kinds_to_test(cache.kinds_known, cache.concerning_labels.as_deref()) {
+            if log
+                .pods
+                .get(k as usize)
+                .is_some_and(|&pod| state.concerns(snapshot, pod))
+            {
+                cache.concerning_kinds.push(k);
             }
         }
+        cache.kinds_known = log.pods.len();
+    }
+    let seen = cache.seen as u32;
+    replay.clear();
+    replay.extend_from_slice(tail(&log.kindless, seen));
+    let mut lists = usize::from(!replay.is_empty());
+    for &k in &cache.concerning_kinds {
+        if let Some(events) = log.by_kind.get(k as usize) {
+            let new = tail(events, seen);
+            lists += usize::from(!new.is_empty());
+            replay.extend_from_slice(new);
+        }
+    }
+    if lists > 1 {
+        replay.sort_unstable();
+    }
+    for &i in replay.iter() {
+        let Some(e) = log.events.get(i as usize) else {
+            continue;
+        };
         if e.added {
             state.add_pod(snapshot, e.pod, e.node);
         } else {
             state.remove_pod(snapshot, e.pod, e.node);
         }
     }
-    cache.seen = log.len();
+    cache.seen = log.events.len();
 }
 
 /// The class a pod schedules in.
