@@ -482,3 +482,261 @@ fn references_node_identity(spec: &PodSpec) -> bool {
             })
         })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The finder's caches (class states replayed from the log, skipped
+    //! kinds, cursors, shared candidate lists) against the uncached
+    //! computation: on random clusters and drains, `find` answers the
+    //! first node, in the class's search order, that the filter plugins
+    //! accept with a freshly computed state, and no accepted node is
+    //! missing from that order.
+
+    use super::*;
+    use crate::model::{
+        Cluster, InclusionPolicy, LabelSelector, Operator, PodOrigin, PodPhase, Requirement,
+        Resources, TaintEffect, Toleration, TolerationOperator, TopologySpreadConstraint,
+        UnsatisfiableAction,
+    };
+    use proptest::prelude::*;
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            // xorshift64*
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+    }
+
+    fn selector(rng: &mut Rng, apps: usize) -> LabelSelector {
+        let req = |key: &str, op, values: &[&str]| Requirement::new(key, op, values);
+        let app = format!("w{}", rng.below(apps));
+        match rng.below(7) {
+            0 => LabelSelector::nothing(),
+            1 => LabelSelector::everything(),
+            2 => LabelSelector {
+                requirements: vec![req("app", Operator::Exists, &[])],
+                matches_nothing: false,
+            },
+            3 => LabelSelector {
+                requirements: vec![req("tier", Operator::NotIn, &["x"])],
+                matches_nothing: false,
+            },
+            4 => LabelSelector {
+                requirements: vec![
+                    req("tier", Operator::Exists, &[]),
+                    req("app", Operator::In, &[&app, "w0"]),
+                ],
+                matches_nothing: false,
+            },
+            _ => LabelSelector::from_labels(&crate::model::labels([("app", &app)])),
+        }
+    }
+
+    fn term(rng: &mut Rng, apps: usize) -> PodAffinityTerm {
+        let keys = ["kubernetes.io/hostname", "zone"];
+        let mut t = PodAffinityTerm {
+            selector: selector(rng, apps),
+            namespaces: vec![["a", "b"][rng.below(2)].into()],
+            namespace_selector: None,
+            topology_key: keys[rng.below(2)].into(),
+        };
+        if rng.chance(25) {
+            t.namespaces.clear();
+            t.namespace_selector = Some(LabelSelector::from_labels(&crate::model::labels([(
+                "team", "t1",
+            )])));
+        }
+        t
+    }
+
+    fn spec(rng: &mut Rng, apps: usize, nodes: usize) -> PodSpec {
+        let mut spec = PodSpec {
+            requests: Resources {
+                milli_cpu: 100 + 100 * rng.below(8) as i64,
+                pods: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        if rng.chance(40) {
+            spec.pod_anti_affinity.push(term(rng, apps));
+        }
+        if rng.chance(15) {
+            spec.pod_affinity.push(term(rng, apps));
+        }
+        if rng.chance(30) {
+            spec.topology_spread.push(TopologySpreadConstraint {
+                max_skew: 1 + rng.below(2) as i32,
+                topology_key: ["zone", "kubernetes.io/hostname"][rng.below(2)].into(),
+                when_unsatisfiable: if rng.chance(80) {
+                    UnsatisfiableAction::DoNotSchedule
+                } else {
+                    UnsatisfiableAction::ScheduleAnyway
+                },
+                selector: selector(rng, apps),
+                min_domains: rng.chance(20).then_some(2),
+                node_affinity_policy: InclusionPolicy::Honor,
+                node_taints_policy: if rng.chance(30) {
+                    InclusionPolicy::Honor
+                } else {
+                    InclusionPolicy::Ignore
+                },
+            });
+        }
+        if rng.chance(30) {
+            spec.tolerations.push(Toleration {
+                key: "dedicated".into(),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: None,
+            });
+        }
+        match rng.below(10) {
+            0 => {
+                spec.node_selector
+                    .insert(HOSTNAME.into(), format!("n{}", rng.below(nodes)));
+            }
+            1 => {
+                spec.node_selector.insert("disk".into(), "ssd".into());
+            }
+            _ => {}
+        }
+        spec
+    }
+
+    fn node(rng: &mut Rng, i: usize) -> Node {
+        let name = format!("n{i}");
+        let mut labels = crate::model::labels([(HOSTNAME, name.as_str())]);
+        if rng.chance(85) {
+            labels.insert("zone".into(), format!("z{}", rng.below(3)));
+        }
+        if rng.chance(40) {
+            labels.insert("disk".into(), "ssd".into());
+        }
+        let taints = if rng.chance(20) {
+            vec![Taint {
+                key: "dedicated".into(),
+                value: "x".into(),
+                effect: TaintEffect::NoSchedule,
+            }]
+        } else {
+            Vec::new()
+        };
+        Node {
+            name,
+            labels,
+            taints,
+            allocatable: Resources {
+                milli_cpu: 1000 + 500 * rng.below(5) as i64,
+                pods: 110,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Nodes, and pods of a few workloads bound to random nodes.
+    fn scenario(rng: &mut Rng) -> Cluster {
+        let nodes = 5 + rng.below(8);
+        let apps = 2 + rng.below(5);
+        let specs: Vec<(Arc<PodSpec>, &str)> = (0..apps)
+            .map(|_| (Arc::new(spec(rng, apps, nodes)), ["a", "b"][rng.below(2)]))
+            .collect();
+        let mut cluster = Cluster {
+            nodes: (0..nodes).map(|i| node(rng, i)).collect(),
+            ..Default::default()
+        };
+        cluster
+            .namespace_labels
+            .insert("a".into(), crate::model::labels([("team", "t1")]));
+        for i in 0..20 + rng.below(40) {
+            let w = rng.below(apps);
+            let mut labels = crate::model::labels([("app", format!("w{w}").as_str())]);
+            if rng.chance(40) {
+                labels.insert("tier".into(), ["x", "y"][rng.below(2)].into());
+            }
+            let n = rng.below(nodes);
+            cluster.pods.push(Pod {
+                namespace: specs[w].1.into(),
+                name: format!("p{i}"),
+                labels,
+                spec: Arc::clone(&specs[w].0),
+                node_name: Some(format!("n{n}")),
+                node: Some(NodeId(n as u32)),
+                phase: PodPhase::Running,
+                ready: true,
+                terminating: rng.chance(5),
+                owner: None,
+                origin: PodOrigin::Input,
+            });
+        }
+        cluster
+    }
+
+    /// Drains the first nodes wave by wave as the planner does, checking
+    /// every `find` against the uncached computation.
+    fn check_drain(seed: u64) -> Result<(), String> {
+        let mut rng = Rng(seed | 1);
+        let cluster = scenario(&mut rng);
+        let mut snapshot = Snapshot::new(&cluster);
+        let targets = 1 + rng.below(3);
+        for t in 0..targets {
+            snapshot.set_unschedulable(NodeId(t as u32), true);
+        }
+        let destinations: Vec<NodeId> = snapshot.node_ids().skip(targets).collect();
+        let mut finder = Finder::new(&snapshot, destinations);
+        let mut moving: Vec<PodId> = (0..targets)
+            .flat_map(|t| snapshot.info(NodeId(t as u32)).pods.clone())
+            .collect();
+        moving.sort();
+        while !moving.is_empty() {
+            let wave: Vec<PodId> = moving.drain(..moving.len().min(1 + rng.below(4))).collect();
+            for &pod in &wave {
+                finder.unassign(&mut snapshot, pod);
+            }
+            for &pod in &wave {
+                let copy = snapshot.add_replacement(pod);
+                let found = finder.find(&mut snapshot, copy);
+                let feasible = finder.all_feasible(&mut snapshot, copy);
+                let class = finder.class_of(&mut snapshot, copy);
+                let order = &finder.classes[class].candidates;
+                if let Some(n) = feasible.iter().find(|n| !order.contains(n)) {
+                    return Err(format!("seed {seed}: {n:?} accepts {copy:?}, not searched"));
+                }
+                let expected = order.iter().copied().find(|n| feasible.contains(n));
+                if found != expected {
+                    return Err(format!(
+                        "seed {seed}: pod {}: found {found:?}, expected {expected:?}",
+                        snapshot.pod(pod).name
+                    ));
+                }
+                if let Some(n) = found {
+                    finder.assign(&mut snapshot, copy, n);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn finds_what_the_uncached_filters_find(seed in any::<u64>()) {
+            if let Err(e) = check_drain(seed) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+    }
+}
