@@ -1215,3 +1215,52 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// `State::concerns` is sound, so solvers may skip the moves it rules
+    /// out: a pod it says does not concern the incoming pod leaves the
+    /// counts as they are when added or removed. And such a pod without
+    /// anti-affinity of its own carries one of `concerning_labels`.
+    #[test]
+    fn pods_that_do_not_concern_leave_the_state_alone(
+        seed in any::<u64>(),
+        ops in proptest::collection::vec((0usize..16, 0usize..8), 1..40),
+    ) {
+        let (nodes, pods) = random_scenario(seed);
+        let (c, ids) = cluster(nodes, vec![], pods);
+        let (me, candidates) = ids.split_last().unwrap();
+        let mut snapshot = Snapshot::new(&c);
+        let mut state = State::new(&snapshot, *me);
+        let labels = State::concerning_labels(&c.pods[me.0 as usize]);
+        for (p, n) in ops {
+            let pod = candidates[p % candidates.len()];
+            let (incoming, other) = (&c.pods[me.0 as usize], &c.pods[pod.0 as usize]);
+            let concerns = State::concerns(&c, incoming, other);
+            if let (true, true, Some(pairs)) =
+                (concerns, other.spec.pod_anti_affinity.is_empty(), &labels)
+            {
+                let carries = pairs
+                    .iter()
+                    .any(|(k, v)| other.labels.get(*k).is_some_and(|x| x == v));
+                prop_assert!(carries, "seed {seed}: {} carries none of {pairs:?}", other.name);
+            }
+            let before = maps(&state);
+            match snapshot.placement(pod) {
+                Some(node) => {
+                    snapshot.unassign(pod);
+                    state.remove_pod(&snapshot, *me, pod, node);
+                }
+                None => {
+                    let node = NodeId((n % snapshot.node_count()) as u32);
+                    snapshot.assign(pod, node);
+                    state.add_pod(&snapshot, *me, pod, node);
+                }
+            }
+            if !concerns {
+                prop_assert_eq!(&before, &maps(&state), "seed {}", seed);
+            }
+        }
+    }
+}

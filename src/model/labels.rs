@@ -153,6 +153,26 @@ impl LabelSelector {
         !self.matches_nothing && self.requirements.iter().all(|r| r.matches(labels))
     }
 
+    /// Label pairs one of which every label set the selector matches
+    /// carries: those of its first `In` requirement (none for a nil
+    /// selector, which matches nothing). None when it has no `In`
+    /// requirement: then no short list is necessary.
+    pub fn required_pairs(&self) -> Option<Vec<(&str, &str)>> {
+        if self.matches_nothing {
+            return Some(Vec::new());
+        }
+        let r = self
+            .requirements
+            .iter()
+            .find(|r| r.operator == Operator::In)?;
+        Some(
+            r.values
+                .iter()
+                .map(|v| (r.key.as_str(), v.as_str()))
+                .collect(),
+        )
+    }
+
     /// True when the selector has no requirement and is not nil.
     pub fn is_empty(&self) -> bool {
         !self.matches_nothing && self.requirements.is_empty()

@@ -8,8 +8,8 @@
 //! anti-affinity terms (each matching term counts), and the placed pods whose
 //! anti-affinity terms match the incoming pod. Selectors are matched once
 //! per [`PodGroup`](super::PodGroup) of the snapshot (namespace, labels), and
-//! the existing pods' anti-affinity is read from each node's
-//! `pods_with_required_anti_affinity` list, matching each distinct spec once.
+//! the existing pods' anti-affinity terms once per distinct spec
+//! ([`AntiAffinityGroup`](super::AntiAffinityGroup)).
 //! [`State::add_pod`] / [`State::remove_pod`] are upstream's AddPod/RemovePod
 //! (`preFilterState.updateWithPod`). [`State::filter`] checks, in upstream's
 //! order, affinity, anti-affinity, then existing pods' anti-affinity.
@@ -18,7 +18,6 @@ use super::framework::Verdict;
 use super::state::Snapshot;
 use crate::model::{Cluster, Labels, NodeId, Pod, PodAffinityTerm, PodId};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 /// Upstream's `ErrReasonExistingAntiAffinityRulesNotMatch`.
 pub const ERR_REASON_EXISTING_ANTI_AFFINITY_RULES_NOT_MATCH: &str =
@@ -146,33 +145,24 @@ impl TopologyCounts {
 }
 
 /// Placed pods whose required anti-affinity terms match `incoming`, per
-/// topology pair (upstream `getExistingAntiAffinityCounts`).
+/// topology pair (upstream `getExistingAntiAffinityCounts`). Upstream adds
+/// 1 per pod and matching term; the match depends only on the terms and
+/// the incoming pod, so each [`AntiAffinityGroup`](super::AntiAffinityGroup)
+/// (pods sharing a spec) is matched once and adds its per-node counts.
 fn existing_anti_affinity_counts(snapshot: &Snapshot, incoming: &Pod) -> TopologyCounts {
     let cluster = snapshot.cluster();
     let mut counts = TopologyCounts::default();
-    // Per spec (by pointer), which of its terms match the incoming pod.
-    let mut matched_terms: HashMap<usize, Vec<bool>> = HashMap::new();
-    for node_id in snapshot.node_ids() {
-        let info = snapshot.info(node_id);
-        if info.pods_with_required_anti_affinity.is_empty() {
+    for group in snapshot.anti_affinity_groups() {
+        if group.per_node.is_empty() {
             continue;
         }
-        let node_labels = &snapshot.node(node_id).labels;
-        for &existing_id in &info.pods_with_required_anti_affinity {
-            let existing = snapshot.pod(existing_id);
-            let terms = &existing.spec.pod_anti_affinity;
-            // The match depends only on the terms and the incoming pod,
-            // and replicas share their spec: match each spec once.
-            let matched = matched_terms
-                .entry(Arc::as_ptr(&existing.spec) as usize)
-                .or_insert_with(|| {
-                    terms
-                        .iter()
-                        .map(|t| term_matches(t, cluster, &incoming.namespace, &incoming.labels))
-                        .collect()
-                });
-            for (term, _) in terms.iter().zip(matched.iter()).filter(|(_, m)| **m) {
-                counts.update(node_labels, &term.topology_key, 1);
+        for term in &group.spec.pod_anti_affinity {
+            if !term_matches(term, cluster, &incoming.namespace, &incoming.labels) {
+                continue;
+            }
+            for (&node_id, &count) in &group.per_node {
+                let node_labels = &snapshot.node(node_id).labels;
+                counts.update(node_labels, &term.topology_key, i64::from(count));
             }
         }
     }
@@ -182,7 +172,7 @@ fn existing_anti_affinity_counts(snapshot: &Snapshot, incoming: &Pod) -> Topolog
 /// Placed pods matching all of `incoming`'s required affinity terms, and
 /// matching each of its required anti-affinity terms, per topology pair
 /// (upstream `getIncomingAffinityAntiAffinityCounts`), one label group at a
-/// time.
+/// time, among the groups that carry a label pair the selectors require.
 fn incoming_affinity_counts(
     snapshot: &Snapshot,
     incoming: &Pod,
@@ -196,7 +186,13 @@ fn incoming_affinity_counts(
         return (affinity_counts, anti_affinity_counts);
     }
     let mut anti_matched: Vec<bool> = Vec::with_capacity(anti_affinity.len());
-    for group in snapshot.groups() {
+    // Only groups carrying a label pair the selectors require can match.
+    let groups = snapshot.groups();
+    let candidates = match State::concerning_labels(incoming) {
+        Some(pairs) => snapshot.groups_with_labels(&pairs),
+        None => (0..groups.len() as u32).collect(),
+    };
+    for group in candidates.iter().filter_map(|&g| groups.get(g as usize)) {
         if group.per_node.is_empty() {
             continue;
         }
@@ -272,6 +268,31 @@ impl State {
         self.update_with_pod(snapshot, pod, removed, node, -1);
     }
 
+    /// Whether adding or removing `other` (on any node) may change the
+    /// state of `incoming`: false means [`State::add_pod`] and
+    /// [`State::remove_pod`] leave it as it is. The same tests as
+    /// `update_with_pod`, without the node: they read only `other`'s
+    /// namespace, labels and anti-affinity terms, so callers may memoize
+    /// the answer per such triple.
+    pub fn concerns(cluster: &Cluster, incoming: &Pod, other: &Pod) -> bool {
+        other
+            .spec
+            .pod_anti_affinity
+            .iter()
+            .any(|t| term_matches(t, cluster, &incoming.namespace, &incoming.labels))
+            || matches_all(
+                &incoming.spec.pod_affinity,
+                cluster,
+                &other.namespace,
+                &other.labels,
+            )
+            || incoming
+                .spec
+                .pod_anti_affinity
+                .iter()
+                .any(|t| term_matches(t, cluster, &other.namespace, &other.labels))
+    }
+
     /// Upstream `preFilterState.updateWithPod`.
     fn update_with_pod(
         &mut self,
@@ -303,6 +324,27 @@ impl State {
                     .update(node_labels, &term.topology_key, delta);
             }
         }
+    }
+
+    /// Label pairs one of which every pod that concerns `incoming` (see
+    /// [`State::concerns`]) carries, unless that pod's own anti-affinity
+    /// terms select `incoming`: the required pairs of one affinity term
+    /// (a pod must match them all) and of every anti-affinity term. None
+    /// when a selector needs no particular pair.
+    pub fn concerning_labels(incoming: &Pod) -> Option<Vec<(&str, &str)>> {
+        let spec = &incoming.spec;
+        let mut pairs = Vec::new();
+        if !spec.pod_affinity.is_empty() {
+            let term = spec
+                .pod_affinity
+                .iter()
+                .find_map(|t| t.selector.required_pairs())?;
+            pairs.extend(term);
+        }
+        for term in &spec.pod_anti_affinity {
+            pairs.extend(term.selector.required_pairs()?);
+        }
+        Some(pairs)
     }
 
     /// Filter: O(terms + distinct topology keys of the existing pods'

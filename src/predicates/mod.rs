@@ -20,7 +20,7 @@ pub mod state;
 pub mod taint_toleration;
 
 pub use framework::{Plugin, Rejection, Verdict};
-pub use state::{NodeInfo, PodGroup, Snapshot};
+pub use state::{AntiAffinityGroup, NodeIdHasher, NodeInfo, PerNode, PodGroup, Snapshot};
 
 use crate::model::{NodeId, PodId};
 
@@ -67,6 +67,32 @@ impl PodState {
         for &other in &snapshot.info(node).pods {
             self.inter_pod_affinity.add_pod(snapshot, pod, other, node);
         }
+    }
+
+    /// Whether adding or removing `other` may change the state: false
+    /// means [`PodState::add_pod`] and [`PodState::remove_pod`] of it leave
+    /// the state as it is, wherever it goes. It depends only on `other`'s
+    /// namespace, labels, terminating flag and required anti-affinity terms
+    /// (the keys of [`Snapshot::pod_group`] and
+    /// [`Snapshot::anti_affinity_group`]), so solvers replaying many moves
+    /// into many states memoize it per such pair and skip the replays.
+    pub fn concerns(&self, snapshot: &Snapshot, other: PodId) -> bool {
+        let incoming = snapshot.pod(self.pod);
+        let other = snapshot.pod(other);
+        inter_pod_affinity::State::concerns(snapshot.cluster(), incoming, other)
+            || self.pod_topology_spread.concerns(incoming, other)
+    }
+
+    /// Label pairs one of which every pod that [`PodState::concerns`] the
+    /// state carries, unless that pod has required anti-affinity (which may
+    /// select this one whatever its labels): solvers test only the pods
+    /// carrying one. None when there is no such list (a selector without
+    /// an `In` requirement).
+    pub fn concerning_labels<'s>(&self, snapshot: &'s Snapshot) -> Option<Vec<(&'s str, &'s str)>> {
+        let incoming = snapshot.pod(self.pod);
+        let mut pairs = inter_pod_affinity::State::concerning_labels(incoming)?;
+        pairs.extend(self.pod_topology_spread.concerning_labels(incoming)?);
+        Some(pairs)
     }
 
     /// Updates the state for a pod `removed` from `node` (call after

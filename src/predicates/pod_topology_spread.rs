@@ -134,6 +134,22 @@ fn counts_labels(constraint: &TopologySpreadConstraint, labels: &crate::model::L
     !constraint.selector.is_empty() && constraint.selector.matches(labels)
 }
 
+/// Label pairs one of which every pod counted for one of `constraints`
+/// carries (see [`counts_labels`]); None when a selector needs no
+/// particular pair.
+fn required_pairs<'a>(
+    constraints: impl Iterator<Item = &'a TopologySpreadConstraint>,
+) -> Option<Vec<(&'a str, &'a str)>> {
+    let mut pairs = Vec::new();
+    for c in constraints {
+        // An empty selector counts no pod.
+        if !c.selector.is_empty() {
+            pairs.extend(c.selector.required_pairs()?);
+        }
+    }
+    Some(pairs)
+}
+
 /// Precomputed per-pod state (upstream's `preFilterState`).
 #[derive(Debug, Clone, Default)]
 pub struct State {
@@ -180,9 +196,15 @@ impl State {
             }
         }
 
-        // Matching pods per domain, one selector match per label group.
+        // Matching pods per domain, one selector match per label group,
+        // among the groups carrying a label pair the selectors require.
         let mut counts: Vec<Vec<i32>> = domains.iter().map(|d| vec![0; d.len()]).collect();
-        for group in snapshot.groups() {
+        let groups = snapshot.groups();
+        let candidates = match required_pairs(defs.iter().map(|(_, c)| *c)) {
+            Some(pairs) => snapshot.groups_with_labels(&pairs),
+            None => (0..groups.len() as u32).collect(),
+        };
+        for group in candidates.iter().filter_map(|&g| groups.get(g as usize)) {
             if group.terminating || group.namespace != incoming.namespace {
                 continue;
             }
@@ -258,6 +280,21 @@ impl State {
         self.update_with_pod(snapshot, pod, removed, node, -1);
     }
 
+    /// Whether adding or removing `other` (on any node) may change the
+    /// state of `incoming`: false means [`State::add_pod`] and
+    /// [`State::remove_pod`] leave it as it is. The same tests as
+    /// `update_with_pod`, without the node: they read only `other`'s
+    /// namespace, labels and terminating flag, so callers may memoize the
+    /// answer per such triple.
+    pub fn concerns(&self, incoming: &Pod, other: &Pod) -> bool {
+        other.namespace == incoming.namespace
+            && !other.terminating
+            && self.constraints.iter().any(|state| {
+                let c = &incoming.spec.topology_spread[state.index];
+                counts_labels(c, &other.labels)
+            })
+    }
+
     /// Upstream `PodTopologySpread.updateWithPod`, but skipping terminating
     /// pods and empty selectors as PreFilter's counting does, so that
     /// updates agree with a recomputed state.
@@ -294,6 +331,14 @@ impl State {
             }
             state.bump(&node.labels[&c.topology_key], delta);
         }
+    }
+
+    /// Label pairs one of which every pod that concerns `incoming` (see
+    /// [`State::concerns`]) carries: the required pairs of each constraint
+    /// that counts pods. None when a selector needs no particular pair.
+    pub fn concerning_labels<'p>(&self, incoming: &'p Pod) -> Option<Vec<(&'p str, &'p str)>> {
+        let spread = &incoming.spec.topology_spread;
+        required_pairs(self.constraints.iter().filter_map(|s| spread.get(s.index)))
     }
 
     /// Filter: O(constraints) hash lookups.

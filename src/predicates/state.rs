@@ -1,13 +1,16 @@
 //! The scheduler's view of the cluster at one moment (kube-scheduler's
 //! snapshot of `NodeInfo`s), updated incrementally as pods are assigned
 //! and removed, with an index of pods by (namespace, labels) so that
-//! affinity and spread counting costs O(distinct label sets), not O(pods).
+//! affinity and spread counting costs O(distinct label sets), not O(pods),
+//! and one of the pods with required anti-affinity by spec, so that
+//! existing pods' anti-affinity costs O(distinct specs).
 
 use crate::model::{
-    Cluster, DaemonSet, HostPort, Labels, Node, NodeId, Pod, PodId, PodOrigin, PodPhase, Resources,
-    TaintEffect, Toleration, TolerationOperator,
+    Cluster, DaemonSet, HostPort, Labels, Node, NodeId, Pod, PodId, PodOrigin, PodPhase, PodSpec,
+    Resources, TaintEffect, Toleration, TolerationOperator,
 };
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::Arc;
 
 /// What is placed on one node (kube-scheduler's `framework.NodeInfo`).
@@ -34,10 +37,47 @@ pub struct PodGroup {
     /// Whether the pods are terminating (PodTopologySpread skips them).
     pub terminating: bool,
     /// Number of the group's pods on each node.
-    pub per_node: HashMap<NodeId, u32>,
+    pub per_node: PerNode,
 }
 
-type GroupKey = (String, Labels, bool);
+/// Counts per node. Node ids are small dense integers hashed in every
+/// assign: SipHash's resistance to crafted keys buys nothing for them.
+pub type PerNode = HashMap<NodeId, u32, BuildHasherDefault<NodeIdHasher>>;
+
+/// The hasher of [`PerNode`]: one multiply per word (FxHash's step).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NodeIdHasher(u64);
+
+impl Hasher for NodeIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl NodeIdHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// Placed pods with required pod anti-affinity that share one spec (by
+/// `Arc`, as replicas do): the unit in which existing pods' anti-affinity
+/// terms are matched.
+#[derive(Debug, Clone)]
+pub struct AntiAffinityGroup {
+    /// The shared spec, whose `pod_anti_affinity` is not empty.
+    pub spec: Arc<PodSpec>,
+    /// Number of the group's pods on each node.
+    pub per_node: PerNode,
+}
 
 /// The nodes under consideration and the pods placed on them.
 #[derive(Debug, Clone)]
@@ -48,8 +88,20 @@ pub struct Snapshot<'c> {
     extra_pods: Vec<Pod>,
     placement: Vec<Option<NodeId>>,
     groups: Vec<PodGroup>,
-    group_index: HashMap<GroupKey, u32>,
+    /// Groups by the hash of their (namespace, labels, terminating), so
+    /// that finding a pod's group clones nothing (equal hashes are told
+    /// apart by comparing).
+    group_index: HashMap<u64, Vec<u32>>,
+    group_hasher: RandomState,
+    /// The group `group_of` found last.
+    last_group: Option<u32>,
+    /// Groups by the label pairs their pods carry, ascending.
+    groups_by_label: HashMap<String, HashMap<String, Vec<u32>>>,
     pod_group: Vec<Option<u32>>,
+    anti_affinity_groups: Vec<AntiAffinityGroup>,
+    /// By spec address (the group holds the `Arc`, so the address stays its).
+    anti_affinity_index: HashMap<usize, u32>,
+    pod_anti_affinity_group: Vec<Option<u32>>,
 }
 
 impl<'c> Snapshot<'c> {
@@ -64,7 +116,13 @@ impl<'c> Snapshot<'c> {
             placement: vec![None; cluster.pods.len()],
             groups: Vec::new(),
             group_index: HashMap::new(),
+            group_hasher: RandomState::new(),
+            last_group: None,
+            groups_by_label: HashMap::new(),
             pod_group: vec![None; cluster.pods.len()],
+            anti_affinity_groups: Vec::new(),
+            anti_affinity_index: HashMap::new(),
+            pod_anti_affinity_group: vec![None; cluster.pods.len()],
         };
         for (i, pod) in cluster.pods.iter().enumerate() {
             if let (true, Some(node)) = (pod.is_bound(), pod.node) {
@@ -127,6 +185,39 @@ impl<'c> Snapshot<'c> {
         &self.groups
     }
 
+    /// The groups whose pods carry one of the label pairs, ascending: the
+    /// only groups a selector can match when it requires one of them
+    /// ([`LabelSelector::required_pairs`](crate::model::LabelSelector::required_pairs)).
+    pub fn groups_with_labels(&self, pairs: &[(&str, &str)]) -> Vec<u32> {
+        let mut groups = Vec::new();
+        for (key, value) in pairs {
+            if let Some(list) = self.groups_by_label.get(*key).and_then(|v| v.get(*value)) {
+                groups.extend_from_slice(list);
+            }
+        }
+        groups.sort_unstable();
+        groups.dedup();
+        groups
+    }
+
+    /// The label group a pod counts in once placed (None before its first
+    /// placement): pods of one group share namespace, labels and
+    /// terminating flag.
+    pub fn pod_group(&self, id: PodId) -> Option<u32> {
+        self.pod_group[id.index()]
+    }
+
+    /// The placed pods with required anti-affinity, by spec.
+    pub fn anti_affinity_groups(&self) -> &[AntiAffinityGroup] {
+        &self.anti_affinity_groups
+    }
+
+    /// The anti-affinity group a pod counts in once placed (None before
+    /// its first placement, and for pods without required anti-affinity).
+    pub fn anti_affinity_group(&self, id: PodId) -> Option<u32> {
+        self.pod_anti_affinity_group[id.index()]
+    }
+
     /// Marks a node (un)schedulable, as `kubectl cordon` does.
     pub fn set_unschedulable(&mut self, id: NodeId, unschedulable: bool) {
         self.nodes[id.index()].unschedulable = unschedulable;
@@ -161,6 +252,7 @@ impl<'c> Snapshot<'c> {
             self.extra_pods.pop();
             self.placement.pop();
             self.pod_group.pop();
+            self.pod_anti_affinity_group.pop();
         }
         self.infos.pop();
         self.nodes.pop()
@@ -170,15 +262,28 @@ impl<'c> Snapshot<'c> {
     /// controller recreates it (pending, unbound, not ready), as drain and
     /// its validator both model an eviction.
     pub fn add_replacement(&mut self, original: PodId) -> PodId {
+        let pod = self.pod(original);
         let copy = Pod {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+            labels: pod.labels.clone(),
+            spec: Arc::clone(&pod.spec),
             node_name: None,
             node: None,
             phase: PodPhase::Pending,
             ready: false,
             terminating: false,
-            ..self.pod(original).clone()
+            owner: pod.owner.clone(),
+            origin: pod.origin,
         };
-        self.add_pod(copy)
+        let id = self.add_pod(copy);
+        // Same namespace, labels and spec: the original's groups, unless
+        // the original is terminating (the copy is not).
+        if !self.pod(original).terminating {
+            self.pod_group[id.index()] = self.pod_group[original.index()];
+        }
+        self.pod_anti_affinity_group[id.index()] = self.pod_anti_affinity_group[original.index()];
+        id
     }
 
     /// Adds a pod that is not in the cluster (a copy, a DaemonSet pod), unplaced.
@@ -187,6 +292,7 @@ impl<'c> Snapshot<'c> {
         self.extra_pods.push(pod);
         self.placement.push(None);
         self.pod_group.push(None);
+        self.pod_anti_affinity_group.push(None);
         id
     }
 
@@ -204,6 +310,11 @@ impl<'c> Snapshot<'c> {
         info.used_ports.extend(spec.host_ports.iter().cloned());
         if !spec.pod_anti_affinity.is_empty() {
             info.pods_with_required_anti_affinity.push(pod_id);
+            let anti = self.anti_affinity_group_of(pod_id, spec);
+            *self.anti_affinity_groups[anti as usize]
+                .per_node
+                .entry(node)
+                .or_insert(0) += 1;
         }
         *self.groups[group as usize]
             .per_node
@@ -236,14 +347,32 @@ impl<'c> Snapshot<'c> {
             info.pods_with_required_anti_affinity.swap_remove(i);
         }
         if let Some(g) = self.pod_group[pod_id.index()] {
-            let per_node = &mut self.groups[g as usize].per_node;
-            if let Some(c) = per_node.get_mut(&node) {
-                *c -= 1;
-                if *c == 0 {
-                    per_node.remove(&node);
-                }
-            }
+            decrement(&mut self.groups[g as usize].per_node, node);
         }
+        if let Some(g) = self.pod_anti_affinity_group[pod_id.index()] {
+            decrement(&mut self.anti_affinity_groups[g as usize].per_node, node);
+        }
+    }
+
+    /// The anti-affinity group of a pod with required anti-affinity and
+    /// spec `spec`, created on first use.
+    fn anti_affinity_group_of(&mut self, pod_id: PodId, spec: Arc<PodSpec>) -> u32 {
+        if let Some(g) = self.pod_anti_affinity_group[pod_id.index()] {
+            return g;
+        }
+        let next = self.anti_affinity_groups.len() as u32;
+        let g = *self
+            .anti_affinity_index
+            .entry(Arc::as_ptr(&spec) as usize)
+            .or_insert(next);
+        if g == next {
+            self.anti_affinity_groups.push(AntiAffinityGroup {
+                spec,
+                per_node: PerNode::default(),
+            });
+        }
+        self.pod_anti_affinity_group[pod_id.index()] = Some(g);
+        g
     }
 
     fn group_of(&mut self, pod_id: PodId) -> u32 {
@@ -251,19 +380,61 @@ impl<'c> Snapshot<'c> {
             return g;
         }
         let pod = self.pod(pod_id);
-        let key: GroupKey = (pod.namespace.clone(), pod.labels.clone(), pod.terminating);
-        let next = self.groups.len() as u32;
-        let g = *self.group_index.entry(key).or_insert(next);
-        if g == next {
-            let pod = self.pod(pod_id);
-            self.groups.push(PodGroup {
-                namespace: pod.namespace.clone(),
-                labels: pod.labels.clone(),
-                terminating: pod.terminating,
-                per_node: HashMap::new(),
-            });
-        }
+        let same = |g: &PodGroup| {
+            g.namespace == pod.namespace
+                && g.labels == pod.labels
+                && g.terminating == pod.terminating
+        };
+        // Replicas tend to come one after the other: the last group found
+        // is tried before hashing.
+        let last = self
+            .last_group
+            .filter(|&g| self.groups.get(g as usize).is_some_and(same));
+        let g = match last {
+            Some(g) => g,
+            None => {
+                let hash =
+                    self.group_hasher
+                        .hash_one((&pod.namespace, &pod.labels, pod.terminating));
+                let found = self
+                    .group_index
+                    .get(&hash)
+                    .and_then(|gs| gs.iter().copied().find(|&g| same(&self.groups[g as usize])));
+                match found {
+                    Some(g) => g,
+                    None => self.new_group(pod_id, hash),
+                }
+            }
+        };
         self.pod_group[pod_id.index()] = Some(g);
+        self.last_group = Some(g);
+        g
+    }
+
+    /// Adds the group of a pod (whose key hashes to `hash`).
+    fn new_group(&mut self, pod_id: PodId, hash: u64) -> u32 {
+        let g = self.groups.len() as u32;
+        let pod = self.pod(pod_id);
+        let group = PodGroup {
+            namespace: pod.namespace.clone(),
+            labels: pod.labels.clone(),
+            terminating: pod.terminating,
+            per_node: PerNode::default(),
+        };
+        for (key, value) in &group.labels {
+            let values = match self.groups_by_label.get_mut(key) {
+                Some(values) => values,
+                None => self.groups_by_label.entry(key.clone()).or_default(),
+            };
+            match values.get_mut(value) {
+                Some(groups) => groups.push(g),
+                None => {
+                    values.insert(value.clone(), vec![g]);
+                }
+            }
+        }
+        self.groups.push(group);
+        self.group_index.entry(hash).or_default().push(g);
         g
     }
 
@@ -304,6 +475,16 @@ impl<'c> Snapshot<'c> {
             };
             let id = self.add_pod(pod);
             self.assign(id, node_id);
+        }
+    }
+}
+
+/// Takes one pod off a node's count, dropping the node at zero.
+fn decrement(per_node: &mut PerNode, node: NodeId) {
+    if let Some(c) = per_node.get_mut(&node) {
+        *c -= 1;
+        if *c == 0 {
+            per_node.remove(&node);
         }
     }
 }

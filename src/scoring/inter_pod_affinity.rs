@@ -23,7 +23,7 @@
 use super::framework::{Topology, MISSING};
 use crate::model::{NodeId, Pod, PodSpec};
 use crate::predicates::inter_pod_affinity::term_matches;
-use crate::predicates::Snapshot;
+use crate::predicates::{PerNode, Snapshot};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -55,7 +55,7 @@ pub struct ExistingTerms {
 struct Entry {
     /// Held so that the pointer key stays unique.
     spec: Arc<PodSpec>,
-    per_node: HashMap<NodeId, u32>,
+    per_node: PerNode,
 }
 
 impl ExistingTerms {
@@ -70,7 +70,7 @@ impl ExistingTerms {
         if e == next {
             self.entries.push(Entry {
                 spec: Arc::clone(&pod.spec),
-                per_node: HashMap::new(),
+                per_node: PerNode::default(),
             });
         }
         let per_node = &mut self.entries[e as usize].per_node;

@@ -8,9 +8,11 @@
 //! them. Node-local verdicts that do not depend on the node's identity are
 //! computed once per node *signature* (labels but the hostname, taints),
 //! and per-class filter state is brought up to date lazily from a log of
-//! the snapshot's changes.
+//! the snapshot's changes, skipping the changes that cannot concern the
+//! class (decided once per class and *kind* of moved pod: its label group
+//! and anti-affinity spec).
 
-use crate::model::{Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodSpec, Taint};
+use crate::model::{Cluster, Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodSpec, Taint};
 use crate::predicates::inter_pod_affinity::term_matches;
 use crate::predicates::node_affinity::{pre_filter, PreFilter};
 use crate::predicates::{self, filter_node_local, filter_stateful, PodState, Snapshot};
@@ -43,23 +45,42 @@ struct ClassCache {
     state: Option<PodState>,
     /// Events of the log already applied to `state`.
     seen: usize,
-    /// Candidate nodes in search order.
-    candidates: Vec<NodeId>,
+    /// Kinds of moved pods already sorted into concerning or not.
+    kinds_known: usize,
+    /// The known kinds whose moves may change `state`.
+    concerning_kinds: Vec<u32>,
+    /// The state's [`PodState::concerning_labels`]: kinds of pods carrying
+    /// none of them (and without anti-affinity) are ignored untested.
+    concerning_labels: Option<Vec<(String, String)>>,
+    /// Candidate nodes in search order (shared by the classes that admit
+    /// the same signatures).
+    candidates: Arc<Vec<NodeId>>,
     /// Candidates before this index failed for good.
     cursor: usize,
 }
 
 /// Finds destinations and applies moves to the snapshot.
 pub(super) struct Finder {
-    /// Nodes that may receive pods, in search order.
-    destinations: Vec<NodeId>,
+    /// Nodes that may receive pods, in search order (shared with the
+    /// classes that search them all).
+    destinations: Arc<Vec<NodeId>>,
     /// Destinations by signature.
     by_signature: Vec<Vec<NodeId>>,
-    classes: HashMap<ClassKey, ClassCache>,
-    log: Vec<Event>,
+    /// Candidate lists by the signatures they admit.
+    candidates: HashMap<Vec<bool>, Arc<Vec<NodeId>>>,
+    classes: Vec<ClassCache>,
+    /// Classes by key, consulted once per spec `Arc` and class.
+    class_index: HashMap<ClassKey, usize>,
+    /// Classes of the pods sharing a spec `Arc` (by address; the `Arc`
+    /// kept keeps the address its own), told apart by namespace and
+    /// labels: finds a pod's class without building its key.
+    by_spec: HashMap<usize, (Arc<PodSpec>, Vec<usize>)>,
+    log: Log,
+    /// Event indices to replay (reused).
+    scratch: Vec<u32>,
     /// Every distinct required anti-affinity term of a pod in the snapshot
     /// (replacements are copies, so no new term appears).
-    anti_affinity_terms: Vec<PodAffinityTerm>,
+    anti_affinity_terms: AntiAffinityTerms,
 }
 
 impl Finder {
@@ -85,12 +106,16 @@ impl Finder {
                 seen.insert(term);
             }
         }
-        let anti_affinity_terms = seen.into_iter().cloned().collect();
+        let anti_affinity_terms = AntiAffinityTerms::new(seen.into_iter().cloned().collect());
         Finder {
-            destinations,
+            destinations: Arc::new(destinations),
             by_signature,
-            classes: HashMap::new(),
-            log: Vec::new(),
+            candidates: HashMap::new(),
+            classes: Vec::new(),
+            class_index: HashMap::new(),
+            by_spec: HashMap::new(),
+            log: Log::default(),
+            scratch: Vec::new(),
             anti_affinity_terms,
         }
     }
@@ -99,11 +124,7 @@ impl Finder {
     pub(super) fn unassign(&mut self, snapshot: &mut Snapshot, pod: PodId) {
         if let Some(node) = snapshot.placement(pod) {
             snapshot.unassign(pod);
-            self.log.push(Event {
-                pod,
-                node,
-                added: false,
-            });
+            self.log.push(snapshot, pod, node, false);
         }
     }
 
@@ -111,32 +132,14 @@ impl Finder {
     pub(super) fn assign(&mut self, snapshot: &mut Snapshot, pod: PodId, node: NodeId) {
         self.unassign(snapshot, pod);
         snapshot.assign(pod, node);
-        self.log.push(Event {
-            pod,
-            node,
-            added: true,
-        });
+        self.log.push(snapshot, pod, node, true);
     }
 
     /// The first destination (in search order) that accepts `pod` now.
     pub(super) fn find(&mut self, snapshot: &mut Snapshot, pod: PodId) -> Option<NodeId> {
-        let key = class_key(snapshot.pod(pod));
-        if !self.classes.contains_key(&key) {
-            let cache = self.new_class(snapshot, pod);
-            self.classes.insert(key.clone(), cache);
-        }
-        let log = &self.log;
-        let cache = self.classes.get_mut(&key)?;
-        if let Some(state) = &mut cache.state {
-            for e in &log[cache.seen..] {
-                if e.added {
-                    state.add_pod(snapshot, e.pod, e.node);
-                } else {
-                    state.remove_pod(snapshot, e.pod, e.node);
-                }
-            }
-        }
-        cache.seen = log.len();
+        let c = self.class_of(snapshot, pod);
+        let cache = self.classes.get_mut(c)?;
+        catch_up(cache, &self.log, snapshot, &mut self.scratch);
         let probe = snapshot.pod(cache.probe);
         let mut settled = true;
         let mut i = cache.cursor;
@@ -174,6 +177,37 @@ impl Finder {
             .collect()
     }
 
+    /// The index of `pod`'s class, created on first use.
+    fn class_of(&mut self, snapshot: &mut Snapshot, pod: PodId) -> usize {
+        let p = snapshot.pod(pod);
+        let address = Arc::as_ptr(&p.spec) as usize;
+        if let Some((_, classes)) = self.by_spec.get(&address) {
+            for &c in classes {
+                let probe = snapshot.pod(self.classes[c].probe);
+                if probe.namespace == p.namespace && probe.labels == p.labels {
+                    return c;
+                }
+            }
+        }
+        let spec = Arc::clone(&p.spec);
+        let key = class_key(p);
+        let c = match self.class_index.get(&key) {
+            Some(&c) => c,
+            None => {
+                let cache = self.new_class(snapshot, pod);
+                self.classes.push(cache);
+                self.class_index.insert(key, self.classes.len() - 1);
+                self.classes.len() - 1
+            }
+        };
+        self.by_spec
+            .entry(address)
+            .or_insert_with(|| (spec, Vec::new()))
+            .1
+            .push(c);
+        c
+    }
+
     fn new_class(&mut self, snapshot: &mut Snapshot, pod: PodId) -> ClassCache {
         let copy = snapshot.pod(pod).clone();
         let probe = snapshot.add_pod(copy);
@@ -183,33 +217,239 @@ impl Finder {
         let concerned = !spec.pod_affinity.is_empty()
             || !spec.pod_anti_affinity.is_empty()
             || !spec.topology_spread.is_empty()
-            || self
-                .anti_affinity_terms
-                .iter()
-                .any(|t| term_matches(t, cluster, &probe_pod.namespace, &probe_pod.labels));
+            || self.anti_affinity_terms.any_selects(cluster, probe_pod);
         let pre_filter = pre_filter(spec);
         let candidates = if references_node_identity(spec) {
-            self.destinations.clone()
+            Arc::clone(&self.destinations)
         } else {
             // Static verdicts once per signature, on its first node.
-            let mut candidates = Vec::new();
-            for nodes in &self.by_signature {
-                if static_fit(probe_pod, snapshot.node(nodes[0]), &pre_filter) {
-                    candidates.extend_from_slice(nodes);
-                }
-            }
-            candidates
+            let admitted: Vec<bool> = self
+                .by_signature
+                .iter()
+                .map(|nodes| static_fit(probe_pod, snapshot.node(nodes[0]), &pre_filter))
+                .collect();
+            let by_signature = &self.by_signature;
+            let shared = self
+                .candidates
+                .entry(admitted)
+                .or_insert_with_key(|admitted| {
+                    let nodes = by_signature.iter().zip(admitted).filter(|(_, a)| **a);
+                    Arc::new(nodes.flat_map(|(nodes, _)| nodes.iter().copied()).collect())
+                });
+            Arc::clone(shared)
         };
         let state = concerned.then(|| PodState::new(snapshot, probe));
+        let concerning_labels = state.as_ref().and_then(|s| {
+            let pairs = s.concerning_labels(snapshot)?;
+            Some(pairs.iter().map(|&(k, v)| (k.into(), v.into())).collect())
+        });
         ClassCache {
             probe,
             pre_filter,
             state,
-            seen: self.log.len(),
+            seen: self.log.events.len(),
+            kinds_known: 0,
+            concerning_kinds: Vec::new(),
+            concerning_labels,
             candidates,
             cursor: 0,
         }
     }
+}
+
+/// Distinct anti-affinity terms, indexed by the label pairs their
+/// selectors require.
+struct AntiAffinityTerms {
+    terms: Vec<PodAffinityTerm>,
+    /// Terms by a label pair one of which a pod they select carries.
+    by_label: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// Terms requiring no particular pair.
+    unindexed: Vec<usize>,
+}
+
+impl AntiAffinityTerms {
+    fn new(terms: Vec<PodAffinityTerm>) -> Self {
+        let mut by_label: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        let mut unindexed = Vec::new();
+        for (i, term) in terms.iter().enumerate() {
+            match term.selector.required_pairs() {
+                Some(pairs) => {
+                    for (key, value) in pairs {
+                        let values = by_label.entry(key.into()).or_default();
+                        values.entry(value.into()).or_default().push(i);
+                    }
+                }
+                None => unindexed.push(i),
+            }
+        }
+        AntiAffinityTerms {
+            terms,
+            by_label,
+            unindexed,
+        }
+    }
+
+    /// Whether one of the terms selects `pod`; only the terms it may
+    /// match by its labels are tested.
+    fn any_selects(&self, cluster: &Cluster, pod: &Pod) -> bool {
+        let indexed = pod
+            .labels
+            .iter()
+            .filter_map(|(k, v)| self.by_label.get(k).and_then(|values| values.get(v)))
+            .flatten();
+        self.unindexed
+            .iter()
+            .chain(indexed)
+            .filter_map(|&i| self.terms.get(i))
+            .any(|t| term_matches(t, cluster, &pod.namespace, &pod.labels))
+    }
+}
+
+/// The snapshot's changes, with the events of each *kind* of moved pod:
+/// pods of one kind share what [`PodState::concerns`] reads (label group
+/// and anti-affinity group in the snapshot), so whether a kind concerns a
+/// class is decided once, and a class replays only its kinds' events.
+#[derive(Default)]
+struct Log {
+    events: Vec<Event>,
+    /// Kinds by label group, then anti-affinity group (a group's pods
+    /// nearly always share one spec, so the lists are short).
+    index: Vec<Vec<(Option<u32>, u32)>>,
+    /// A pod of each kind.
+    pods: Vec<PodId>,
+    /// Indices of each kind's events, ascending.
+    by_kind: Vec<Vec<u32>>,
+    /// Indices of the events of pods of no kind (never placed: none in
+    /// practice), replayed into every class.
+    kindless: Vec<u32>,
+    /// Kinds by the label pairs their pods carry, ascending.
+    by_label: HashMap<String, HashMap<String, Vec<u32>>>,
+    /// Kinds of pods with required anti-affinity, ascending.
+    with_anti_affinity: Vec<u32>,
+}
+
+impl Log {
+    /// Logs a change (made already).
+    fn push(&mut self, snapshot: &Snapshot, pod: PodId, node: NodeId, added: bool) {
+        let i = self.events.len() as u32;
+        self.events.push(Event { pod, node, added });
+        match self
+            .kind(snapshot, pod)
+            .and_then(|k| self.by_kind.get_mut(k))
+        {
+            Some(events) => events.push(i),
+            None => self.kindless.push(i),
+        }
+    }
+
+    /// The kind of a pod that has been placed, None if it has not.
+    fn kind(&mut self, snapshot: &Snapshot, pod: PodId) -> Option<usize> {
+        let group = snapshot.pod_group(pod)? as usize;
+        let anti_affinity = snapshot.anti_affinity_group(pod);
+        if self.index.len() <= group {
+            self.index.resize(group + 1, Vec::new());
+        }
+        let kinds = self.index.get_mut(group)?;
+        let found = kinds.iter().find(|(a, _)| *a == anti_affinity);
+        let kind = match found {
+            Some(&(_, kind)) => kind,
+            None => {
+                let kind = self.pods.len() as u32;
+                kinds.push((anti_affinity, kind));
+                kind
+            }
+        };
+        if kind as usize == self.pods.len() {
+            self.pods.push(pod);
+            self.by_kind.push(Vec::new());
+            for (key, value) in &snapshot.pod(pod).labels {
+                let values = match self.by_label.get_mut(key) {
+                    Some(values) => values,
+                    None => self.by_label.entry(key.clone()).or_default(),
+                };
+                match values.get_mut(value) {
+                    Some(kinds) => kinds.push(kind),
+                    None => {
+                        values.insert(value.clone(), vec![kind]);
+                    }
+                }
+            }
+            if anti_affinity.is_some() {
+                self.with_anti_affinity.push(kind);
+            }
+        }
+        Some(kind as usize)
+    }
+
+    /// The kinds from `from` on that may concern a class with these
+    /// concerning labels: with labels, those carrying one or with
+    /// anti-affinity; without, all. Ascending.
+    fn kinds_to_test(&self, from: usize, labels: Option<&[(String, String)]>) -> Vec<u32> {
+        let Some(pairs) = labels else {
+            return (from as u32..self.pods.len() as u32).collect();
+        };
+        let mut kinds = tail(&self.with_anti_affinity, from as u32).to_vec();
+        for (key, value) in pairs {
+            if let Some(list) = self.by_label.get(key).and_then(|v| v.get(value)) {
+                kinds.extend_from_slice(tail(list, from as u32));
+            }
+        }
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
+}
+
+/// The part of an ascending list from `from` on.
+fn tail(list: &[u32], from: u32) -> &[u32] {
+    &list[list.partition_point(|&x| x < from)..]
+}
+
+/// Brings a class's state up to date with the log: sorts the kinds that
+/// appeared since into concerning or not, then replays the concerning
+/// kinds' events in log order (the others' are no-ops).
+fn catch_up(cache: &mut ClassCache, log: &Log, snapshot: &Snapshot, replay: &mut Vec<u32>) {
+    let Some(state) = &mut cache.state else {
+        cache.seen = log.events.len();
+        return;
+    };
+    if cache.kinds_known < log.pods.len() {
+        for k in log.kinds_to_test(cache.kinds_known, cache.concerning_labels.as_deref()) {
+            if log
+                .pods
+                .get(k as usize)
+                .is_some_and(|&pod| state.concerns(snapshot, pod))
+            {
+                cache.concerning_kinds.push(k);
+            }
+        }
+        cache.kinds_known = log.pods.len();
+    }
+    let seen = cache.seen as u32;
+    replay.clear();
+    replay.extend_from_slice(tail(&log.kindless, seen));
+    let mut lists = usize::from(!replay.is_empty());
+    for &k in &cache.concerning_kinds {
+        if let Some(events) = log.by_kind.get(k as usize) {
+            let new = tail(events, seen);
+            lists += usize::from(!new.is_empty());
+            replay.extend_from_slice(new);
+        }
+    }
+    if lists > 1 {
+        replay.sort_unstable();
+    }
+    for &i in replay.iter() {
+        let Some(e) = log.events.get(i as usize) else {
+            continue;
+        };
+        if e.added {
+            state.add_pod(snapshot, e.pod, e.node);
+        } else {
+            state.remove_pod(snapshot, e.pod, e.node);
+        }
+    }
+    cache.seen = log.events.len();
 }
 
 /// The class a pod schedules in.
@@ -241,4 +481,262 @@ fn references_node_identity(spec: &PodSpec) -> bool {
                 !t.match_fields.is_empty() || t.match_expressions.iter().any(|r| r.key == HOSTNAME)
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The finder's caches (class states replayed from the log, skipped
+    //! kinds, cursors, shared candidate lists) against the uncached
+    //! computation: on random clusters and drains, `find` answers the
+    //! first node, in the class's search order, that the filter plugins
+    //! accept with a freshly computed state, and no accepted node is
+    //! missing from that order.
+
+    use super::*;
+    use crate::model::{
+        Cluster, InclusionPolicy, LabelSelector, Operator, PodOrigin, PodPhase, Requirement,
+        Resources, TaintEffect, Toleration, TolerationOperator, TopologySpreadConstraint,
+        UnsatisfiableAction,
+    };
+    use proptest::prelude::*;
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            // xorshift64*
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.next() % 100 < percent
+        }
+    }
+
+    fn selector(rng: &mut Rng, apps: usize) -> LabelSelector {
+        let req = |key: &str, op, values: &[&str]| Requirement::new(key, op, values);
+        let app = format!("w{}", rng.below(apps));
+        match rng.below(7) {
+            0 => LabelSelector::nothing(),
+            1 => LabelSelector::everything(),
+            2 => LabelSelector {
+                requirements: vec![req("app", Operator::Exists, &[])],
+                matches_nothing: false,
+            },
+            3 => LabelSelector {
+                requirements: vec![req("tier", Operator::NotIn, &["x"])],
+                matches_nothing: false,
+            },
+            4 => LabelSelector {
+                requirements: vec![
+                    req("tier", Operator::Exists, &[]),
+                    req("app", Operator::In, &[&app, "w0"]),
+                ],
+                matches_nothing: false,
+            },
+            _ => LabelSelector::from_labels(&crate::model::labels([("app", &app)])),
+        }
+    }
+
+    fn term(rng: &mut Rng, apps: usize) -> PodAffinityTerm {
+        let keys = ["kubernetes.io/hostname", "zone"];
+        let mut t = PodAffinityTerm {
+            selector: selector(rng, apps),
+            namespaces: vec![["a", "b"][rng.below(2)].into()],
+            namespace_selector: None,
+            topology_key: keys[rng.below(2)].into(),
+        };
+        if rng.chance(25) {
+            t.namespaces.clear();
+            t.namespace_selector = Some(LabelSelector::from_labels(&crate::model::labels([(
+                "team", "t1",
+            )])));
+        }
+        t
+    }
+
+    fn spec(rng: &mut Rng, apps: usize, nodes: usize) -> PodSpec {
+        let mut spec = PodSpec {
+            requests: Resources {
+                milli_cpu: 100 + 100 * rng.below(8) as i64,
+                pods: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        if rng.chance(40) {
+            spec.pod_anti_affinity.push(term(rng, apps));
+        }
+        if rng.chance(15) {
+            spec.pod_affinity.push(term(rng, apps));
+        }
+        if rng.chance(30) {
+            spec.topology_spread.push(TopologySpreadConstraint {
+                max_skew: 1 + rng.below(2) as i32,
+                topology_key: ["zone", "kubernetes.io/hostname"][rng.below(2)].into(),
+                when_unsatisfiable: if rng.chance(80) {
+                    UnsatisfiableAction::DoNotSchedule
+                } else {
+                    UnsatisfiableAction::ScheduleAnyway
+                },
+                selector: selector(rng, apps),
+                min_domains: rng.chance(20).then_some(2),
+                node_affinity_policy: InclusionPolicy::Honor,
+                node_taints_policy: if rng.chance(30) {
+                    InclusionPolicy::Honor
+                } else {
+                    InclusionPolicy::Ignore
+                },
+            });
+        }
+        if rng.chance(30) {
+            spec.tolerations.push(Toleration {
+                key: "dedicated".into(),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: None,
+            });
+        }
+        match rng.below(10) {
+            0 => {
+                spec.node_selector
+                    .insert(HOSTNAME.into(), format!("n{}", rng.below(nodes)));
+            }
+            1 => {
+                spec.node_selector.insert("disk".into(), "ssd".into());
+            }
+            _ => {}
+        }
+        spec
+    }
+
+    fn node(rng: &mut Rng, i: usize) -> Node {
+        let name = format!("n{i}");
+        let mut labels = crate::model::labels([(HOSTNAME, name.as_str())]);
+        if rng.chance(85) {
+            labels.insert("zone".into(), format!("z{}", rng.below(3)));
+        }
+        if rng.chance(40) {
+            labels.insert("disk".into(), "ssd".into());
+        }
+        let taints = if rng.chance(20) {
+            vec![Taint {
+                key: "dedicated".into(),
+                value: "x".into(),
+                effect: TaintEffect::NoSchedule,
+            }]
+        } else {
+            Vec::new()
+        };
+        Node {
+            name,
+            labels,
+            taints,
+            allocatable: Resources {
+                milli_cpu: 1000 + 500 * rng.below(5) as i64,
+                pods: 110,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    /// Nodes, and pods of a few workloads bound to random nodes.
+    fn scenario(rng: &mut Rng) -> Cluster {
+        let nodes = 5 + rng.below(8);
+        let apps = 2 + rng.below(5);
+        let specs: Vec<(Arc<PodSpec>, &str)> = (0..apps)
+            .map(|_| (Arc::new(spec(rng, apps, nodes)), ["a", "b"][rng.below(2)]))
+            .collect();
+        let mut cluster = Cluster {
+            nodes: (0..nodes).map(|i| node(rng, i)).collect(),
+            ..Default::default()
+        };
+        cluster
+            .namespace_labels
+            .insert("a".into(), crate::model::labels([("team", "t1")]));
+        for i in 0..20 + rng.below(40) {
+            let w = rng.below(apps);
+            let mut labels = crate::model::labels([("app", format!("w{w}").as_str())]);
+            if rng.chance(40) {
+                labels.insert("tier".into(), ["x", "y"][rng.below(2)].into());
+            }
+            let n = rng.below(nodes);
+            cluster.pods.push(Pod {
+                namespace: specs[w].1.into(),
+                name: format!("p{i}"),
+                labels,
+                spec: Arc::clone(&specs[w].0),
+                node_name: Some(format!("n{n}")),
+                node: Some(NodeId(n as u32)),
+                phase: PodPhase::Running,
+                ready: true,
+                terminating: rng.chance(5),
+                owner: None,
+                origin: PodOrigin::Input,
+            });
+        }
+        cluster
+    }
+
+    /// Drains the first nodes wave by wave as the planner does, checking
+    /// every `find` against the uncached computation.
+    fn check_drain(seed: u64) -> Result<(), String> {
+        let mut rng = Rng(seed | 1);
+        let cluster = scenario(&mut rng);
+        let mut snapshot = Snapshot::new(&cluster);
+        let targets = 1 + rng.below(3);
+        for t in 0..targets {
+            snapshot.set_unschedulable(NodeId(t as u32), true);
+        }
+        let destinations: Vec<NodeId> = snapshot.node_ids().skip(targets).collect();
+        let mut finder = Finder::new(&snapshot, destinations);
+        let mut moving: Vec<PodId> = (0..targets)
+            .flat_map(|t| snapshot.info(NodeId(t as u32)).pods.clone())
+            .collect();
+        moving.sort();
+        while !moving.is_empty() {
+            let wave: Vec<PodId> = moving.drain(..moving.len().min(1 + rng.below(4))).collect();
+            for &pod in &wave {
+                finder.unassign(&mut snapshot, pod);
+            }
+            for &pod in &wave {
+                let copy = snapshot.add_replacement(pod);
+                let found = finder.find(&mut snapshot, copy);
+                let feasible = finder.all_feasible(&mut snapshot, copy);
+                let class = finder.class_of(&mut snapshot, copy);
+                let order = &finder.classes[class].candidates;
+                if let Some(n) = feasible.iter().find(|n| !order.contains(n)) {
+                    return Err(format!("seed {seed}: {n:?} accepts {copy:?}, not searched"));
+                }
+                let expected = order.iter().copied().find(|n| feasible.contains(n));
+                if found != expected {
+                    return Err(format!(
+                        "seed {seed}: pod {}: found {found:?}, expected {expected:?}",
+                        snapshot.pod(pod).name
+                    ));
+                }
+                if let Some(n) = found {
+                    finder.assign(&mut snapshot, copy, n);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn finds_what_the_uncached_filters_find(seed in any::<u64>()) {
+            if let Err(e) = check_drain(seed) {
+                prop_assert!(false, "{}", e);
+            }
+        }
+    }
 }
