@@ -3,27 +3,49 @@
 // WebAssembly exports read, and replaces the WebAssembly instance after a
 // panic or a trap, which leave its state undefined.
 
+/** The UTF-8 bytes of a file given as a Uint8Array (a Node Buffer too) or an ArrayBuffer; else null. */
+function bytesOf(x) {
+  if (x instanceof Uint8Array) return x;
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  return null;
+}
+
 /**
  * Normalises a scenario into `[{name, text}]`, the files podplan reads in
  * order (as the CLI reads several paths):
  * - a string: one JSON or YAML file;
- * - `{name, text}`: one named file;
+ * - a Uint8Array (a Node Buffer) or ArrayBuffer: one file's UTF-8 bytes;
+ * - `{name, text}`: one named file, `text` a string or bytes as above;
  * - any other object: a Kubernetes object or `List` (sent as JSON);
  * - an array of the above: several files, later objects replacing earlier
  *   ones with the same kind, namespace and name.
  */
 export function toFiles(scenario) {
   const one = (item, i) => {
-    if (typeof item === 'string') return { name: i === undefined ? 'scenario' : `scenario-${i}`, text: item };
-    if (item && typeof item === 'object' && typeof item.text === 'string' && !('kind' in item)) {
-      return { name: String(item.name ?? (i === undefined ? 'scenario' : `scenario-${i}`)), text: item.text };
+    const name = i === undefined ? 'scenario' : `scenario-${i}`;
+    if (typeof item === 'string') return { name, text: item };
+    const bytes = bytesOf(item);
+    if (bytes) return { name, text: bytes };
+    if (item && typeof item === 'object' && (typeof item.text === 'string' || bytesOf(item.text)) && !('kind' in item)) {
+      return { name: String(item.name ?? name), text: bytesOf(item.text) ?? item.text };
     }
     if (item && typeof item === 'object') {
-      return { name: i === undefined ? 'scenario.json' : `scenario-${i}.json`, text: JSON.stringify(item) };
+      return { name: `${name}.json`, text: JSON.stringify(item) };
     }
-    throw new TypeError(`podplan: a scenario is a string, {name, text}, a Kubernetes object, or an array of them; got ${item === null ? 'null' : typeof item}`);
+    throw new TypeError(`podplan: a scenario is a string, bytes, {name, text}, a Kubernetes object, or an array of them; got ${item === null ? 'null' : typeof item}`);
   };
   return Array.isArray(scenario) ? scenario.map(one) : [one(scenario)];
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The module's arguments for `files`: their names, and their texts as
+ * UTF-8 bytes (src/lib.rs explains why bytes). TextEncoder runs at native
+ * speed; a file given as bytes is passed as it is.
+ */
+function toArgs(files) {
+  return [files.map((f) => f.name), files.map((f) => (typeof f.text === 'string' ? encoder.encode(f.text) : f.text))];
 }
 
 /** How the message of an Error thrown by a panic starts (src/lib.rs). */
@@ -50,13 +72,15 @@ export function makeApi(glue, ready = () => true) {
     }
   };
   return {
-    explain: (scenario, options) => call(glue.explain, [toFiles(scenario), options]),
-    place: (scenario, options) => call(glue.place, [toFiles(scenario), options]),
-    simulate: (scenario, options) => call(glue.simulate, [toFiles(scenario), options]),
-    drain: (scenario, options) => call(glue.drain, [toFiles(scenario), options ?? {}]),
-    headroom: (scenario, options) => call(glue.headroom, [toFiles(scenario), options ?? {}]),
-    inventory: (scenario) => call(glue.inventory, [toFiles(scenario)]),
+    explain: (scenario, options) => call(glue.explain, [...toArgs(toFiles(scenario)), options]),
+    place: (scenario, options) => call(glue.place, [...toArgs(toFiles(scenario)), options]),
+    simulate: (scenario, options) => call(glue.simulate, [...toArgs(toFiles(scenario)), options]),
+    drain: (scenario, options) => call(glue.drain, [...toArgs(toFiles(scenario)), options ?? {}]),
+    headroom: (scenario, options) => call(glue.headroom, [...toArgs(toFiles(scenario)), options ?? {}]),
+    inventory: (scenario) => call(glue.inventory, toArgs(toFiles(scenario))),
     // For the tests: a panic inside the module.
     __panicForTest: (message) => call(glue.__panicForTest, [String(message)]),
+    // For test/bench-scale.js: only read the scenario; returns [nodes, pods].
+    __readForBench: (scenario) => call(glue.__readForBench, toArgs(toFiles(scenario))),
   };
 }

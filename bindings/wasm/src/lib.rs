@@ -13,6 +13,7 @@
 //! wrapper runs the next call on a fresh instance (see [`start`]).
 #![warn(missing_docs)]
 
+use js_sys::Uint8Array;
 use podplan::model::{Resources, TaintEffect};
 use podplan::predicates::state::Snapshot;
 use podplan::{
@@ -23,16 +24,85 @@ use serde::{Deserialize, Serialize};
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
-/// One scenario file: its name (used in error messages) and its text
-/// (JSON or YAML). Several files are read in order into one scenario, as
-/// the CLI reads several paths.
-#[derive(Debug, Clone, Serialize, Deserialize, Tsify)]
-#[tsify(hashmap_as_object, missing_as_null)]
-pub struct InputFile {
-    /// File name, e.g. `cluster.json`.
-    pub name: String,
-    /// The file's text.
-    pub text: String,
+/// The global allocator: std's (dlmalloc), growing the WebAssembly memory
+/// in large steps.
+///
+/// dlmalloc asks for just the pages a request lacks, so the memory grows
+/// mostly one 64 KiB page at a time, and every `memory.grow` costs V8 a
+/// garbage collection (`node --trace-gc` shows one per grow; 2,100 grows
+/// of one page take 0.5–1 s). The first read of a 54 MB dump spent 2.4 s
+/// of its 3 s there; the same read on the grown memory takes 0.6 s. After
+/// a request that grew the memory, this allocator also allocates and frees
+/// half the memory's size: dlmalloc keeps the freed block as its top chunk
+/// (WebAssembly memory is never given back), the next requests fit in it,
+/// and the memory grows geometrically (about 20 grows up to 4 GiB). The
+/// pages of the block are not touched until used, so they cost address
+/// space, not RAM.
+#[cfg(target_arch = "wasm32")]
+mod alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::arch::wasm32::memory_size;
+
+    const PAGE: usize = 64 * 1024;
+    /// No reserve below this (small scenarios stay small).
+    const MIN_RESERVE: usize = 4 << 20;
+
+    pub struct GrowInSteps;
+
+    impl GrowInSteps {
+        /// After `memory.grow`: reserve half the memory's size at once.
+        fn reserve(before: usize) {
+            let pages = memory_size(0);
+            if pages == before {
+                return;
+            }
+            let size = (pages * PAGE / 2).max(MIN_RESERVE);
+            if let Ok(layout) = Layout::from_size_align(size, 1) {
+                // SAFETY: a non-zero size; the block is freed at once. A
+                // failed reservation (memory near 4 GiB) is simply skipped:
+                // the requests are served as without it.
+                unsafe {
+                    let block = System.alloc(layout);
+                    if !block.is_null() {
+                        System.dealloc(block, layout);
+                    }
+                }
+            }
+        }
+    }
+
+    // SAFETY: every call is passed on unchanged to `System`, which upholds
+    // the `GlobalAlloc` contract; `reserve` only adds an allocation that is
+    // freed before returning.
+    unsafe impl GlobalAlloc for GrowInSteps {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let before = memory_size(0);
+            let p = System.alloc(layout);
+            Self::reserve(before);
+            p
+        }
+
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            let before = memory_size(0);
+            let p = System.alloc_zeroed(layout);
+            Self::reserve(before);
+            p
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            System.dealloc(ptr, layout);
+        }
+
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            let before = memory_size(0);
+            let p = System.realloc(ptr, layout, new_size);
+            Self::reserve(before);
+            p
+        }
+    }
+
+    #[global_allocator]
+    static GLOBAL: GrowInSteps = GrowInSteps;
 }
 
 /// Installs the panic hook; wasm-bindgen runs it when the module is
@@ -62,17 +132,43 @@ pub fn panic_for_test(message: &str) {
     panic!("{message}");
 }
 
-/// Reads the files into one cluster, as the CLI reads its paths.
-fn read(files: &[Ts<InputFile>]) -> Result<podplan::model::Cluster, JsError> {
-    let files: Vec<InputFile> = files
+/// Reads the files into one cluster, as the CLI reads its paths: file
+/// `i` is named `names[i]` (in error messages) and holds the UTF-8 bytes
+/// `texts[i]` (JSON or YAML).
+///
+/// The texts come as bytes, not strings: js/api.js encodes a string with
+/// `TextEncoder` (or passes a file's bytes as they are), and the bytes are
+/// copied into the module's memory in one `set`. wasm-bindgen would copy
+/// a `String` argument character by character in a JS loop, three times
+/// slower (0.5 s for a 200 MB dump).
+fn read(names: &[String], texts: &[Uint8Array]) -> Result<podplan::model::Cluster, JsError> {
+    if names.len() != texts.len() {
+        return Err(JsError::new("podplan: as many file names as texts"));
+    }
+    let texts: Vec<String> = names
         .iter()
-        .map(|f| f.to_rust().map_err(js_error))
+        .zip(texts)
+        // The CLI's message for a file that is not UTF-8.
+        .map(|(name, bytes)| {
+            String::from_utf8(bytes.to_vec())
+                .map_err(|_| JsError::new(&format!("{name}: stream did not contain valid UTF-8")))
+        })
         .collect::<Result<_, _>>()?;
-    let inputs: Vec<Input> = files
+    let inputs: Vec<Input> = names
         .iter()
-        .map(|f| Input::new(f.name.clone(), &f.text))
+        .zip(&texts)
+        .map(|(name, text)| Input::new(name.clone(), text))
         .collect();
     podplan::read_scenario(&inputs).map_err(js_error)
+}
+
+/// Only reads the files (the part of every operation that reads them):
+/// returns the numbers of nodes and pods. Lets test/bench-scale.js time
+/// reading apart from the operations. Not part of the API.
+#[wasm_bindgen(js_name = __readForBench, skip_typescript)]
+pub fn read_for_bench(names: Vec<String>, texts: Vec<Uint8Array>) -> Result<Vec<u32>, JsError> {
+    let cluster = read(&names, &texts)?;
+    Ok(vec![cluster.nodes.len() as u32, cluster.pods.len() as u32])
 }
 
 /// Options given by JS, or the defaults when absent.
@@ -95,10 +191,11 @@ fn js_error(e: impl std::fmt::Display) -> JsError {
 /// `podplan explain`: why each pending pod is (un)schedulable.
 #[wasm_bindgen]
 pub fn explain(
-    files: Vec<Ts<InputFile>>,
+    names: Vec<String>,
+    texts: Vec<Uint8Array>,
     options: Option<Ts<ExplainOptions>>,
 ) -> Result<Ts<ExplainReport>, JsError> {
-    let cluster = read(&files)?;
+    let cluster = read(&names, &texts)?;
     let report = podplan::explain(&cluster, &self::options(options)?).map_err(js_error)?;
     report.into_ts().map_err(js_error)
 }
@@ -107,10 +204,11 @@ pub fn explain(
 /// least cost, with a proven lower bound.
 #[wasm_bindgen]
 pub fn place(
-    files: Vec<Ts<InputFile>>,
+    names: Vec<String>,
+    texts: Vec<Uint8Array>,
     options: Option<Ts<PlaceOptions>>,
 ) -> Result<Ts<PlaceReport>, JsError> {
-    let cluster = read(&files)?;
+    let cluster = read(&names, &texts)?;
     let report = podplan::place(&cluster, &self::options(options)?).map_err(js_error)?;
     report.into_ts().map_err(js_error)
 }
@@ -119,10 +217,11 @@ pub fn place(
 /// scale-up would do (the report of `place`).
 #[wasm_bindgen]
 pub fn simulate(
-    files: Vec<Ts<InputFile>>,
+    names: Vec<String>,
+    texts: Vec<Uint8Array>,
     options: Option<Ts<PlaceOptions>>,
 ) -> Result<Ts<PlaceReport>, JsError> {
-    let cluster = read(&files)?;
+    let cluster = read(&names, &texts)?;
     let report = podplan::simulate(&cluster, &self::options(options)?).map_err(js_error)?;
     report.into_ts().map_err(js_error)
 }
@@ -131,10 +230,11 @@ pub fn simulate(
 /// what blocks them.
 #[wasm_bindgen]
 pub fn drain(
-    files: Vec<Ts<InputFile>>,
+    names: Vec<String>,
+    texts: Vec<Uint8Array>,
     options: Ts<DrainOptions>,
 ) -> Result<Ts<DrainReport>, JsError> {
-    let cluster = read(&files)?;
+    let cluster = read(&names, &texts)?;
     let options = options.to_rust().map_err(js_error)?;
     let report = podplan::drain(&cluster, &options).map_err(js_error)?;
     report.into_ts().map_err(js_error)
@@ -143,10 +243,11 @@ pub fn drain(
 /// `podplan headroom`: how many more copies of a pod fit.
 #[wasm_bindgen]
 pub fn headroom(
-    files: Vec<Ts<InputFile>>,
+    names: Vec<String>,
+    texts: Vec<Uint8Array>,
     options: Ts<HeadroomOptions>,
 ) -> Result<Ts<HeadroomReport>, JsError> {
-    let cluster = read(&files)?;
+    let cluster = read(&names, &texts)?;
     let options = options.to_rust().map_err(js_error)?;
     let report = podplan::headroom(&cluster, &options).map_err(js_error)?;
     report.into_ts().map_err(js_error)
@@ -251,8 +352,8 @@ pub struct Inventory {
 /// on it (DaemonSet pods included, as kube-scheduler's snapshot counts
 /// them), each pool with a new node's capacity, and the pending pods.
 #[wasm_bindgen]
-pub fn inventory(files: Vec<Ts<InputFile>>) -> Result<Ts<Inventory>, JsError> {
-    let cluster = read(&files)?;
+pub fn inventory(names: Vec<String>, texts: Vec<Uint8Array>) -> Result<Ts<Inventory>, JsError> {
+    let cluster = read(&names, &texts)?;
     let mut snapshot = Snapshot::new(&cluster);
     let pod_view = |snapshot: &Snapshot, id| {
         let pod: &podplan::model::Pod = snapshot.pod(id);

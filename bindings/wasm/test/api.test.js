@@ -173,6 +173,28 @@ test('bad input: an Error naming file, object and field, as the CLI', () => {
     { message: 'pods.yaml: Pod default/web-1: spec.containers[0].resources.requests.cpu: invalid quantity "12x"' });
 });
 
+test('a file given as its UTF-8 bytes reads as its text; bytes that are not UTF-8 fail as in the CLI', () => {
+  const fromText = podplan.explain(files(cluster));
+  const bytes = readFileSync(cluster.file);
+  assert.deepStrictEqual(podplan.explain(bytes), fromText);
+  assert.deepStrictEqual(podplan.explain([{ name: cluster.file, text: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) }]), fromText);
+  assert.deepStrictEqual(podplan.explain([{ name: cluster.file, text: new Uint8Array(bytes) }, fix.text]),
+    podplan.explain(files(cluster, fix)));
+  // Text beyond ASCII (encoded by js/api.js) reads the same from a string and from bytes.
+  const labelled = cluster.text.replace('    namespace: shop\n', '    namespace: shop\n    annotations: {note: "Grüße, 東京 ✓"}\n');
+  assert.notEqual(labelled, cluster.text);
+  assert.deepStrictEqual(podplan.explain(labelled), podplan.explain(Buffer.from(labelled)));
+  assert.deepStrictEqual(podplan.explain(labelled), podplan.explain(cluster.text));
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'podplan-'));
+  const file = path.join(dir, 'latin1.json');
+  const latin1 = Buffer.concat([Buffer.from('{"kind": "List", "items": [], "note": "'), Buffer.from([0xe9]), Buffer.from('"}')]);
+  writeFileSync(file, latin1);
+  const cli = native(['explain', file]);
+  assert.equal(cli.status, 2);
+  assert.throws(() => podplan.explain([{ name: file, text: latin1 }]), { message: cli.stderr.trim().replace(/^error: /, '') });
+});
+
 test('bad options and arguments: Errors, not crashes', () => {
   assert.throws(() => podplan.drain(files(cluster), { pool: 'nope' }), /no pool named "nope"/);
   assert.throws(() => podplan.drain(files(cluster), {}), Error);

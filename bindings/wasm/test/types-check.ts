@@ -20,6 +20,8 @@ export async function usage(yaml: string): Promise<number> {
   const blocker: 'PodDisruptionBudget' | 'NoFeasibleNode' | 'UnmanagedPod' | 'LocalStorage' | 'MultiplePDBs' = d.blockers[0].reason;
   const fits: number = headroom(yaml, { workload: 'shop/db' }).fits;
   const cpu: number = inventory(yaml).nodes[0].requested.cpuMilli;
+  // A file's UTF-8 bytes (a Node Buffer, a File's arrayBuffer()) read as its text.
+  inventory([{ name: 'dump.json', text: new Uint8Array(0) }, new ArrayBuffer(0)]);
   // @ts-expect-error: no such option
   place(yaml, { timeLimt: 5 });
   // @ts-expect-error: drain needs its options
