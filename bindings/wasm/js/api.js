@@ -58,29 +58,89 @@ const PANIC_PREFIX = 'podplan panicked: ';
  * (stack overflow, out of memory), the instance is replaced by a fresh one.
  */
 export function makeApi(glue, ready = () => true) {
-  const call = (fn, args) => {
+  // Bumped when the instance is replaced: clusters read by an earlier one
+  // point into a memory that is gone.
+  let instance = 0;
+  const call = (fn) => {
     if (!ready()) throw new Error('podplan: call `await init()` before using the API in a browser');
     try {
-      return fn(...args);
+      return fn();
     } catch (e) {
       if (e instanceof WebAssembly.RuntimeError) {
         glue.__wbg_reset_state();
+        instance++;
         throw new Error(`podplan aborted: ${e.message}`, { cause: e });
       }
-      if (e instanceof Error && e.message.startsWith(PANIC_PREFIX)) glue.__wbg_reset_state();
+      if (e instanceof Error && e.message.startsWith(PANIC_PREFIX)) {
+        glue.__wbg_reset_state();
+        instance++;
+      }
       throw e;
     }
   };
+
+  /**
+   * A scenario read once (`read(scenario)`), for any number of operations;
+   * `free()` gives its memory back at once (else it goes when the object
+   * is garbage-collected).
+   */
+  class Cluster {
+    #raw;
+    #instance;
+
+    constructor(raw) {
+      this.#raw = raw;
+      this.#instance = instance;
+    }
+
+    #run(method, args) {
+      if (!this.#raw) throw new Error('podplan: this cluster was freed');
+      if (this.#instance !== instance) {
+        throw new Error('podplan: this cluster was read before the module was reset (after a panic); read the scenario again');
+      }
+      return call(() => this.#raw[method](...args));
+    }
+
+    explain(options) { return this.#run('explain', [options]); }
+    place(options) { return this.#run('place', [options]); }
+    simulate(options) { return this.#run('simulate', [options]); }
+    drain(options) { return this.#run('drain', [options ?? {}]); }
+    headroom(options) { return this.#run('headroom', [options ?? {}]); }
+    inventory() { return this.#run('inventory', []); }
+    /** [nodes, pods] read (for test/bench-scale.js). */
+    __counts() { return [...this.#run('__counts', [])]; }
+
+    free() {
+      // The raw object of a replaced instance must not be freed: its
+      // pointer would free memory of the new one.
+      if (this.#raw && this.#instance === instance) this.#raw.free();
+      this.#raw = undefined;
+    }
+  }
+  if (Symbol.dispose) Cluster.prototype[Symbol.dispose] = Cluster.prototype.free;
+
+  const read = (scenario) => {
+    const args = toArgs(toFiles(scenario));
+    return new Cluster(call(() => new glue.ReadCluster(...args)));
+  };
+  /** One operation on a scenario read for it, whose memory is freed at once. */
+  const once = (scenario, op) => {
+    const cluster = read(scenario);
+    try {
+      return op(cluster);
+    } finally {
+      cluster.free();
+    }
+  };
   return {
-    explain: (scenario, options) => call(glue.explain, [...toArgs(toFiles(scenario)), options]),
-    place: (scenario, options) => call(glue.place, [...toArgs(toFiles(scenario)), options]),
-    simulate: (scenario, options) => call(glue.simulate, [...toArgs(toFiles(scenario)), options]),
-    drain: (scenario, options) => call(glue.drain, [...toArgs(toFiles(scenario)), options ?? {}]),
-    headroom: (scenario, options) => call(glue.headroom, [...toArgs(toFiles(scenario)), options ?? {}]),
-    inventory: (scenario) => call(glue.inventory, toArgs(toFiles(scenario))),
+    read,
+    explain: (scenario, options) => once(scenario, (c) => c.explain(options)),
+    place: (scenario, options) => once(scenario, (c) => c.place(options)),
+    simulate: (scenario, options) => once(scenario, (c) => c.simulate(options)),
+    drain: (scenario, options) => once(scenario, (c) => c.drain(options)),
+    headroom: (scenario, options) => once(scenario, (c) => c.headroom(options)),
+    inventory: (scenario) => once(scenario, (c) => c.inventory()),
     // For the tests: a panic inside the module.
-    __panicForTest: (message) => call(glue.__panicForTest, [String(message)]),
-    // For test/bench-scale.js: only read the scenario; returns [nodes, pods].
-    __readForBench: (scenario) => call(glue.__readForBench, toArgs(toFiles(scenario))),
+    __panicForTest: (message) => call(() => glue.__panicForTest(String(message))),
   };
 }

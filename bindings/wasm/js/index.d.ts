@@ -37,6 +37,24 @@ export default init;
 /** The files a scenario stands for, in reading order. */
 export function toFiles(scenario: Scenario): InputFile[];
 
+/**
+ * A scenario read once, for several operations without reading it again
+ * (reading is most of the time of explain on a big dump). The memory goes
+ * back at `free()`, or when the object is garbage-collected.
+ */
+export interface Cluster {
+  explain(options?: ExplainOptions): ExplainReport;
+  place(options?: PlaceOptions): PlaceReport;
+  simulate(options?: PlaceOptions): PlaceReport;
+  drain(options: DrainOptions): DrainReport;
+  headroom(options: HeadroomOptions): HeadroomReport;
+  inventory(): Inventory;
+  free(): void;
+}
+
+/** Reads a scenario (throws on bad input, as every operation does). */
+export function read(scenario: Scenario): Cluster;
+
 /** Why each pending pod is (un)schedulable (`podplan explain`). */
 export function explain(scenario: Scenario, options?: ExplainOptions): ExplainReport;
 /** Where the pending pods go and which nodes to add, at least cost (`podplan place`). */
