@@ -2,7 +2,7 @@
 // $PODPLAN_BIN, else the repository's target/release/podplan (built here
 // with cargo when absent).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -36,6 +36,22 @@ export function native(args) {
   const r = spawnSync(nativeBinary(), [...args, '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
   return { status: r.status, json: r.status === 2 ? null : JSON.parse(r.stdout), stderr: r.stderr };
+}
+
+/**
+ * Writes `podplan generate ARGS...` to `file` (straight from the CLI's
+ * stdout: dumps of 50-300 MB), and returns `file`.
+ */
+export function generate(args, file) {
+  const fd = openSync(file, 'w');
+  try {
+    const r = spawnSync(nativeBinary(), ['generate', ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`podplan generate ${args.join(' ')}: ${r.stderr}`);
+  } finally {
+    closeSync(fd);
+  }
+  return file;
 }
 
 /** A deep copy of a report without its wall-clock timings (`stats.solveMillis`). */
