@@ -1,6 +1,6 @@
 // The native CLI, the reference the WebAssembly build is compared with:
-// $PODPLAN_BIN, else the repository's target/release/podplan (built here
-// with cargo when absent).
+// $PODPLAN_BIN, else release/podplan in cargo's target directory (built
+// here with cargo when absent).
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,9 @@ let bin;
 /** Path of the native podplan binary (release build). */
 export function nativeBinary() {
   if (bin) return bin;
-  bin = process.env.PODPLAN_BIN || path.join(ROOT, 'target', 'release', 'podplan');
+  // cargo builds into $CARGO_TARGET_DIR when it is set (relative to ROOT, where it runs).
+  const target = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
+  bin = process.env.PODPLAN_BIN || path.join(target, 'release', 'podplan');
   if (!existsSync(bin)) {
     const built = spawnSync('cargo', ['build', '--release', '--bin', 'podplan'], { cwd: ROOT, stdio: 'inherit' });
     if (built.status !== 0) throw new Error('cargo build --release failed');
