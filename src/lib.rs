@@ -28,6 +28,7 @@
 //!
 //! | layer | what it holds |
 //! |---|---|
+//! | `parallel` | data parallelism in one place: rayon with the `parallel` feature, a plain loop without (WASM) |
 //! | `error`, [`model`], [`report`] | errors; the cluster as plain data; the reports' types and text views |
 //! | `ingest` | the wire format (Kubernetes JSON/YAML, NodePool) → [`model`]; the only code that knows it |
 //! | [`predicates`] | kube-scheduler's filter plugins, one file each, and its `FitError` message |
@@ -52,6 +53,7 @@ pub mod error;
 mod ingest;
 pub mod model;
 mod ops;
+mod parallel;
 pub mod predicates;
 pub mod report;
 pub mod scoring;

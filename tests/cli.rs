@@ -66,6 +66,38 @@ fn explain_json_is_the_spec_report() {
 }
 
 #[test]
+fn explain_summary_json_lists_feasible_nodes_once_per_verdict() {
+    let json = |extra: &[&str]| {
+        let mut args = vec!["explain", "examples/aks-multitenant.yaml", "-o", "json"];
+        args.extend_from_slice(extra);
+        let (code, out, _) = podplan(&args, None);
+        assert_eq!(code, 0, "with new pool nodes every pod fits");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let full = json(&["--with-pools"]);
+    let summary = json(&["--with-pools", "--summary"]);
+    assert!(full.get("feasibleGroups").is_none());
+    let groups = summary["feasibleGroups"].as_array().unwrap();
+    let (fp, sp) = (
+        full["pods"].as_array().unwrap(),
+        summary["pods"].as_array().unwrap(),
+    );
+    assert_eq!(fp.len(), sp.len());
+    for (f, s) in fp.iter().zip(sp) {
+        // Same pod, same nodes; the summary names them through its group.
+        assert_eq!(f["pod"], s["pod"]);
+        assert!(s.get("feasibleNodes").is_none() && f.get("feasibleGroup").is_none());
+        let group = &groups[s["feasibleGroup"].as_u64().unwrap() as usize];
+        assert_eq!(group["feasibleNodes"], f["feasibleNodes"], "{}", s["pod"]);
+        let count = f["feasibleNodes"].as_array().unwrap().len();
+        assert_eq!(s["feasibleCount"], count);
+        assert_eq!(f["feasibleCount"], count);
+    }
+    assert_eq!(sp[0]["feasibleGroup"], 0);
+    assert_eq!(groups.len(), 5, "one group per workload");
+}
+
+#[test]
 fn json_list_example_matches_yaml_example() {
     let (_, yaml, _) = podplan(
         &["explain", "examples/aks-multitenant.yaml", "-o", "json"],

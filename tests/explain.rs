@@ -40,7 +40,7 @@ fn k3s_pending_pods_are_insufficient_cpu_as_the_real_scheduler_said() {
     assert_eq!(report.pods.len(), 2);
     for p in &report.pods {
         assert!(p.pod.starts_with("default/cpu-intensive-app-"), "{}", p.pod);
-        assert!(p.feasible_nodes.is_empty());
+        assert!(report.feasible_nodes(p).is_empty());
         // The dump's PodScheduled condition says exactly this (before its
         // preemption part, which podplan does not simulate).
         assert_eq!(p.message, "0/1 nodes are available: 1 Insufficient cpu.");
@@ -73,7 +73,7 @@ fn bundled_example_verdicts() {
     );
     let web = pod(&report, "shop/web-0");
     assert_eq!(
-        web.feasible_nodes,
+        report.feasible_nodes(web),
         ["aks-general-0", "aks-general-1", "aks-general-2"]
     );
     assert_eq!(
@@ -83,17 +83,20 @@ fn bundled_example_verdicts() {
          1 node(s) had untolerated taint {workload: highmem}."
     );
     let reports = pod(&report, "analytics/reports-0");
-    assert!(reports.feasible_nodes.is_empty());
+    assert!(report.feasible_nodes(reports).is_empty());
     let f = reports.filtered.as_ref().unwrap();
     assert_eq!(f["aks-highmem-0"][0].message, "Insufficient memory");
     assert_eq!(f["aks-general-0"][0].plugin, "NodeAffinity");
-    assert_eq!(pod(&report, "ml/train-1").feasible_nodes, ["aks-gpu-0"]);
     assert_eq!(
-        pod(&report, "legacy/legacy-iis-0").feasible_nodes,
+        report.feasible_nodes(pod(&report, "ml/train-1")),
+        ["aks-gpu-0"]
+    );
+    assert_eq!(
+        report.feasible_nodes(pod(&report, "legacy/legacy-iis-0")),
         ["aks-win-0"]
     );
     let crawler = pod(&report, "batch/crawler-0");
-    assert!(crawler.feasible_nodes.is_empty());
+    assert!(report.feasible_nodes(crawler).is_empty());
     assert!(report.any_unschedulable());
 
     // With one new node per pool, the crawler fits a Spot node and the
@@ -107,11 +110,11 @@ fn bundled_example_verdicts() {
     )
     .unwrap();
     assert_eq!(
-        pod(&with_pools, "batch/crawler-0").feasible_nodes,
+        with_pools.feasible_nodes(pod(&with_pools, "batch/crawler-0")),
         ["spot-new-0"]
     );
     assert_eq!(
-        pod(&with_pools, "analytics/reports-0").feasible_nodes,
+        with_pools.feasible_nodes(pod(&with_pools, "analytics/reports-0")),
         ["highmem-new-0"]
     );
 }
@@ -180,14 +183,14 @@ fn a_pool_at_max_count_offers_no_new_node() {
     // Below maxCount the pool's new node takes the pod.
     let report = explain(&pool_at_max_count(4), &with_pools).unwrap();
     assert_eq!(
-        pod(&report, "default/big").feasible_nodes,
+        report.feasible_nodes(pod(&report, "default/big")),
         ["general-new-0"]
     );
 
     // At maxCount (the cordoned node counts) it is rejected, with why.
     let report = explain(&pool_at_max_count(3), &with_pools).unwrap();
     let big = pod(&report, "default/big");
-    assert!(big.feasible_nodes.is_empty());
+    assert!(report.feasible_nodes(big).is_empty());
     assert!(report.any_unschedulable());
     let filtered = big.filtered.as_ref().unwrap();
     assert_eq!(filtered.len(), 4);
@@ -218,4 +221,165 @@ fn a_pool_at_max_count_offers_no_new_node() {
         "{reasons:?}"
     );
     assert_eq!(summary.pods[0].message, big.message);
+}
+
+/// The bundled example with and without new pool nodes, and generated
+/// clusters of replicas and of pods all different.
+fn grouping_scenarios() -> Vec<(String, podplan::model::Cluster, bool)> {
+    let mut out = Vec::new();
+    for with_pools in [false, true] {
+        out.push((
+            format!("example, with_pools {with_pools}"),
+            read(&["examples/aks-multitenant.yaml"]),
+            with_pools,
+        ));
+    }
+    for pending_workloads in [0, 7] {
+        let text = podplan::generate::generate(&podplan::generate::GenerateOptions {
+            nodes: 120,
+            bound_pods: 1500,
+            pending_pods: 80,
+            pending_workloads,
+            seed: 3,
+        })
+        .to_string();
+        let cluster = read_scenario(&[Input::new("generated.json", &text)]).unwrap();
+        out.push((
+            format!("generated, {pending_workloads} workloads"),
+            cluster,
+            false,
+        ));
+    }
+    out
+}
+
+/// `explain` with `summary` and `with_pools` as given.
+fn explain_with(
+    cluster: &podplan::model::Cluster,
+    summary: bool,
+    with_pools: bool,
+) -> ExplainReport {
+    explain(
+        cluster,
+        &ExplainOptions {
+            summary,
+            with_pools,
+            ..ExplainOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn summary_feasible_groups_expand_to_each_pods_feasible_nodes() {
+    for (name, cluster, with_pools) in grouping_scenarios() {
+        let full = explain_with(&cluster, false, with_pools);
+        let summary = explain_with(&cluster, true, with_pools);
+        assert!(full.feasible_groups.is_empty(), "{name}");
+        assert!(!summary.feasible_groups.is_empty(), "{name}");
+        assert_eq!(summary.pods.len(), full.pods.len(), "{name}");
+        for (s, f) in summary.pods.iter().zip(&full.pods) {
+            // Same pods in input order, each with its own nodes back.
+            assert_eq!(s.pod, f.pod, "{name}");
+            assert!(s.feasible_nodes.is_none(), "{name}: {}", s.pod);
+            assert!(f.feasible_group.is_none(), "{name}: {}", f.pod);
+            let expanded = &summary.feasible_groups[s.feasible_group.unwrap()].feasible_nodes;
+            assert_eq!(
+                Some(expanded),
+                f.feasible_nodes.as_ref(),
+                "{name}: {}",
+                s.pod
+            );
+            assert_eq!(summary.feasible_nodes(s), full.feasible_nodes(f), "{name}");
+            assert_eq!(s.feasible_count, expanded.len(), "{name}: {}", s.pod);
+            assert_eq!(f.feasible_count, expanded.len(), "{name}: {}", f.pod);
+            assert_eq!(s.message, f.message, "{name}: {}", s.pod);
+        }
+        assert_eq!(
+            summary.any_unschedulable(),
+            full.any_unschedulable(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn summary_pods_share_a_group_exactly_when_their_verdicts_are_the_same() {
+    for (name, cluster, with_pools) in grouping_scenarios() {
+        let summary = explain_with(&cluster, true, with_pools);
+        let groups: Vec<usize> = summary
+            .pods
+            .iter()
+            .map(|p| p.feasible_group.unwrap())
+            .collect();
+        // Numbered in order of first appearance, every one used.
+        let mut next = 0;
+        for &g in &groups {
+            assert!(g <= next, "{name}: group {g} before {next}");
+            next = next.max(g + 1);
+        }
+        assert_eq!(next, summary.feasible_groups.len(), "{name}");
+        for (i, a) in summary.pods.iter().enumerate() {
+            for b in &summary.pods[i + 1..] {
+                let same = summary.feasible_nodes(a) == summary.feasible_nodes(b)
+                    && a.reasons == b.reasons
+                    && a.message == b.message;
+                assert_eq!(
+                    a.feasible_group == b.feasible_group,
+                    same,
+                    "{name}: {} {}",
+                    a.pod,
+                    b.pod
+                );
+            }
+        }
+    }
+    // Replicas share one group, other workloads have their own.
+    let cluster = read(&["examples/aks-multitenant.yaml"]);
+    let summary = explain_with(&cluster, true, true);
+    let group = |key: &str| pod(&summary, key).feasible_group.unwrap();
+    assert_eq!(group("shop/web-0"), 0);
+    assert_eq!(group("shop/web-3"), 0);
+    assert_eq!(group("ml/train-0"), group("ml/train-1"));
+    assert_eq!(group("batch/crawler-0"), group("batch/crawler-2"));
+    assert_ne!(group("ml/train-0"), group("legacy/legacy-iis-0"));
+    assert_eq!(summary.feasible_groups.len(), 5);
+    assert_eq!(
+        summary.feasible_groups[group("batch/crawler-1")].feasible_nodes,
+        ["spot-new-0"]
+    );
+}
+
+#[test]
+fn summary_text_is_the_same_as_with_a_node_list_per_pod() {
+    for (name, cluster, with_pools) in grouping_scenarios() {
+        let summary = explain_with(&cluster, true, with_pools);
+        // The report as it was before groups: every pod with its own list.
+        let mut ungrouped = summary.clone();
+        for p in &mut ungrouped.pods {
+            p.feasible_nodes = Some(summary.feasible_nodes(p).to_vec());
+            p.feasible_group = None;
+        }
+        ungrouped.feasible_groups.clear();
+        assert_eq!(summary.to_text(), ungrouped.to_text(), "{name}");
+    }
+    let cluster = read(&["examples/aks-multitenant.yaml"]);
+    let text = explain_with(&cluster, true, true).to_text();
+    assert!(
+        text.starts_with(
+            "shop/web-0 … shop/web-3 (4 pods)  [schedulable]\n  4/13 nodes are available: "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  feasible: aks-general-0, aks-general-1, aks-general-2, general-new-0\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nml/train-0, ml/train-1  [schedulable]\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n  feasible: spot-new-0\n"), "{text}");
+    let text = explain_with(&cluster, true, false).to_text();
+    assert!(text.contains("\nbatch/crawler-0 … batch/crawler-2 (3 pods)  [UNSCHEDULABLE]\n  0/7 nodes are available: "), "{text}");
 }

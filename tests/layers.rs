@@ -21,19 +21,28 @@ use std::path::{Path, PathBuf};
 /// Each layer (a top-level module of the crate) and the layers it may
 /// import from. `lib` and `main` (the shells) may import anything.
 const ALLOWED: &[(&str, &[&str])] = &[
-    ("error", &[]),
-    ("model", &["error"]),
-    ("report", &["error", "model"]),
-    ("ingest", &["error", "model"]),
-    ("predicates", &["error", "model"]),
-    ("scoring", &["error", "model", "predicates"]),
+    ("parallel", &[]),
+    ("error", &["parallel"]),
+    ("model", &["parallel", "error"]),
+    ("report", &["parallel", "error", "model"]),
+    ("ingest", &["parallel", "error", "model"]),
+    ("predicates", &["parallel", "error", "model"]),
+    ("scoring", &["parallel", "error", "model", "predicates"]),
     (
         "engine",
-        &["error", "model", "report", "predicates", "scoring"],
+        &[
+            "parallel",
+            "error",
+            "model",
+            "report",
+            "predicates",
+            "scoring",
+        ],
     ),
     (
         "check",
         &[
+            "parallel",
             "error",
             "model",
             "report",
@@ -45,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "ops",
         &[
+            "parallel",
             "error",
             "model",
             "report",

@@ -157,7 +157,7 @@ pub fn pdb_statuses(cluster: &Cluster) -> Vec<PdbStatus> {
     let index = PodIndex::new(cluster);
     // Selecting is per PDB and read-only: over threads. Counting shares a
     // cache of controllers' scales: in order.
-    let selected = super::parallel::map(&cluster.pdbs, |pdb| {
+    let selected = crate::parallel::map(&cluster.pdbs, |pdb| {
         if selector_is_valid(pdb) {
             index.select(cluster, pdb)
         } else {

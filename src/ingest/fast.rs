@@ -29,7 +29,17 @@ struct Sink<'a> {
     error: Option<Error>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    fn new(builder: &'a mut Builder, file: &'a str) -> Self {
+        Sink {
+            builder,
+            file,
+            ordinal: 0,
+            documents: 0,
+            error: None,
+        }
+    }
+
     /// Converts an object; false (with the error kept) when it is invalid.
     fn add(&mut self, kind: &str, parsed: Parsed) -> bool {
         self.ordinal += 1;
@@ -60,13 +70,7 @@ pub(crate) fn read_json(
     builder: &mut Builder,
     file: &str,
 ) -> Result<Option<usize>, Error> {
-    let mut out = Sink {
-        builder,
-        file,
-        ordinal: 0,
-        documents: 0,
-        error: None,
-    };
+    let mut out = Sink::new(builder, file);
     let mut de = serde_json::Deserializer::from_str(text);
     loop {
         if (DocSeed { out: &mut out }).deserialize(&mut de).is_err() {
@@ -81,13 +85,42 @@ pub(crate) fn read_json(
     }
 }
 
+/// Reads the text of a list's `items` cut out of a larger input and put
+/// between brackets (`[item, ...]`), as the list's items would be read:
+/// taking `default` as their kind when they have none, at list depth
+/// `depth`. `Ok(true)` when read, `Ok(false)` when the general reader
+/// must read the input, `Err` for an invalid object.
+pub(crate) fn read_list_items(
+    text: &str,
+    builder: &mut Builder,
+    file: &str,
+    default: ItemKind,
+    depth: usize,
+) -> Result<bool, Error> {
+    let mut out = Sink::new(builder, file);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seed = ItemsSeed {
+        out: &mut out,
+        default,
+        depth,
+        null_ok: false,
+    };
+    if seed.deserialize(&mut de).is_err() {
+        return match out.error {
+            Some(e) => Err(e),
+            None => Ok(false),
+        };
+    }
+    Ok(de.end().is_ok())
+}
+
 fn bail<E: de::Error>() -> E {
     E::custom("left to the general reader")
 }
 
 /// The kind items of a list take when they have none.
 #[derive(Debug, Clone)]
-enum ItemKind {
+pub(crate) enum ItemKind {
     /// Known: `Some(kind)` for a typed list, `None` for a plain `List`.
     Known(Option<String>),
     /// The list's own kind has not been read yet.

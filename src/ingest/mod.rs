@@ -33,6 +33,7 @@ mod fast;
 pub mod generate;
 pub mod pools;
 pub mod quantity;
+mod split;
 mod wire;
 
 use crate::error::{Error, Result};
@@ -95,6 +96,11 @@ fn read_input(builder: &mut convert::Builder, input: &Input, streaming: bool) ->
     // Each input is read on its own, then merged: a reader that gives up
     // leaves nothing behind.
     if json_like && streaming {
+        // A large List: its items on several threads (native builds).
+        if let Some(local) = split::read_list(text, &input.name) {
+            builder.merge(local);
+            return Ok(());
+        }
         let mut local = convert::Builder::default();
         if let Some(documents) = fast::read_json(text, &mut local, &input.name)? {
             if documents == 0 {

@@ -4,10 +4,10 @@
 //! cluster-autoscaler would offer it; a pool at its `maxCount` offers none,
 //! and its node is listed as rejected by `ClusterAutoscaler`.
 
-use crate::engine::parallel;
 use crate::engine::scale_up::{at_max_count, AUTOSCALER};
 use crate::error::{Error, Result};
 use crate::model::{Cluster, NodeId, Pod, PodId, PodSpec, PoolId};
+use crate::parallel;
 use crate::predicates::fit_error::{rejection_histogram, summary_message};
 use crate::predicates::{self, PodState, Rejection, Snapshot};
 use crate::report::explain::{
@@ -41,6 +41,9 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
             ));
         }
         report.pods.push(explanation);
+    }
+    if options.summary {
+        report.group_feasible_nodes();
     }
     Ok(report)
 }
@@ -293,7 +296,9 @@ fn explain_one(
     let reasons = summary.then(|| reason_counts(&histogram));
     PodExplanation {
         pod: String::new(),
-        feasible_nodes: feasible,
+        feasible_count: feasible.len(),
+        feasible_nodes: Some(feasible),
+        feasible_group: None,
         filtered: (!summary).then_some(filtered),
         reasons,
         message,

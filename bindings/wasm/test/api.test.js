@@ -31,6 +31,7 @@ test('explain: same report as the CLI, README facts', () => {
   const byPod = Object.fromEntries(report.pods.map((p) => [p.pod, p]));
   assert.deepEqual(byPod['shop/web-0'].feasibleNodes, ['aks-general-0', 'aks-general-1', 'aks-general-2']);
   assert.deepEqual(byPod['analytics/reports-0'].feasibleNodes, []);
+  assert.equal(byPod['analytics/reports-0'].feasibleCount, 0);
   assert.equal(byPod['analytics/reports-0'].filtered['aks-highmem-0'][0].message, 'Insufficient memory');
   assert.match(byPod['batch/crawler-0'].message, /^0\/7 nodes are available: /);
   assert.deepEqual(byPod['ml/train-0'].feasibleNodes, ['aks-gpu-0']);
@@ -40,9 +41,21 @@ test('explain --summary --with-pools and --pod: same as the CLI', () => {
   const summary = podplan.explain(files(cluster), { summary: true, withPools: true });
   assertSameAsNative(summary, native(['explain', cluster.file, '--summary', '--with-pools']));
   assert.ok(summary.pods.every((p) => p.filtered === undefined && Array.isArray(p.reasons)));
+  // The feasible nodes once per group of pods with the same verdict.
+  assert.ok(summary.pods.every((p) => p.feasibleNodes === undefined && Number.isInteger(p.feasibleGroup)));
+  const full = podplan.explain(files(cluster), { withPools: true });
+  assert.equal(full.feasibleGroups, undefined);
+  assert.deepEqual(summary.pods.map((p) => p.pod), full.pods.map((p) => p.pod));
+  summary.pods.forEach((p, i) => {
+    assert.deepEqual(summary.feasibleGroups[p.feasibleGroup].feasibleNodes, full.pods[i].feasibleNodes, p.pod);
+    assert.equal(p.feasibleCount, full.pods[i].feasibleNodes.length, p.pod);
+    assert.equal(full.pods[i].feasibleCount, p.feasibleCount, p.pod);
+  });
+  assert.equal(summary.feasibleGroups.length, 5, 'one group per workload');
   // With a new node of each pool, the Spot crawler fits spot-new-0.
   const crawler = summary.pods.find((p) => p.pod === 'batch/crawler-0');
-  assert.deepEqual(crawler.feasibleNodes, ['spot-new-0']);
+  assert.deepEqual(summary.feasibleGroups[crawler.feasibleGroup].feasibleNodes, ['spot-new-0']);
+  assert.equal(crawler.feasibleGroup, summary.pods.find((p) => p.pod === 'batch/crawler-2').feasibleGroup);
   const one = podplan.explain(files(cluster), { pod: 'ml/train-1' });
   assertSameAsNative(one, native(['explain', cluster.file, '--pod', 'ml/train-1']));
   assert.deepEqual(one.pods.map((p) => p.pod), ['ml/train-1']);

@@ -72,6 +72,8 @@ test('the page explains, places and drains the bundled example as the CLI does',
   const explained = native(['explain', cluster.file]).json;
   assert.deepEqual(await attrs('#pending tbody tr', 'data-pod'), explained.pods.map((p) => p.pod));
   assert.deepEqual(await texts('#pending tbody tr td:nth-child(3)'), explained.pods.map((p) => p.message));
+  assert.deepEqual(await texts('#pending tbody tr td:nth-child(2)'),
+    explained.pods.map((p) => (p.feasibleNodes.length ? `fits ${p.feasibleNodes.length} node(s)` : 'unschedulable')));
 
   // Nodes grouped by pool, as SVG bars.
   const inventoryNodes = await attrs('#nodes g.node', 'data-node');

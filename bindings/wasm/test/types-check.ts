@@ -9,7 +9,11 @@ export async function usage(yaml: string): Promise<number> {
   const scenario: Scenario = [{ name: 'cluster.yaml', text: yaml }, { kind: 'PodDisruptionBudget' }];
   const files: InputFile[] = toFiles(scenario);
   const e: ExplainReport = explain(files, { summary: true, withPools: true });
-  const feasible: string[] = e.pods[0].feasibleNodes;
+  const group: number | undefined = e.pods[0].feasibleGroup;
+  const feasible: string[] = e.feasibleGroups?.[group ?? 0].feasibleNodes ?? e.pods[0].feasibleNodes ?? [];
+  const count: number = e.pods[0].feasibleCount;
+  // @ts-expect-error: feasibleNodes is absent with summary
+  const listed: string[] = e.pods[0].feasibleNodes;
   const reasons: number | undefined = e.pods[0].reasons?.[0].nodes;
   const p: PlaceReport = place(yaml, { timeLimit: 5 });
   const status: PlanStatus = p.status;
@@ -35,5 +39,5 @@ export async function usage(yaml: string): Promise<number> {
   drain(yaml);
   // @ts-expect-error: a status is a string
   const wrong: number = p.status;
-  return feasible.length + (reasons ?? 0) + (gpus ?? 0) + millis + fits + cpu + status.length + (to ?? '').length + blocker.length + wrong;
+  return feasible.length + count + listed.length + (reasons ?? 0) + (gpus ?? 0) + millis + fits + cpu + status.length + (to ?? '').length + blocker.length + wrong;
 }

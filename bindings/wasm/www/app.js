@@ -221,11 +221,11 @@ function bars(nodes) {
 
 function renderPending() {
   const pods = state.explain.pods;
-  const stuck = pods.filter((p) => p.feasibleNodes.length === 0).length;
+  const stuck = pods.filter((p) => p.feasibleCount === 0).length;
   $('#pending-count').textContent = `${pods.length} pending, ${stuck} fit no node now`;
   $('#pending tbody').innerHTML = pods.map((p) => {
-    const ok = p.feasibleNodes.length > 0;
-    const verdict = ok ? `<span class="ok">fits ${p.feasibleNodes.length} node(s)</span>` : '<span class="bad">unschedulable</span>';
+    const ok = p.feasibleCount > 0;
+    const verdict = ok ? `<span class="ok">fits ${p.feasibleCount} node(s)</span>` : '<span class="bad">unschedulable</span>';
     return `<tr data-pod="${esc(p.pod)}"><td>${esc(p.pod)}</td><td>${verdict}</td><td>${esc(p.message)}</td></tr>`;
   }).join('') || '<tr><td colspan="3">No pending pods.</td></tr>';
 }

@@ -31,12 +31,12 @@ use crate::engine::disruption::{
     can_ignore_pdb, guarding_by_pod, is_healthy, pdb_statuses, replacement_is_healthy, PdbStatus,
 };
 use crate::engine::drainability::{drainability, Blocked, Drainability, Policy};
-use crate::engine::parallel;
 use crate::engine::scale_up::at_max_count;
 use crate::engine::targets::resolve_targets;
 use crate::engine::trace::Trace;
 use crate::error::{Error, Result};
 use crate::model::{Cluster, IntOrPercent, NodeId, PodId, PoolId};
+use crate::parallel;
 use crate::predicates::fit_error::unschedulable_message;
 use crate::predicates::{PodState, Snapshot};
 use crate::report::drain::{

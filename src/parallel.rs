@@ -64,3 +64,15 @@ pub(crate) fn serially<R: Send>(f: impl FnOnce() -> R + Send) -> R {
         f()
     }
 }
+
+/// How many threads [`map`] spreads work over (1 without the feature).
+pub(crate) fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
