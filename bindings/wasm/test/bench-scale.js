@@ -45,8 +45,7 @@ const OPS = {
     native: (file) => ['explain', file, '--summary'],
     label: 'explain --summary',
     wasm: (c) => c.explain({ summary: true }),
-    // feasibleCount where the summary has it, else the list's length.
-    facts: (r) => ({ pods: r.pods.length, unschedulable: r.pods.filter((p) => (p.feasibleCount ?? p.feasibleNodes.length) === 0).length }),
+    facts: (r) => ({ pods: r.pods.length, unschedulable: r.pods.filter((p) => p.feasibleCount === 0).length }),
   },
   drain: {
     generate: ['--drain-workloads', '2000', '--nodes', '5000', '--bound-pods', '150000', '--seed', '1'],

@@ -11,7 +11,9 @@ export async function usage(yaml: string): Promise<number> {
   const e: ExplainReport = explain(files, { summary: true, withPools: true });
   const group: number | undefined = e.pods[0].feasibleGroup;
   const feasible: string[] = e.feasibleGroups?.[group ?? 0].feasibleNodes ?? e.pods[0].feasibleNodes ?? [];
-  const count: number = e.pods[0].feasibleCount;
+  // Declared optional: `#[serde(default)]` (older reports read without it)
+  // makes tsify mark it so, although every report has it.
+  const count: number = e.pods[0].feasibleCount ?? 0;
   // @ts-expect-error: feasibleNodes is absent with summary
   const listed: string[] = e.pods[0].feasibleNodes;
   const reasons: number | undefined = e.pods[0].reasons?.[0].nodes;
