@@ -3,17 +3,28 @@
 // what the library returns.
 import type {
   DrainOptions, DrainReport, ExplainOptions, ExplainReport, HeadroomOptions, HeadroomReport,
-  InputFile, Inventory, PlaceOptions, PlaceReport,
+  Inventory, PlaceOptions, PlaceReport,
 } from '../pkg/podplan_wasm.js';
 
 export type * from '../pkg/podplan_wasm.js';
 
 /**
- * A scenario: JSON or YAML text, a named file, a Kubernetes object or
- * `List`, or several of these read in order (later objects with the same
- * kind, namespace and name replace earlier ones).
+ * One scenario file: its name (used in error messages) and its text (JSON
+ * or YAML), as a string or as its UTF-8 bytes (e.g. a Node `Buffer` from
+ * `readFileSync`, or a browser `File`'s `arrayBuffer()`: no decoding needed).
  */
-export type Scenario = string | InputFile | object | Array<string | InputFile | object>;
+export interface InputFile {
+  name: string;
+  text: string | Uint8Array | ArrayBuffer;
+}
+
+/**
+ * A scenario: JSON or YAML text (a string or UTF-8 bytes), a named file, a
+ * Kubernetes object or `List`, or several of these read in order (later
+ * objects with the same kind, namespace and name replace earlier ones).
+ */
+export type Scenario = string | Uint8Array | ArrayBuffer | InputFile | object
+  | Array<string | Uint8Array | ArrayBuffer | InputFile | object>;
 
 /**
  * Loads the WebAssembly module (browsers: fetches `pkg/podplan_wasm_bg.wasm`
@@ -25,6 +36,24 @@ export default init;
 
 /** The files a scenario stands for, in reading order. */
 export function toFiles(scenario: Scenario): InputFile[];
+
+/**
+ * A scenario read once, for several operations without reading it again
+ * (reading is most of the time of explain on a big dump). The memory goes
+ * back at `free()`, or when the object is garbage-collected.
+ */
+export interface Cluster {
+  explain(options?: ExplainOptions): ExplainReport;
+  place(options?: PlaceOptions): PlaceReport;
+  simulate(options?: PlaceOptions): PlaceReport;
+  drain(options: DrainOptions): DrainReport;
+  headroom(options: HeadroomOptions): HeadroomReport;
+  inventory(): Inventory;
+  free(): void;
+}
+
+/** Reads a scenario (throws on bad input, as every operation does). */
+export function read(scenario: Scenario): Cluster;
 
 /** Why each pending pod is (un)schedulable (`podplan explain`). */
 export function explain(scenario: Scenario, options?: ExplainOptions): ExplainReport;

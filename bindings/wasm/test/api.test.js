@@ -186,6 +186,60 @@ test('bad input: an Error naming file, object and field, as the CLI', () => {
     { message: 'pods.yaml: Pod default/web-1: spec.containers[0].resources.requests.cpu: invalid quantity "12x"' });
 });
 
+test('a file given as its UTF-8 bytes reads as its text; bytes that are not UTF-8 fail as in the CLI', () => {
+  const fromText = podplan.explain(files(cluster));
+  const bytes = readFileSync(cluster.file);
+  assert.deepStrictEqual(podplan.explain(bytes), fromText);
+  assert.deepStrictEqual(podplan.explain([{ name: cluster.file, text: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) }]), fromText);
+  assert.deepStrictEqual(podplan.explain([{ name: cluster.file, text: new Uint8Array(bytes) }, fix.text]),
+    podplan.explain(files(cluster, fix)));
+  // Text beyond ASCII (encoded by js/api.js) reads the same from a string and from bytes.
+  const labelled = cluster.text.replace('    namespace: shop\n', '    namespace: shop\n    annotations: {note: "Grüße, 東京 ✓"}\n');
+  assert.notEqual(labelled, cluster.text);
+  assert.deepStrictEqual(podplan.explain(labelled), podplan.explain(Buffer.from(labelled)));
+  assert.deepStrictEqual(podplan.explain(labelled), podplan.explain(cluster.text));
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'podplan-'));
+  const file = path.join(dir, 'latin1.json');
+  const latin1 = Buffer.concat([Buffer.from('{"kind": "List", "items": [], "note": "'), Buffer.from([0xe9]), Buffer.from('"}')]);
+  writeFileSync(file, latin1);
+  const cli = native(['explain', file]);
+  assert.equal(cli.status, 2);
+  assert.throws(() => podplan.explain([{ name: file, text: latin1 }]), { message: cli.stderr.trim().replace(/^error: /, '') });
+});
+
+test('read once, several operations: the reports of the one-shot functions', () => {
+  const c = podplan.read(files(cluster, fix));
+  const one = files(cluster, fix);
+  assert.deepStrictEqual(c.explain({ summary: true }), podplan.explain(one, { summary: true }));
+  assert.deepStrictEqual(c.inventory(), podplan.inventory(one));
+  const drainOptions = { pool: 'general', surge: 1, force: true };
+  assert.deepStrictEqual(withoutTimings(c.drain(drainOptions)), withoutTimings(podplan.drain(one, drainOptions)));
+  assert.deepStrictEqual(withoutTimings(c.simulate()), withoutTimings(podplan.simulate(one)));
+  assert.deepStrictEqual(c.headroom({ workload: 'shop/db' }).fits, podplan.headroom(one, { workload: 'shop/db' }).fits);
+  assert.deepStrictEqual(withoutTimings(c.place({ timeLimit: 10 })), withoutTimings(podplan.place(one, { timeLimit: 10 })));
+  assert.deepEqual(c.__counts(), [7, c.inventory().nodes.reduce((s, n) => s + n.pods.filter((p) => !p.daemonSet).length, 0) + 12]);
+  assert.throws(() => c.drain({ pool: 'nope' }), /no pool named "nope"/);
+  assert.equal(c.explain().pods.length, 12, 'still usable after an error');
+  c.free();
+  c.free();
+  assert.throws(() => c.explain(), /freed/);
+  assert.throws(() => podplan.read('kind: Pod\nmetadata: {name: [\n'), Error);
+});
+
+test('a cluster read before a panic throws instead of reading freed memory', () => {
+  const old = podplan.read(files(cluster));
+  const kept = podplan.read(files(cluster));
+  assert.throws(() => podplan.__panicForTest('reset'), /podplan panicked/);
+  assert.throws(() => old.explain(), /read the scenario again/);
+  // Freeing it does not free memory of the new instance.
+  kept.free();
+  const fresh = podplan.read(files(cluster));
+  assert.equal(fresh.explain().pods.length, 12);
+  assert.deepStrictEqual(podplan.explain(files(cluster)), fresh.explain());
+  fresh.free();
+});
+
 test('bad options and arguments: Errors, not crashes', () => {
   assert.throws(() => podplan.drain(files(cluster), { pool: 'nope' }), /no pool named "nope"/);
   assert.throws(() => podplan.drain(files(cluster), {}), Error);

@@ -1,8 +1,8 @@
 // The native CLI, the reference the WebAssembly build is compared with:
-// $PODPLAN_BIN, else the repository's target/release/podplan (built here
-// with cargo when absent).
+// $PODPLAN_BIN, else release/podplan in cargo's target directory (built
+// here with cargo when absent).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -20,7 +20,9 @@ let bin;
 /** Path of the native podplan binary (release build). */
 export function nativeBinary() {
   if (bin) return bin;
-  bin = process.env.PODPLAN_BIN || path.join(ROOT, 'target', 'release', 'podplan');
+  // cargo builds into $CARGO_TARGET_DIR when it is set (relative to ROOT, where it runs).
+  const target = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
+  bin = process.env.PODPLAN_BIN || path.join(target, 'release', 'podplan');
   if (!existsSync(bin)) {
     const built = spawnSync('cargo', ['build', '--release', '--bin', 'podplan'], { cwd: ROOT, stdio: 'inherit' });
     if (built.status !== 0) throw new Error('cargo build --release failed');
@@ -36,6 +38,22 @@ export function native(args) {
   const r = spawnSync(nativeBinary(), [...args, '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.error) throw r.error;
   return { status: r.status, json: r.status === 2 ? null : JSON.parse(r.stdout), stderr: r.stderr };
+}
+
+/**
+ * Writes `podplan generate ARGS...` to `file` (straight from the CLI's
+ * stdout: dumps of 50-300 MB), and returns `file`.
+ */
+export function generate(args, file) {
+  const fd = openSync(file, 'w');
+  try {
+    const r = spawnSync(nativeBinary(), ['generate', ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`podplan generate ${args.join(' ')}: ${r.stderr}`);
+  } finally {
+    closeSync(fd);
+  }
+  return file;
 }
 
 /** A deep copy of a report without its wall-clock timings (`stats.solveMillis`). */

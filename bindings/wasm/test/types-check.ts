@@ -1,8 +1,8 @@
 // Type-checked by types.test.js (tsc --noEmit), never run: the package's
 // declarations describe what the functions return, and reject what they
 // do not accept.
-import init, { drain, explain, headroom, inventory, place, simulate, toFiles } from 'podplan';
-import type { DrainReport, ExplainReport, InputFile, PlaceReport, PlanStatus, Scenario } from 'podplan';
+import init, { drain, explain, headroom, inventory, place, read, simulate, toFiles } from 'podplan';
+import type { Cluster, DrainReport, ExplainReport, InputFile, PlaceReport, PlanStatus, Scenario } from 'podplan';
 
 export async function usage(yaml: string): Promise<number> {
   await init();
@@ -11,7 +11,9 @@ export async function usage(yaml: string): Promise<number> {
   const e: ExplainReport = explain(files, { summary: true, withPools: true });
   const group: number | undefined = e.pods[0].feasibleGroup;
   const feasible: string[] = e.feasibleGroups?.[group ?? 0].feasibleNodes ?? e.pods[0].feasibleNodes ?? [];
-  const count: number = e.pods[0].feasibleCount;
+  // Declared optional: `#[serde(default)]` (older reports read without it)
+  // makes tsify mark it so, although every report has it.
+  const count: number = e.pods[0].feasibleCount ?? 0;
   // @ts-expect-error: feasibleNodes is absent with summary
   const listed: string[] = e.pods[0].feasibleNodes;
   const reasons: number | undefined = e.pods[0].reasons?.[0].nodes;
@@ -24,6 +26,15 @@ export async function usage(yaml: string): Promise<number> {
   const blocker: 'PodDisruptionBudget' | 'NoFeasibleNode' | 'UnmanagedPod' | 'LocalStorage' | 'MultiplePDBs' = d.blockers[0].reason;
   const fits: number = headroom(yaml, { workload: 'shop/db' }).fits;
   const cpu: number = inventory(yaml).nodes[0].requested.cpuMilli;
+  // A file's UTF-8 bytes (a Node Buffer, a File's arrayBuffer()) read as its text.
+  inventory([{ name: 'dump.json', text: new Uint8Array(0) }, new ArrayBuffer(0)]);
+  // Read once, several operations.
+  const c: Cluster = read(yaml);
+  const explained: ExplainReport = c.explain({ summary: true });
+  const drained: DrainReport = c.drain({ pool: 'general' });
+  c.free();
+  // @ts-expect-error: drain needs its options, here too
+  c.drain();
   // @ts-expect-error: no such option
   place(yaml, { timeLimt: 5 });
   // @ts-expect-error: drain needs its options

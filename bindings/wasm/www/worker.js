@@ -1,24 +1,35 @@
 // Runs podplan off the main thread, so that the page stays responsive
 // during long solves (place's time limit, drains of big pools).
-// Messages: {id, op, scenario, options} in, {id, ok, result | error} out.
+// Messages: {id, op, files?, options} in, {id, ok, result | error} out.
+// A message with files reads them first; the worker keeps what it read
+// for the next operations, so that a dump is read once, not once per
+// operation (0.6 s per read of a 54 MB dump).
 import init, * as podplan from '../js/browser.js';
 
 const ready = init();
 const OPS = {
-  inventory: (s) => podplan.inventory(s),
-  explain: (s, o) => podplan.explain(s, o),
-  place: (s, o) => podplan.place(s, o),
-  simulate: (s, o) => podplan.simulate(s, o),
-  drain: (s, o) => podplan.drain(s, o),
-  headroom: (s, o) => podplan.headroom(s, o),
+  inventory: (c) => c.inventory(),
+  explain: (c, o) => c.explain(o),
+  place: (c, o) => c.place(o),
+  simulate: (c, o) => c.simulate(o),
+  drain: (c, o) => c.drain(o),
+  headroom: (c, o) => c.headroom(o),
 };
 
-self.onmessage = async ({ data: { id, op, scenario, options } }) => {
+let cluster = null;
+
+self.onmessage = async ({ data: { id, op, files, options } }) => {
   try {
     await ready;
     if (!OPS[op]) throw new Error(`unknown operation ${op}`);
     const started = performance.now();
-    const result = OPS[op](scenario, options);
+    if (files) {
+      cluster?.free();
+      cluster = null;
+      cluster = podplan.read(files);
+    }
+    if (!cluster) throw new Error('no scenario read');
+    const result = OPS[op](cluster, options);
     self.postMessage({ id, ok: true, result, millis: performance.now() - started });
   } catch (e) {
     self.postMessage({ id, ok: false, error: String(e?.message ?? e) });
