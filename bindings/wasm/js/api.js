@@ -107,8 +107,6 @@ export function makeApi(glue, ready = () => true) {
     drain(options) { return this.#run('drain', [options ?? {}]); }
     headroom(options) { return this.#run('headroom', [options ?? {}]); }
     inventory() { return this.#run('inventory', []); }
-    /** [nodes, pods] read (for test/bench-scale.js). */
-    __counts() { return [...this.#run('__counts', [])]; }
 
     free() {
       // The raw object of a replaced instance must not be freed: its
