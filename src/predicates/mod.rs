@@ -159,6 +159,19 @@ pub fn filter_node_local(
     node_name::filter(pod, node).map_err(reject(Plugin::NodeName))?;
     taint_toleration::filter(pod, node).map_err(reject(Plugin::TaintToleration))?;
     node_affinity::filter(pod, node).map_err(reject(Plugin::NodeAffinity))?;
+    filter_node_pods(pod, node, info)
+}
+
+/// The node-local plugins that read the node's pods (NodePorts,
+/// NodeResourcesFit), in filter order: the rest of [`filter_node_local`].
+/// The others read only the node and the pod, so a solver that checked
+/// them once per node needs only these as pods come and go.
+pub fn filter_node_pods(
+    pod: &crate::model::Pod,
+    node: &crate::model::Node,
+    info: &NodeInfo,
+) -> Result<(), Rejection> {
+    let reject = |plugin: Plugin| move |reasons: Vec<String>| Rejection { plugin, reasons };
     node_ports::filter(pod, info).map_err(reject(Plugin::NodePorts))?;
     node_resources_fit::filter(pod, node, info).map_err(reject(Plugin::NodeResourcesFit))?;
     Ok(())

@@ -15,7 +15,9 @@
 use crate::model::{Cluster, Labels, Node, NodeId, Pod, PodAffinityTerm, PodId, PodSpec, Taint};
 use crate::predicates::inter_pod_affinity::term_matches;
 use crate::predicates::node_affinity::{pre_filter, PreFilter};
-use crate::predicates::{self, filter_node_local, filter_stateful, PodState, Snapshot};
+use crate::predicates::{
+    self, filter_node_local, filter_node_pods, filter_stateful, PodState, Snapshot,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -29,9 +31,6 @@ struct Event {
     node: NodeId,
     added: bool,
 }
-
-/// Pods that schedule alike: same namespace, labels and spec.
-type ClassKey = (String, Labels, Arc<PodSpec>);
 
 /// What a class knows about the destination nodes.
 struct ClassCache {
@@ -55,6 +54,10 @@ struct ClassCache {
     /// Candidate nodes in search order (shared by the classes that admit
     /// the same signatures).
     candidates: Arc<Vec<NodeId>>,
+    /// The candidates passed the node-local plugins that read only the
+    /// node, once per signature (the class's verdicts cannot differ within
+    /// one): only the plugins that read its pods are left to run.
+    statically_fit: bool,
     /// Candidates before this index failed for good.
     cursor: usize,
 }
@@ -69,8 +72,9 @@ pub(super) struct Finder {
     /// Candidate lists by the signatures they admit.
     candidates: HashMap<Vec<bool>, Arc<Vec<NodeId>>>,
     classes: Vec<ClassCache>,
-    /// Classes by key, consulted once per spec `Arc` and class.
-    class_index: HashMap<ClassKey, usize>,
+    /// Classes (pods that schedule alike: same namespace, labels and
+    /// spec) by namespace and labels, consulted once per spec `Arc`.
+    by_labels: HashMap<(String, Labels), Vec<usize>>,
     /// Classes of the pods sharing a spec `Arc` (by address; the `Arc`
     /// kept keeps the address its own), told apart by namespace and
     /// labels: finds a pod's class without building its key.
@@ -112,7 +116,7 @@ impl Finder {
             by_signature,
             candidates: HashMap::new(),
             classes: Vec::new(),
-            class_index: HashMap::new(),
+            by_labels: HashMap::new(),
             by_spec: HashMap::new(),
             log: Log::default(),
             scratch: Vec::new(),
@@ -145,8 +149,12 @@ impl Finder {
         let mut i = cache.cursor;
         while i < cache.candidates.len() {
             let n = cache.candidates[i];
-            let local =
-                filter_node_local(probe, snapshot.node(n), snapshot.info(n), &cache.pre_filter);
+            let (node, info) = (snapshot.node(n), snapshot.info(n));
+            let local = if cache.statically_fit {
+                filter_node_pods(probe, node, info)
+            } else {
+                filter_node_local(probe, node, info, &cache.pre_filter)
+            };
             if local.is_err() {
                 // Fails for good: the node only gains pods from here on.
                 if settled {
@@ -190,14 +198,21 @@ impl Finder {
             }
         }
         let spec = Arc::clone(&p.spec);
-        let key = class_key(p);
-        let c = match self.class_index.get(&key) {
-            Some(&c) => c,
+        let key = (p.namespace.clone(), p.labels.clone());
+        let same_spec = self.by_labels.get(&key).and_then(|classes| {
+            classes
+                .iter()
+                .copied()
+                .find(|&c| snapshot.pod(self.classes[c].probe).spec == spec)
+        });
+        let c = match same_spec {
+            Some(c) => c,
             None => {
                 let cache = self.new_class(snapshot, pod);
                 self.classes.push(cache);
-                self.class_index.insert(key, self.classes.len() - 1);
-                self.classes.len() - 1
+                let c = self.classes.len() - 1;
+                self.by_labels.entry(key).or_default().push(c);
+                c
             }
         };
         self.by_spec
@@ -219,7 +234,8 @@ impl Finder {
             || !spec.topology_spread.is_empty()
             || self.anti_affinity_terms.any_selects(cluster, probe_pod);
         let pre_filter = pre_filter(spec);
-        let candidates = if references_node_identity(spec) {
+        let statically_fit = !references_node_identity(probe_pod);
+        let candidates = if !statically_fit {
             Arc::clone(&self.destinations)
         } else {
             // Static verdicts once per signature, on its first node.
@@ -252,6 +268,7 @@ impl Finder {
             concerning_kinds: Vec::new(),
             concerning_labels,
             candidates,
+            statically_fit,
             cursor: 0,
         }
     }
@@ -262,24 +279,23 @@ impl Finder {
 struct AntiAffinityTerms {
     terms: Vec<PodAffinityTerm>,
     /// Terms by a label pair one of which a pod they select carries.
-    by_label: HashMap<String, HashMap<String, Vec<usize>>>,
+    by_label: PairIndex,
     /// Terms requiring no particular pair.
-    unindexed: Vec<usize>,
+    unindexed: Vec<u32>,
 }
 
 impl AntiAffinityTerms {
     fn new(terms: Vec<PodAffinityTerm>) -> Self {
-        let mut by_label: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        let mut by_label = PairIndex::default();
         let mut unindexed = Vec::new();
         for (i, term) in terms.iter().enumerate() {
             match term.selector.required_pairs() {
                 Some(pairs) => {
                     for (key, value) in pairs {
-                        let values = by_label.entry(key.into()).or_default();
-                        values.entry(value.into()).or_default().push(i);
+                        by_label.insert(key, value, i as u32);
                     }
                 }
-                None => unindexed.push(i),
+                None => unindexed.push(i as u32),
             }
         }
         AntiAffinityTerms {
@@ -292,15 +308,11 @@ impl AntiAffinityTerms {
     /// Whether one of the terms selects `pod`; only the terms it may
     /// match by its labels are tested.
     fn any_selects(&self, cluster: &Cluster, pod: &Pod) -> bool {
-        let indexed = pod
-            .labels
-            .iter()
-            .filter_map(|(k, v)| self.by_label.get(k).and_then(|values| values.get(v)))
-            .flatten();
+        let indexed = pod.labels.iter().flat_map(|(k, v)| self.by_label.get(k, v));
         self.unindexed
             .iter()
             .chain(indexed)
-            .filter_map(|&i| self.terms.get(i))
+            .filter_map(|&i| self.terms.get(i as usize))
             .any(|t| term_matches(t, cluster, &pod.namespace, &pod.labels))
     }
 }
@@ -322,10 +334,13 @@ struct Log {
     /// Indices of the events of pods of no kind (never placed: none in
     /// practice), replayed into every class.
     kindless: Vec<u32>,
-    /// Kinds by the label pairs their pods carry, ascending.
-    by_label: HashMap<String, HashMap<String, Vec<u32>>>,
-    /// Kinds of pods with required anti-affinity, ascending.
-    with_anti_affinity: Vec<u32>,
+    /// Kinds by the label pairs their pods carry.
+    by_label: PairIndex,
+    /// Kinds of pods with required anti-affinity, by a label pair one of
+    /// which a pod their terms select carries ...
+    anti_affinity_by_label: PairIndex,
+    /// ... or, for terms that require no particular pair, all of them.
+    anti_affinity_unindexed: Vec<u32>,
 }
 
 impl Log {
@@ -362,41 +377,76 @@ impl Log {
         if kind as usize == self.pods.len() {
             self.pods.push(pod);
             self.by_kind.push(Vec::new());
-            for (key, value) in &snapshot.pod(pod).labels {
-                let values = match self.by_label.get_mut(key) {
-                    Some(values) => values,
-                    None => self.by_label.entry(key.clone()).or_default(),
-                };
-                match values.get_mut(value) {
-                    Some(kinds) => kinds.push(kind),
-                    None => {
-                        values.insert(value.clone(), vec![kind]);
-                    }
-                }
+            let p = snapshot.pod(pod);
+            for (key, value) in &p.labels {
+                self.by_label.insert(key, value, kind);
             }
-            if anti_affinity.is_some() {
-                self.with_anti_affinity.push(kind);
+            for term in &p.spec.pod_anti_affinity {
+                match term.selector.required_pairs() {
+                    Some(pairs) => {
+                        for (key, value) in pairs {
+                            self.anti_affinity_by_label.insert(key, value, kind);
+                        }
+                    }
+                    None => self.anti_affinity_unindexed.push(kind),
+                }
             }
         }
         Some(kind as usize)
     }
 
-    /// The kinds from `from` on that may concern a class with these
-    /// concerning labels: with labels, those carrying one or with
-    /// anti-affinity; without, all. Ascending.
-    fn kinds_to_test(&self, from: usize, labels: Option<&[(String, String)]>) -> Vec<u32> {
+    /// The kinds from `from` on that may concern a class whose probe
+    /// carries `probe_labels` and whose state has these concerning labels:
+    /// with labels, the kinds carrying one, and the kinds with
+    /// anti-affinity terms that may select the probe; without, all.
+    /// Ascending.
+    fn kinds_to_test(
+        &self,
+        from: usize,
+        labels: Option<&[(String, String)]>,
+        probe_labels: &Labels,
+    ) -> Vec<u32> {
         let Some(pairs) = labels else {
             return (from as u32..self.pods.len() as u32).collect();
         };
-        let mut kinds = tail(&self.with_anti_affinity, from as u32).to_vec();
+        let from = from as u32;
+        let mut kinds = tail(&self.anti_affinity_unindexed, from).to_vec();
+        for (key, value) in probe_labels {
+            kinds.extend_from_slice(tail(self.anti_affinity_by_label.get(key, value), from));
+        }
         for (key, value) in pairs {
-            if let Some(list) = self.by_label.get(key).and_then(|v| v.get(value)) {
-                kinds.extend_from_slice(tail(list, from as u32));
-            }
+            kinds.extend_from_slice(tail(self.by_label.get(key, value), from));
         }
         kinds.sort_unstable();
         kinds.dedup();
         kinds
+    }
+}
+
+/// Ids by label pair, each list ascending when ids are inserted in
+/// ascending order (an id may repeat).
+#[derive(Default)]
+struct PairIndex(HashMap<String, HashMap<String, Vec<u32>>>);
+
+impl PairIndex {
+    fn insert(&mut self, key: &str, value: &str, id: u32) {
+        let values = match self.0.get_mut(key) {
+            Some(values) => values,
+            None => self.0.entry(key.into()).or_default(),
+        };
+        match values.get_mut(value) {
+            Some(ids) => ids.push(id),
+            None => {
+                values.insert(value.into(), vec![id]);
+            }
+        }
+    }
+
+    fn get(&self, key: &str, value: &str) -> &[u32] {
+        self.0
+            .get(key)
+            .and_then(|values| values.get(value))
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -414,7 +464,9 @@ fn catch_up(cache: &mut ClassCache, log: &Log, snapshot: &Snapshot, replay: &mut
         return;
     };
     if cache.kinds_known < log.pods.len() {
-        for k in log.kinds_to_test(cache.kinds_known, cache.concerning_labels.as_deref()) {
+        let probe_labels = &snapshot.pod(cache.probe).labels;
+        let labels = cache.concerning_labels.as_deref();
+        for k in log.kinds_to_test(cache.kinds_known, labels, probe_labels) {
             if log
                 .pods
                 .get(k as usize)
@@ -452,15 +504,6 @@ fn catch_up(cache: &mut ClassCache, log: &Log, snapshot: &Snapshot, replay: &mut
     cache.seen = log.events.len();
 }
 
-/// The class a pod schedules in.
-fn class_key(pod: &Pod) -> ClassKey {
-    (
-        pod.namespace.clone(),
-        pod.labels.clone(),
-        Arc::clone(&pod.spec),
-    )
-}
-
 /// The node-local plugins that read only the node (not its pods), for
 /// pods whose verdict cannot depend on the node's name or hostname.
 fn static_fit(pod: &Pod, node: &Node, pre_filter: &PreFilter) -> bool {
@@ -471,11 +514,13 @@ fn static_fit(pod: &Pod, node: &Node, pre_filter: &PreFilter) -> bool {
         && predicates::node_affinity::filter(pod, node).is_ok()
 }
 
-/// Whether a spec's node-local verdict may differ between nodes of one
+/// Whether a pod's node-local verdict may differ between nodes of one
 /// signature: it names nodes (nodeName, `matchFields`) or selects on the
 /// hostname label.
-fn references_node_identity(spec: &PodSpec) -> bool {
-    spec.node_selector.contains_key(HOSTNAME)
+fn references_node_identity(pod: &Pod) -> bool {
+    let spec = &pod.spec;
+    pod.node_name.is_some()
+        || spec.node_selector.contains_key(HOSTNAME)
         || spec.required_node_affinity.as_ref().is_some_and(|a| {
             a.terms.iter().any(|t| {
                 !t.match_fields.is_empty() || t.match_expressions.iter().any(|r| r.key == HOSTNAME)
@@ -521,7 +566,7 @@ mod tests {
     fn selector(rng: &mut Rng, apps: usize) -> LabelSelector {
         let req = |key: &str, op, values: &[&str]| Requirement::new(key, op, values);
         let app = format!("w{}", rng.below(apps));
-        match rng.below(7) {
+        match rng.below(10) {
             0 => LabelSelector::nothing(),
             1 => LabelSelector::everything(),
             2 => LabelSelector {
