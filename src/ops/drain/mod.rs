@@ -440,10 +440,12 @@ fn place_waves(setting: &Setting, candidates: &[Candidate], waves: &[Vec<usize>]
         failed: Vec::new(),
         surge_nodes,
     };
-    let greedy_start = snapshot.clone();
+    // Only the exhaustive search of small instances restarts from here: at
+    // scale a copy of the whole snapshot would be wasted.
+    let greedy_start = small.then(|| snapshot.clone());
     let ok = place_greedily(&mut finder, &mut snapshot, candidates, waves, &mut out);
-    if !ok && small {
-        place_exhaustively(&finder, greedy_start, candidates, waves, &mut out);
+    if let (false, Some(start)) = (ok, greedy_start) {
+        place_exhaustively(&finder, start, candidates, waves, &mut out);
     } else if !ok {
         // Report one failure at a time: the waves are recomposed without
         // it, which may free room for the others.
