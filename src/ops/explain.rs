@@ -26,10 +26,28 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
     let locals: Vec<Verdicts> = parallel::map(&classes.local_pods, |&id| {
         node_local_verdicts(&snapshot, cluster.pod(id))
     });
-    let templates = parallel::map(&classes.class_pods, |&(id, local)| {
+    let mut templates = parallel::map(&classes.class_pods, |&(id, local)| {
         explain_class(&snapshot, id, &locals[local], &refused, options.summary)
     });
     let mut report = ExplainReport::default();
+    if options.summary {
+        // Grouped once per class, before the pods copy their class's
+        // explanation: classes come in the order of their first pods, so
+        // the groups are numbered as over the pods, and no pod copies a
+        // list of feasible node names.
+        let mut by_class = ExplainReport {
+            pods: templates
+                .iter_mut()
+                .map(|(e, _)| std::mem::take(e))
+                .collect(),
+            ..ExplainReport::default()
+        };
+        by_class.group_feasible_nodes();
+        for ((template, _), grouped) in templates.iter_mut().zip(by_class.pods) {
+            *template = grouped;
+        }
+        report.feasible_groups = by_class.feasible_groups;
+    }
     for (&id, &class) in pods.iter().zip(&classes.class_of) {
         let (template, systems) = &templates[class];
         let mut explanation = template.clone();
@@ -41,9 +59,6 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
             ));
         }
         report.pods.push(explanation);
-    }
-    if options.summary {
-        report.group_feasible_nodes();
     }
     Ok(report)
 }
