@@ -167,6 +167,45 @@ fn missing_file_exits_2() {
     assert!(err.contains("does-not-exist.yaml"));
 }
 
+/// Files are mapped, not copied: a mapped file reads like one read into
+/// memory, and an empty file, a directory and bytes that are not UTF-8
+/// are errors naming the file.
+#[test]
+fn mapped_files_read_as_before_and_bad_files_are_named() {
+    let dir = std::env::temp_dir().join(format!("podplan-cli-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let example = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/aks-multitenant.yaml"),
+    )
+    .unwrap();
+    let copy = dir.join("copy.yaml");
+    std::fs::write(&copy, &example).unwrap();
+    let from_file = podplan(&["explain", copy.to_str().unwrap(), "-o", "json"], None);
+    let from_stdin = podplan(&["explain", "-", "-o", "json"], Some(&example));
+    assert_eq!(from_file.0, from_stdin.0);
+    assert_eq!(from_file.1, from_stdin.1);
+
+    let empty = dir.join("empty.yaml");
+    std::fs::write(&empty, "").unwrap();
+    let (code, _, err) = podplan(&["explain", empty.to_str().unwrap()], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("empty.yaml"), "{err}");
+
+    let latin1 = dir.join("latin1.yaml");
+    std::fs::write(&latin1, b"kind: Node\nmetadata: {name: caf\xe9}\n").unwrap();
+    let (code, _, err) = podplan(&["explain", latin1.to_str().unwrap()], None);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("latin1.yaml: not UTF-8 text (invalid byte at offset 31)"),
+        "{err}"
+    );
+
+    let (code, _, err) = podplan(&["explain", dir.to_str().unwrap()], None);
+    assert_eq!(code, 2);
+    assert!(err.contains(dir.to_str().unwrap()), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `podplan generate | head` must not panic when the reader goes away.
 #[test]
 fn a_closed_stdout_ends_quietly() {

@@ -8,6 +8,7 @@ mod field;
 mod pod_spec;
 mod replicas;
 
+use super::chunked::Chunked;
 use super::wire::{self, IntOrStr, ObjectMeta, PodSpecW};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -339,7 +340,7 @@ fn owner_key(namespace: &str, owner: &OwnerRef) -> u64 {
 pub(crate) struct Builder {
     nodes: Vec<Node>,
     node_index: FxMap<String, usize>,
-    pods: Vec<StagedPod>,
+    pods: Chunked<StagedPod>,
     /// Pods by a hash of their namespace and name (no copy of either);
     /// a pod whose hash an earlier pod of another name has goes to
     /// `pod_index_exact`.
@@ -638,23 +639,27 @@ impl Builder {
                 self.pod_index.insert(hash, self.pods.len());
                 self.pods.push(staged);
             }
-            Some(&i)
-                if self.pods[i].pod.namespace == staged.pod.namespace
-                    && self.pods[i].pod.name == staged.pod.name =>
-            {
-                self.duplicates.add("Pod");
-                self.pods[i] = staged;
-            }
-            Some(_) => {
+            Some(&i) => {
+                let same = self.pods.get(i).is_some_and(|p| {
+                    p.pod.namespace == staged.pod.namespace && p.pod.name == staged.pod.name
+                });
+                if same {
+                    self.duplicates.add("Pod");
+                    self.pods.set(i, staged);
+                    return;
+                }
+                // Another pod has this hash: index it by its exact name.
                 let key = (staged.pod.namespace.clone(), staged.pod.name.clone());
-                upsert(
-                    &mut self.pods,
-                    &mut self.pod_index_exact,
-                    key,
-                    staged,
-                    &mut self.duplicates,
-                    "Pod",
-                );
+                match self.pod_index_exact.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        self.duplicates.add("Pod");
+                        self.pods.set(*e.get(), staged);
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(self.pods.len());
+                        self.pods.push(staged);
+                    }
+                }
             }
         }
     }
@@ -1092,7 +1097,7 @@ fn assign_pools(nodes: &mut [Node], pools: &[NodePool]) {
 fn resolve_pods(
     nodes: &[Node],
     specs: &[Arc<PodSpec>],
-    staged_pods: Vec<StagedPod>,
+    staged_pods: Chunked<StagedPod>,
     staged_workloads: Vec<StagedWorkload>,
 ) -> Result<(Vec<Pod>, Vec<Workload>)> {
     let node_ids: HashMap<&str, NodeId> = nodes

@@ -27,6 +27,7 @@
 //!   have to create — is resolved after all inputs are read.
 
 mod api_fields;
+mod chunked;
 mod convert;
 pub mod families;
 mod fast;
