@@ -64,6 +64,11 @@ struct ExplainArgs {
     /// offers none (its node is rejected by ClusterAutoscaler).
     #[arg(long)]
     with_pools: bool,
+    /// For each pod that fits no existing node, the smallest changes that
+    /// make it fit, each proven by re-running the filters, with JSON
+    /// patches for `kubectl patch --type=json`.
+    #[arg(long)]
+    fix: bool,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -341,6 +346,7 @@ fn explain_command(args: ExplainArgs) -> Result<ExitCode, String> {
         pod: args.pod,
         summary: args.summary,
         with_pools: args.with_pools,
+        fix: args.fix,
     };
     let report = explain(&cluster, &options).map_err(|e| e.to_string())?;
     print_json_or_text(args.output, &report, || report.to_text())?;

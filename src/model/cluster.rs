@@ -248,6 +248,22 @@ pub struct PodSpec {
     pub priority_class_name: Option<String>,
     /// The pod has an `emptyDir` volume (kubectl drain's local storage).
     pub has_local_storage: bool,
+    /// When the requests are exactly those of one container (no init
+    /// containers, overhead or pod-level resources): what `explain --fix`
+    /// needs to write a patch that changes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sole_container: Option<SoleContainer>,
+}
+
+/// The one container whose requests are a pod's (see
+/// [`PodSpec::sole_container`]): `spec.containers[0]`, and which of its
+/// `resources` lists are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SoleContainer {
+    /// `resources.requests` is given.
+    pub has_requests: bool,
+    /// `resources.limits` is given.
+    pub has_limits: bool,
 }
 
 /// `status.phase`.

@@ -7,7 +7,7 @@
 
 use crate::model::{
     Cluster, DaemonSet, HostPort, Labels, Node, NodeId, Pod, PodId, PodOrigin, PodPhase, PodSpec,
-    Resources, TaintEffect, Toleration, TolerationOperator,
+    Resources, Taint, TaintEffect, Toleration, TolerationOperator,
 };
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
@@ -221,6 +221,12 @@ impl<'c> Snapshot<'c> {
     /// Marks a node (un)schedulable, as `kubectl cordon` does.
     pub fn set_unschedulable(&mut self, id: NodeId, unschedulable: bool) {
         self.nodes[id.index()].unschedulable = unschedulable;
+    }
+
+    /// Replaces a node's taints (a tentative change, as `kubectl taint`
+    /// makes), returning the previous ones.
+    pub fn set_taints(&mut self, id: NodeId, taints: Vec<Taint>) -> Vec<Taint> {
+        std::mem::replace(&mut self.nodes[id.index()].taints, taints)
     }
 
     /// Adds a node (e.g. a pool's new node) with the DaemonSet pods it runs.

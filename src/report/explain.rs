@@ -18,6 +18,10 @@ pub struct ExplainOptions {
     /// Add one new node per pool (`<pool>-new-0`) to the candidate nodes;
     /// that of a pool at its `maxCount` is rejected by `ClusterAutoscaler`.
     pub with_pools: bool,
+    /// For each pod that fits no existing node, the proven remedies
+    /// ([`PodExplanation::fixes`]); with `with_pools`, new pool nodes are
+    /// remedies too.
+    pub fix: bool,
 }
 
 /// The `explain` report.
@@ -103,6 +107,10 @@ pub struct PodExplanation {
     pub reasons: Option<Vec<ReasonCount>>,
     /// kube-scheduler's summary line (`0/3 nodes are available: ...`).
     pub message: String,
+    /// With `fix`, for a pod that fits no existing node: the proven
+    /// remedies, cheapest first (`docs/reports.md#fixes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixes: Option<Vec<crate::report::fix::Fix>>,
 }
 
 impl ExplainReport {
@@ -178,6 +186,7 @@ impl PodExplanation {
             && self.reasons == other.reasons
             && self.filtered == other.filtered
             && self.feasible_nodes == other.feasible_nodes
+            && self.fixes == other.fixes
     }
 }
 
@@ -246,6 +255,11 @@ fn write_block(out: &mut String, run: &[PodExplanation], feasible: &[String]) {
                 r.nodes, r.plugin, r.message
             );
         }
+    }
+    match p.fixes.as_deref() {
+        Some([]) => out.push_str("  no fix found (see docs/reports.md#fixes)\n"),
+        Some(fixes) => fixes.iter().for_each(|f| f.write_text(out)),
+        None => {}
     }
 }
 

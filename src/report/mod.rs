@@ -2,5 +2,6 @@
 
 pub mod drain;
 pub mod explain;
+pub mod fix;
 pub mod headroom;
 pub mod place;

@@ -7,8 +7,8 @@ use crate::ingest::quantity::Quantity;
 use crate::ingest::wire::{self, LabelSelectorW, PodSpecW, PodStatusW, ResourceList};
 use crate::model::{
     HostPort, InclusionPolicy, LabelSelector, Labels, NodeSelector, NodeSelectorTerm, Operator,
-    PodAffinityTerm, PodSpec, PreferredSchedulingTerm, Requirement, Resources, Toleration,
-    TolerationOperator, TopologySpreadConstraint, WeightedPodAffinityTerm, CPU, MEMORY,
+    PodAffinityTerm, PodSpec, PreferredSchedulingTerm, Requirement, Resources, SoleContainer,
+    Toleration, TolerationOperator, TopologySpreadConstraint, WeightedPodAffinityTerm, CPU, MEMORY,
 };
 
 /// A pod spec as converted, before priorities are resolved. Two are equal
@@ -201,6 +201,20 @@ fn apply_pod_level_requests(
     }
 }
 
+/// The container whose requests are the pod's, when there is one and
+/// nothing else adds to them.
+fn sole_container(s: &PodSpecW) -> Option<SoleContainer> {
+    let [container] = s.containers.as_slice() else {
+        return None;
+    };
+    (s.init_containers.is_empty() && s.overhead.is_none() && s.resources.is_none()).then(|| {
+        SoleContainer {
+            has_requests: container.resources.requests.is_some(),
+            has_limits: container.resources.limits.is_some(),
+        }
+    })
+}
+
 /// Converts and validates a pod spec: a Pod's (`status` given when it is
 /// bound, for in-place resize) or a controller's template, at field path
 /// `prefix`. `namespace` and `labels` are the pod's: affinity terms and
@@ -213,6 +227,7 @@ pub(super) fn convert_pod_spec(
     prefix: &str,
 ) -> Result<StagedSpec, FieldErr> {
     let requests = pod_requests(&s, status);
+    let sole_container = sole_container(&s);
     let host_ports = host_ports(&s);
     let affinity = s.affinity;
     let (required_node_affinity, preferred_node_affinity) = match affinity.node_affinity {
@@ -252,6 +267,7 @@ pub(super) fn convert_pod_spec(
         priority: 0,
         priority_class_name: s.priority_class_name.filter(|n| !n.is_empty()),
         has_local_storage: s.volumes.iter().any(|v| v.empty_dir.is_some()),
+        sole_container,
     };
     Ok(StagedSpec {
         spec,

@@ -4,6 +4,8 @@
 //! cluster-autoscaler would offer it; a pool at its `maxCount` offers none,
 //! and its node is listed as rejected by `ClusterAutoscaler`.
 
+mod fix;
+
 use crate::engine::scale_up::{at_max_count, AUTOSCALER};
 use crate::error::{Error, Result};
 use crate::model::{Cluster, NodeId, Pod, PodId, PodSpec, PoolId};
@@ -13,6 +15,7 @@ use crate::predicates::{self, PodState, Rejection, Snapshot};
 use crate::report::explain::{
     reason_counts, ExplainOptions, ExplainReport, FilterReason, PodExplanation,
 };
+use crate::report::fix::Fix;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -29,6 +32,9 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
     let mut templates = parallel::map(&classes.class_pods, |&(id, local)| {
         explain_class(&snapshot, id, &locals[local], &refused, options.summary)
     });
+    let mut fixes = options
+        .fix
+        .then(|| ClassFixes::find(cluster, &snapshot, &classes, &templates, &refused));
     let mut report = ExplainReport::default();
     if options.summary {
         // Grouped once per class, before the pods copy their class's
@@ -38,20 +44,23 @@ pub fn explain(cluster: &Cluster, options: &ExplainOptions) -> Result<ExplainRep
         let mut by_class = ExplainReport {
             pods: templates
                 .iter_mut()
-                .map(|(e, _)| std::mem::take(e))
+                .map(|(e, _, _)| std::mem::take(e))
                 .collect(),
             ..ExplainReport::default()
         };
         by_class.group_feasible_nodes();
-        for ((template, _), grouped) in templates.iter_mut().zip(by_class.pods) {
+        for ((template, _, _), grouped) in templates.iter_mut().zip(by_class.pods) {
             *template = grouped;
         }
         report.feasible_groups = by_class.feasible_groups;
     }
     for (&id, &class) in pods.iter().zip(&classes.class_of) {
-        let (template, systems) = &templates[class];
+        let (template, systems, _) = &templates[class];
         let mut explanation = template.clone();
         explanation.pod = cluster.pod(id).key();
+        if let Some(fixes) = &mut fixes {
+            explanation.fixes = fixes.of(cluster, class, id);
+        }
         if let Some(systems) = systems {
             report.warnings.push(format!(
                 "{} could land on nodes of either OS ({systems}): give it a {OS_LABEL} node selector, or taint the Windows pool",
@@ -106,25 +115,80 @@ impl Classes {
     }
 }
 
-/// One class's explanation (pod name left blank), and the nodes' operating
-/// systems when its feasible nodes run several.
+/// One class's explanation (pod name left blank), the nodes' operating
+/// systems when its feasible nodes run several, and whether it fits some
+/// existing node.
 fn explain_class(
     snapshot: &Snapshot,
     id: PodId,
     local: &[Result<(), Rejection>],
     refused: &[Refused],
     summary: bool,
-) -> (PodExplanation, Option<String>) {
+) -> (PodExplanation, Option<String>, bool) {
     let state = PodState::new(snapshot, id);
     let stateful = stateful_verdicts(snapshot, &state, local);
     let per_node = first_rejections(local, &stateful);
     let explanation = explain_one(snapshot, &per_node, refused, summary);
     let systems = feasible_systems(snapshot, &per_node);
-    (explanation, systems)
+    let fits_existing = per_node
+        .iter()
+        .enumerate()
+        .any(|(i, v)| v.is_ok() && !snapshot.node(NodeId(i as u32)).is_new);
+    (explanation, systems, fits_existing)
+}
+
+/// The fixes of a pod, found once per class for its first pod and aimed
+/// at each other pod's object when its spec is written in the same place
+/// (another Pod, the same workload); found anew otherwise.
+struct ClassFixes<'c> {
+    prover: fix::Prover<'c>,
+    full_pools: Vec<PoolId>,
+    /// Per class that fits no existing node, its first pod and its fixes.
+    found: Vec<Option<(PodId, Vec<Fix>)>>,
+}
+
+impl<'c> ClassFixes<'c> {
+    /// The fixes of every class that fits no existing node.
+    fn find(
+        cluster: &'c Cluster,
+        snapshot: &Snapshot<'c>,
+        classes: &Classes,
+        templates: &[(PodExplanation, Option<String>, bool)],
+        refused: &[Refused],
+    ) -> Self {
+        let mut prover = fix::Prover::new(snapshot.clone());
+        let full_pools: Vec<PoolId> = refused.iter().map(|r| r.pool).collect();
+        let found = classes
+            .class_pods
+            .iter()
+            .zip(templates)
+            .map(|(&(id, _), (_, _, fits_existing))| {
+                (!fits_existing).then(|| (id, fix::fixes(cluster, &mut prover, id, &full_pools)))
+            })
+            .collect();
+        ClassFixes {
+            prover,
+            full_pools,
+            found,
+        }
+    }
+
+    /// The fixes of pod `id` of `class`; None when the class fits.
+    fn of(&mut self, cluster: &Cluster, class: usize, id: PodId) -> Option<Vec<Fix>> {
+        let (first, fixes) = self.found[class].as_ref()?;
+        let from = fix::Subject::of(cluster, *first);
+        let to = fix::Subject::of(cluster, id);
+        if from.spec_path == to.spec_path {
+            Some(fix::retarget(fixes, &from.target, &to.target))
+        } else {
+            Some(fix::fixes(cluster, &mut self.prover, id, &self.full_pools))
+        }
+    }
 }
 
 /// A pool's new node that cluster-autoscaler would not add, and why.
 struct Refused {
+    pool: PoolId,
     node: String,
     reason: String,
 }
@@ -142,6 +206,7 @@ fn candidate_nodes(cluster: &Cluster, with_pools: bool) -> (Snapshot<'_>, Vec<Re
             let node = pool.new_node(PoolId(i as u32), 0);
             match at_max_count(pool, room) {
                 Some(reason) => refused.push(Refused {
+                    pool: PoolId(i as u32),
                     node: node.name,
                     reason,
                 }),
@@ -317,6 +382,7 @@ fn explain_one(
         filtered: (!summary).then_some(filtered),
         reasons,
         message,
+        fixes: None,
     }
 }
 

@@ -1,0 +1,182 @@
+//! Fixes that change nodes and pools: uncordon a node, add a pool's node,
+//! raise a pool's `maxCount`, remove a node's taints.
+
+use super::pod_spec::{taint_text, untolerated};
+use super::prover::{Context, Edit, Prover, Rule};
+use crate::model::{NodeId, PoolId};
+use crate::report::fix::{Change, Fix, FixKind, ObjectRef, PatchOp};
+use serde_json::json;
+
+/// Nodes tried per rule at most.
+const MAX_NODES: usize = 32;
+
+/// A change of the cluster-scoped object `kind`/`name`.
+fn change(kind: &str, name: &str, patch: Vec<PatchOp>) -> Change {
+    Change {
+        target: ObjectRef {
+            kind: kind.to_string(),
+            namespace: None,
+            name: name.to_string(),
+        },
+        patch,
+    }
+}
+
+/// `Uncordon`: the first cordoned node where the pod would then fit.
+pub(super) struct Uncordon;
+
+impl Rule for Uncordon {
+    fn fixes(&self, cx: &Context, prover: &mut Prover) -> Vec<Fix> {
+        let pod = cx.subject.pod;
+        let cordoned: Vec<NodeId> = {
+            let s = prover.snapshot();
+            s.node_ids()
+                .filter(|&n| s.node(n).unschedulable && !s.node(n).is_new)
+                .take(MAX_NODES)
+                .collect()
+        };
+        for node in cordoned {
+            let Some(proof) = prover.prove(pod, &Edit::Uncordon(node)) else {
+                continue;
+            };
+            let name = prover.snapshot().node(node).name.clone();
+            let patch = vec![PatchOp::replace("/spec/unschedulable".into(), json!(false))];
+            let summary = format!("uncordon node {name}");
+            return vec![proof.fix(
+                FixKind::Uncordon,
+                summary,
+                vec![change("Node", &name, patch)],
+            )];
+        }
+        Vec::new()
+    }
+}
+
+/// `ScalePool`: the pod fits a pool's new node as it is; cluster-autoscaler
+/// adds the node, so no object changes. One fix per pool.
+pub(super) struct ScalePool;
+
+impl Rule for ScalePool {
+    fn fixes(&self, cx: &Context, prover: &mut Prover) -> Vec<Fix> {
+        let pod = cx.subject.pod;
+        let Some(proof) = prover.prove(pod, &Edit::Spec((*pod.spec).clone())) else {
+            return Vec::new();
+        };
+        let snapshot = prover.snapshot();
+        let cluster = snapshot.cluster();
+        proof
+            .nodes
+            .iter()
+            .filter_map(|&n| {
+                let node = snapshot.node(n);
+                let pool = &cluster.pools[node.pool?.index()];
+                node.is_new.then(|| Fix {
+                    kind: FixKind::ScalePool,
+                    summary: format!(
+                        "add 1 node of pool {} (cluster-autoscaler adds it when the pod is pending)",
+                        pool.name
+                    ),
+                    fits_on: vec![node.name.clone()],
+                    needs_new_node: true,
+                    added_cost_per_hour: pool.cost_per_hour,
+                    changes: Vec::new(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// `RaiseMaxCount`: a pool at its `maxCount` whose new node would take the
+/// pod: one more node allowed.
+pub(super) struct RaiseMaxCount;
+
+impl Rule for RaiseMaxCount {
+    fn fixes(&self, cx: &Context, prover: &mut Prover) -> Vec<Fix> {
+        let pod = cx.subject.pod;
+        let mut found = Vec::new();
+        for &p in cx.full_pools {
+            let pool = &prover.snapshot().cluster().pools[p.index()];
+            let Some(max) = pool.max_count else {
+                continue;
+            };
+            let node = pool.new_node(PoolId(p.0), 0);
+            let (name, pool_name) = (node.name.clone(), pool.name.clone());
+            let Some(proof) = prover.prove(pod, &Edit::PoolNode(node)) else {
+                continue;
+            };
+            if !proof.fits_on.contains(&name) {
+                continue;
+            }
+            let patch = vec![PatchOp::replace("/spec/maxCount".into(), json!(max + 1))];
+            let summary = format!(
+                "raise pool {pool_name}'s maxCount {max} → {}, then it adds {name}",
+                max + 1
+            );
+            found.push(proof.fix(
+                FixKind::RaiseMaxCount,
+                summary,
+                vec![change("NodePool", &pool_name, patch)],
+            ));
+        }
+        found
+    }
+}
+
+/// `RemoveTaint`: remove from one node the fewest taints the pod does not
+/// tolerate, where it then fits.
+pub(super) struct RemoveTaint;
+
+impl Rule for RemoveTaint {
+    fn fixes(&self, cx: &Context, prover: &mut Prover) -> Vec<Fix> {
+        let pod = cx.subject.pod;
+        let mut nodes: Vec<(usize, NodeId)> = {
+            let s = prover.snapshot();
+            s.node_ids()
+                .filter(|&n| !s.node(n).is_new)
+                .map(|n| (untolerated(&pod.spec, s.node(n)).len(), n))
+                .filter(|(count, _)| *count > 0)
+                .collect()
+        };
+        nodes.sort();
+        for (_, n) in nodes.into_iter().take(MAX_NODES) {
+            let node = prover.snapshot().node(n);
+            let removed: Vec<usize> = untolerated(&pod.spec, node)
+                .iter()
+                .map(|(i, _)| *i)
+                .collect();
+            let texts: Vec<String> = removed
+                .iter()
+                .map(|&i| taint_text(&node.taints[i]))
+                .collect();
+            let kept = node
+                .taints
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !removed.contains(i))
+                .map(|(_, t)| t.clone())
+                .collect();
+            let name = node.name.clone();
+            let Some(proof) = prover.prove(pod, &Edit::Taints(n, kept)) else {
+                continue;
+            };
+            if !proof.fits_on.contains(&name) {
+                continue;
+            }
+            let patch = removed
+                .iter()
+                .rev()
+                .map(|i| PatchOp::remove(format!("/spec/taints/{i}")))
+                .collect();
+            let summary = format!(
+                "remove taint {} from node {name} (every tenant may then use it)",
+                texts.join(", ")
+            );
+            return vec![proof.fix(
+                FixKind::RemoveTaint,
+                summary,
+                vec![change("Node", &name, patch)],
+            )];
+        }
+        Vec::new()
+    }
+}

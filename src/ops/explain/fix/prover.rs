@@ -1,0 +1,212 @@
+//! What the fix rules share: the pod's object ([`Subject`]), a tentative
+//! change ([`Edit`]), its proof by re-running the filters ([`Prover`]),
+//! and the rule interface ([`Rule`]).
+
+use crate::model::{Cluster, Node, NodeId, Pod, PodId, PodOrigin, PodSpec, PoolId, Taint};
+use crate::parallel;
+use crate::predicates::{self, PodState, Snapshot};
+use crate::report::fix::{Change, Fix, FixKind, ObjectRef, PatchOp};
+use std::sync::Arc;
+
+/// The object a pod's spec is written in, and where.
+pub(crate) struct Subject<'a> {
+    /// The pending pod.
+    pub pod: &'a Pod,
+    /// The Pod object, or the workload whose template made the pod.
+    pub target: ObjectRef,
+    /// JSON Pointer of the pod spec in `target`.
+    pub spec_path: &'static str,
+}
+
+impl<'a> Subject<'a> {
+    /// The source of `pod`.
+    pub fn of(cluster: &'a Cluster, id: PodId) -> Self {
+        let pod = cluster.pod(id);
+        match pod.origin {
+            PodOrigin::Workload(w) => {
+                let w = &cluster.workloads[w.0 as usize];
+                Subject {
+                    pod,
+                    target: ObjectRef {
+                        kind: w.kind.as_str().to_string(),
+                        namespace: Some(w.namespace.clone()),
+                        name: w.name.clone(),
+                    },
+                    spec_path: "/spec/template/spec",
+                }
+            }
+            _ => Subject {
+                pod,
+                target: ObjectRef {
+                    kind: "Pod".into(),
+                    namespace: Some(pod.namespace.clone()),
+                    name: pod.name.clone(),
+                },
+                spec_path: "/spec",
+            },
+        }
+    }
+
+    /// `rest` (starting with `/`) under the pod spec.
+    pub fn path(&self, rest: &str) -> String {
+        format!("{}{rest}", self.spec_path)
+    }
+
+    /// A change of the subject's object.
+    pub fn change(&self, patch: Vec<PatchOp>) -> Change {
+        Change {
+            target: self.target.clone(),
+            patch,
+        }
+    }
+}
+
+/// A tentative change of the model, undone after its proof.
+pub(crate) enum Edit {
+    /// The pod with another spec.
+    Spec(PodSpec),
+    /// The node uncordoned.
+    Uncordon(NodeId),
+    /// The node with these taints instead of its own.
+    Taints(NodeId, Vec<Taint>),
+    /// A new node of a pool at its `maxCount`.
+    PoolNode(Node),
+}
+
+/// Re-runs the filters on a copy of the snapshot with an edit applied.
+pub(crate) struct Prover<'c> {
+    snapshot: Snapshot<'c>,
+}
+
+impl<'c> Prover<'c> {
+    /// A prover over `snapshot` (the cluster's nodes, and with pools their
+    /// first new nodes).
+    pub fn new(snapshot: Snapshot<'c>) -> Self {
+        Prover { snapshot }
+    }
+
+    /// The snapshot the edits apply to.
+    pub fn snapshot(&self) -> &Snapshot<'c> {
+        &self.snapshot
+    }
+
+    /// Where `pod` fits once `edit` is made (the edit is then undone);
+    /// None when it fits nowhere.
+    pub fn prove(&mut self, pod: &Pod, edit: &Edit) -> Option<Proof> {
+        let spec = || (*pod.spec).clone();
+        let proof = match edit {
+            Edit::Spec(changed) => self.fits_as(pod, changed.clone()),
+            Edit::Uncordon(node) => {
+                self.snapshot.set_unschedulable(*node, false);
+                let proof = self.fits_as(pod, spec());
+                self.snapshot.set_unschedulable(*node, true);
+                proof
+            }
+            Edit::Taints(node, taints) => {
+                let old = self.snapshot.set_taints(*node, taints.clone());
+                let proof = self.fits_as(pod, spec());
+                self.snapshot.set_taints(*node, old);
+                proof
+            }
+            Edit::PoolNode(node) => {
+                self.snapshot.add_node(node.clone());
+                let proof = self.fits_as(pod, spec());
+                self.snapshot.remove_last_node();
+                proof
+            }
+        };
+        (!proof.nodes.is_empty()).then_some(proof)
+    }
+
+    /// Where a copy of `pod` with `spec` fits. The copy is added to the
+    /// snapshot unplaced, so it counts in no other verdict.
+    fn fits_as(&mut self, pod: &Pod, spec: PodSpec) -> Proof {
+        let copy = Pod {
+            spec: Arc::new(spec),
+            ..pod.clone()
+        };
+        let id = self.snapshot.add_pod(copy);
+        let snapshot = &self.snapshot;
+        let state = PodState::new(snapshot, id);
+        let verdicts = parallel::map_range(snapshot.node_count(), 256, |i| {
+            predicates::filter(snapshot, &state, NodeId(i as u32)).is_ok()
+        });
+        let nodes: Vec<NodeId> = (0..verdicts.len())
+            .filter(|&i| verdicts[i])
+            .map(|i| NodeId(i as u32))
+            .collect();
+        let needs_new_node = nodes.iter().all(|&n| snapshot.node(n).is_new);
+        let added_cost_per_hour = if needs_new_node {
+            nodes
+                .iter()
+                .filter_map(|&n| snapshot.node(n).pool)
+                .map(|p| snapshot.cluster().pools[p.index()].cost_per_hour)
+                .fold(f64::INFINITY, f64::min)
+        } else {
+            0.0
+        };
+        Proof {
+            fits_on: nodes
+                .iter()
+                .map(|&n| snapshot.node(n).name.clone())
+                .collect(),
+            nodes,
+            needs_new_node,
+            added_cost_per_hour: if added_cost_per_hour.is_finite() {
+                added_cost_per_hour
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// Where the pod fits after an edit.
+pub(crate) struct Proof {
+    /// The nodes, by id (valid while the edit's nodes exist).
+    pub nodes: Vec<NodeId>,
+    /// Their names.
+    pub fits_on: Vec<String>,
+    /// Every one is a new pool node.
+    pub needs_new_node: bool,
+    /// The cheapest of their pools' costs when every one is new, else 0.
+    pub added_cost_per_hour: f64,
+}
+
+impl Proof {
+    /// The fix this proof shows.
+    pub fn fix(self, kind: FixKind, summary: String, changes: Vec<Change>) -> Fix {
+        Fix {
+            kind,
+            summary,
+            fits_on: self.fits_on,
+            needs_new_node: self.needs_new_node,
+            added_cost_per_hour: self.added_cost_per_hour,
+            changes,
+        }
+    }
+}
+
+/// What the rules see.
+pub(crate) struct Context<'a> {
+    /// The pending pod and its object.
+    pub subject: Subject<'a>,
+    /// Pools at their `maxCount` (with `--with-pools`): their new node is
+    /// not in the snapshot.
+    pub full_pools: &'a [PoolId],
+    /// The nodes the pod fits on unchanged (new pool nodes only).
+    pub as_is: &'a [String],
+}
+
+impl Context<'_> {
+    /// The proof shows the pod fitting somewhere it does not fit as it is.
+    pub fn helps(&self, proof: &Proof) -> bool {
+        proof.fits_on.iter().any(|n| !self.as_is.contains(n))
+    }
+}
+
+/// One kind of remedy.
+pub(crate) trait Rule {
+    /// The proven fixes of this rule for the context's pod (at most a few).
+    fn fixes(&self, context: &Context, prover: &mut Prover) -> Vec<Fix>;
+}
