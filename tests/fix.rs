@@ -134,11 +134,11 @@ fn objects(text: &str) -> Vec<Value> {
 }
 
 /// `objects` with `change` applied to its target (which must exist).
-fn apply(objects: &mut [Value], change: &Change) {
+fn apply(objects: &mut Vec<Value>, change: &Change) {
     let t = &change.target;
-    let target = objects
-        .iter_mut()
-        .find(|o| {
+    let position = objects
+        .iter()
+        .position(|o| {
             o["kind"] == t.kind.as_str()
                 && o["metadata"]["name"] == t.name.as_str()
                 && t.namespace
@@ -146,6 +146,11 @@ fn apply(objects: &mut [Value], change: &Change) {
                     .is_none_or(|ns| o["metadata"]["namespace"].as_str().unwrap_or("default") == ns)
         })
         .unwrap_or_else(|| panic!("no object {t:?} in the input"));
+    if change.delete {
+        objects.remove(position);
+        return;
+    }
+    let target = &mut objects[position];
     let patch = serde_json::to_value(&change.patch).unwrap();
     apply_patch(target, &patch).unwrap_or_else(|e| panic!("{t:?}: {e}"));
 }
@@ -488,6 +493,54 @@ spec:
         raise < scale,
         "highmem (1.0/h) before huge (2.0/h): {kinds:?}"
     );
+}
+
+#[test]
+fn a_high_priority_pod_on_a_full_node_names_its_preemption_victims() {
+    let filler = |name: &str, node: &str, cpu: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: batch}}\nspec: {{nodeName: {node}, priority: 10, containers: [{{name: c, resources: {{requests: {{cpu: \"{cpu}\"}}}}}}]}}\n"
+        )
+    };
+    let text = format!(
+        "{NODES}---\n{}---\n{}---\n{}---\n{}",
+        filler("low-a", "general-0", "2"),
+        filler("low-b", "general-0", "1500m"),
+        filler("low-c", "general-1", "3500m"),
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: urgent, namespace: prod}
+spec:
+  priority: 1000
+  containers: [{name: u, resources: {requests: {cpu: "2"}}}]
+"#
+    );
+    let found = check_every_fix(&text, false);
+    let kinds = kinds_of(&found, "prod/urgent");
+    assert!(kinds.contains(&FixKind::Preempt), "{kinds:?}");
+    let cluster = read_scenario(&[Input::new("c.yaml", &text)]).unwrap();
+    let report = explain(
+        &cluster,
+        &ExplainOptions {
+            fix: true,
+            ..ExplainOptions::default()
+        },
+    )
+    .unwrap();
+    let preempt = report.pods[0]
+        .fixes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|f| f.kind == FixKind::Preempt)
+        .unwrap();
+    // On general-0 low-a is reprieved and low-b goes; on general-1 low-c
+    // goes: one victim of priority 10 each, so the first node is chosen.
+    assert_eq!(preempt.changes.len(), 1, "{preempt:?}");
+    assert_eq!(preempt.changes[0].target.name, "low-b");
+    assert_eq!(preempt.fits_on, ["general-0"]);
+    assert!(preempt.changes.iter().all(|c| c.delete));
 }
 
 #[test]

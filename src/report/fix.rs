@@ -32,6 +32,9 @@ pub enum FixKind {
     RaiseMaxCount,
     /// Remove a node's taints: the only way left, it touches every tenant.
     RemoveTaint,
+    /// Information: kube-scheduler's preemption would evict these
+    /// lower-priority pods to make room (the changes delete them).
+    Preempt,
 }
 
 /// One proven remedy for one pending pod.
@@ -64,8 +67,13 @@ pub struct Fix {
 pub struct Change {
     /// The object, as written in the input.
     pub target: ObjectRef,
-    /// JSON Patch operations (`kubectl patch --type=json`).
+    /// JSON Patch operations (`kubectl patch --type=json`); none when the
+    /// object is deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub patch: Vec<PatchOp>,
+    /// The object is deleted (`kubectl delete`) instead.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete: bool,
 }
 
 /// An object of the input by kind, namespace and name.
@@ -171,7 +179,7 @@ impl Fix {
 }
 
 impl Change {
-    /// The `kubectl patch` command that applies this change.
+    /// The `kubectl patch` (or `delete`) command that applies this change.
     pub fn kubectl(&self) -> String {
         let t = &self.target;
         let namespace = t
@@ -183,6 +191,9 @@ impl Change {
             "NodePool" => "nodepools.podplan.dev".to_string(),
             k => k.to_lowercase(),
         };
+        if self.delete {
+            return format!("kubectl delete {kind} {}{namespace}", t.name);
+        }
         let patch = serde_json::to_string(&self.patch).unwrap_or_default();
         format!(
             "kubectl patch {kind} {}{namespace} --type=json -p '{}'",

@@ -47,6 +47,7 @@ fn rules() -> Vec<Box<dyn Rule>> {
         Box::new(nodes::ScalePool),
         Box::new(nodes::RaiseMaxCount),
         Box::new(nodes::RemoveTaint),
+        Box::new(nodes::Preempt),
     ]
 }
 

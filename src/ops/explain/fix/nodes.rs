@@ -3,7 +3,7 @@
 
 use super::pod_spec::{taint_text, untolerated};
 use super::prover::{Context, Edit, Prover, Rule};
-use crate::model::{NodeId, PoolId};
+use crate::model::{NodeId, PodId, PodOrigin, PoolId};
 use crate::report::fix::{Change, Fix, FixKind, ObjectRef, PatchOp};
 use serde_json::json;
 
@@ -19,6 +19,7 @@ fn change(kind: &str, name: &str, patch: Vec<PatchOp>) -> Change {
             name: name.to_string(),
         },
         patch,
+        delete: false,
     }
 }
 
@@ -179,4 +180,102 @@ impl Rule for RemoveTaint {
         }
         Vec::new()
     }
+}
+
+/// `Preempt` (information): kube-scheduler's preemption
+/// (`DefaultPreemption`'s `SelectVictimsOnNode`) on the existing nodes:
+/// every pod of lower priority is removed, the pod must then fit, and the
+/// victims are reprieved highest priority first while it still fits. Of
+/// the nodes where that works, the one whose highest victim priority, then
+/// sum of victim priorities, then victim count is least (the first tie
+/// breakers of `pickOneNodeForPreemption`; PodDisruptionBudgets are not
+/// weighed). Only Pod objects of the input are candidates, so that the
+/// change can name them.
+pub(super) struct Preempt;
+
+impl Rule for Preempt {
+    fn fixes(&self, cx: &Context, prover: &mut Prover) -> Vec<Fix> {
+        let pod = cx.subject.pod;
+        let priority = pod.spec.priority;
+        let candidates: Vec<(NodeId, Vec<PodId>)> = {
+            let s = prover.snapshot();
+            s.node_ids()
+                .filter(|&n| !s.node(n).is_new)
+                .map(|n| (n, lower_priority_pods(prover, n, priority)))
+                .filter(|(_, victims)| !victims.is_empty())
+                .take(MAX_NODES)
+                .collect()
+        };
+        let mut best: Option<(Vec<i64>, NodeId, Vec<PodId>)> = None;
+        for (node, victims) in candidates {
+            let Some(kept) = prover.victims(pod, node, &victims) else {
+                continue;
+            };
+            let priorities: Vec<i64> = kept
+                .iter()
+                .map(|&v| i64::from(prover.snapshot().pod(v).spec.priority))
+                .collect();
+            let key = vec![
+                priorities.iter().copied().max().unwrap_or(i64::MIN),
+                priorities.iter().sum(),
+                kept.len() as i64,
+            ];
+            if best.as_ref().is_none_or(|(k, _, _)| key < *k) {
+                best = Some((key, node, kept));
+            }
+        }
+        let Some((_, node, victims)) = best else {
+            return Vec::new();
+        };
+        let snapshot = prover.snapshot();
+        let names: Vec<String> = victims.iter().map(|&v| snapshot.pod(v).key()).collect();
+        let changes = victims
+            .iter()
+            .map(|&v| {
+                let victim = snapshot.pod(v);
+                Change {
+                    target: ObjectRef {
+                        kind: "Pod".into(),
+                        namespace: Some(victim.namespace.clone()),
+                        name: victim.name.clone(),
+                    },
+                    patch: Vec::new(),
+                    delete: true,
+                }
+            })
+            .collect();
+        let node_name = snapshot.node(node).name.clone();
+        vec![Fix {
+            kind: FixKind::Preempt,
+            summary: format!(
+                "kube-scheduler's preemption would evict {} lower-priority pod(s) from {node_name}: {}",
+                names.len(),
+                names.join(", ")
+            ),
+            fits_on: vec![node_name],
+            needs_new_node: false,
+            added_cost_per_hour: 0.0,
+            changes,
+        }]
+    }
+}
+
+/// The input Pod objects on `node` with a priority below `priority`,
+/// highest priority first (the order of reprieve).
+fn lower_priority_pods(prover: &Prover, node: NodeId, priority: i32) -> Vec<PodId> {
+    let s = prover.snapshot();
+    let mut pods: Vec<PodId> = s
+        .info(node)
+        .pods
+        .iter()
+        .copied()
+        .filter(|&p| {
+            let pod = s.pod(p);
+            pod.spec.priority < priority
+                && pod.origin == PodOrigin::Input
+                && p.index() < s.cluster().pods.len()
+        })
+        .collect();
+    pods.sort_by_key(|&p| std::cmp::Reverse(s.pod(p).spec.priority));
+    pods
 }

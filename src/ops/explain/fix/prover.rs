@@ -57,6 +57,7 @@ impl<'a> Subject<'a> {
         Change {
             target: self.target.clone(),
             patch,
+            delete: false,
         }
     }
 }
@@ -116,6 +117,39 @@ impl<'c> Prover<'c> {
             }
         };
         (!proof.nodes.is_empty()).then_some(proof)
+    }
+
+    /// The victims kube-scheduler's preemption would pick on `node` among
+    /// `candidates` (highest priority first): all removed, `pod` must fit
+    /// the node; then each is put back while the pod still fits. None when
+    /// the pod does not fit even with all removed. The snapshot is restored.
+    pub fn victims(&mut self, pod: &Pod, node: NodeId, candidates: &[PodId]) -> Option<Vec<PodId>> {
+        for &v in candidates {
+            self.snapshot.unassign(v);
+        }
+        let copy = self.snapshot.add_pod(pod.clone());
+        let fits = |snapshot: &Snapshot| {
+            let state = PodState::new(snapshot, copy);
+            predicates::filter(snapshot, &state, node).is_ok()
+        };
+        let mut victims = None;
+        if fits(&self.snapshot) {
+            let mut kept = Vec::new();
+            for &v in candidates {
+                self.snapshot.assign(v, node);
+                if !fits(&self.snapshot) {
+                    self.snapshot.unassign(v);
+                    kept.push(v);
+                }
+            }
+            victims = Some(kept);
+        }
+        for &v in candidates {
+            if self.snapshot.placement(v).is_none() {
+                self.snapshot.assign(v, node);
+            }
+        }
+        victims
     }
 
     /// Where a copy of `pod` with `spec` fits. The copy is added to the
