@@ -224,10 +224,17 @@ mod tests {
             patch: vec![PatchOp::remove(
                 "/spec/template/spec/nodeSelector/it's".into(),
             )],
+            delete: false,
         };
         assert_eq!(
             change.kubectl(),
             "kubectl patch deployment web -n shop --type=json -p '[{\"op\":\"remove\",\"path\":\"/spec/template/spec/nodeSelector/it'\\''s\"}]'"
         );
+        let delete = Change {
+            patch: Vec::new(),
+            delete: true,
+            ..change
+        };
+        assert_eq!(delete.kubectl(), "kubectl delete deployment web -n shop");
     }
 }
