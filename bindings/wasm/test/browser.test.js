@@ -74,6 +74,14 @@ test('the page explains, places and drains the bundled example as the CLI does',
   assert.deepEqual(await texts('#pending tbody tr td:nth-child(3)'), explained.pods.map((p) => p.message));
   assert.deepEqual(await texts('#pending tbody tr td:nth-child(2)'),
     explained.pods.map((p) => (p.feasibleNodes.length ? `fits ${p.feasibleNodes.length} node(s)` : 'unschedulable')));
+  // How to fix: each unschedulable pod's proven fixes, as the CLI finds
+  // them, with the kubectl command of each change.
+  const withFixes = native(['explain', cluster.file, '--fix']).json;
+  const kinds = withFixes.pods.flatMap((p) => (p.fixes ?? []).map((f) => f.kind));
+  assert.ok(kinds.length > 0, 'the example has fixes');
+  assert.deepEqual(await attrs('#pending tbody tr td.fixes .fix', 'data-kind'), kinds);
+  const commands = await texts('#pending tbody tr td.fixes pre.patch');
+  assert.ok(commands.length > 0 && commands.every((c) => c.startsWith('kubectl ')), commands.join('\n'));
 
   // Nodes grouped by pool, as SVG bars.
   const inventoryNodes = await attrs('#nodes g.node', 'data-node');

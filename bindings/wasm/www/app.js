@@ -100,7 +100,9 @@ async function load(files, source) {
     state.inventory = await run('inventory');
     // The page shows counts and messages only: the summary skips the
     // per-node detail (5 million entries at 1,000 pods × 5,000 nodes).
-    state.explain = await run('explain', { summary: true });
+    // With the remedies of the pods that fit no node (`fix`): found once
+    // per class of identical pods, so replicas cost one search.
+    state.explain = await run('explain', { summary: true, fix: true });
     renderWarnings();
     renderPoolSelect();
     renderNodes();
@@ -226,8 +228,33 @@ function renderPending() {
   $('#pending tbody').innerHTML = pods.map((p) => {
     const ok = p.feasibleCount > 0;
     const verdict = ok ? `<span class="ok">fits ${p.feasibleCount} node(s)</span>` : '<span class="bad">unschedulable</span>';
-    return `<tr data-pod="${esc(p.pod)}"><td>${esc(p.pod)}</td><td>${verdict}</td><td>${esc(p.message)}</td></tr>`;
-  }).join('') || '<tr><td colspan="3">No pending pods.</td></tr>';
+    return `<tr data-pod="${esc(p.pod)}"><td>${esc(p.pod)}</td><td>${verdict}</td><td>${esc(p.message)}</td><td class="fixes">${fixCell(p.fixes)}</td></tr>`;
+  }).join('') || '<tr><td colspan="4">No pending pods.</td></tr>';
+}
+
+/** The kubectl command of one change (as the CLI prints it). */
+function kubectl(change) {
+  const t = change.target;
+  const kind = t.kind === 'NodePool' ? 'nodepools.podplan.dev' : t.kind.toLowerCase();
+  const ns = t.namespace ? ` -n ${t.namespace}` : '';
+  if (change.delete) return `kubectl delete ${kind} ${t.name}${ns}`;
+  return `kubectl patch ${kind} ${t.name}${ns} --type=json -p '${JSON.stringify(change.patch).replace(/'/g, "'\\''")}'`;
+}
+
+/** The "How to fix" cell: the cheapest fix, the others folded, each with
+ * its commands and a copy button. */
+function fixCell(fixes) {
+  if (!fixes) return '';
+  if (!fixes.length) return '<span class="muted">no fix found</span>';
+  const one = (f) => {
+    const cost = f.addedCostPerHour > 0 ? ` <span class="muted">+$${f.addedCostPerHour.toFixed(3)}/h</span>` : '';
+    const commands = f.changes.map(kubectl).join('\n');
+    const copy = commands ? `<pre class="patch">${esc(commands)}</pre><button type="button" class="copy">copy</button>` : '';
+    return `<div class="fix" data-kind="${esc(f.kind)}"><b>${esc(f.kind)}</b> ${esc(f.summary)}${cost}${copy}</div>`;
+  };
+  const rest = fixes.slice(1);
+  const more = rest.length ? `<details><summary>${rest.length} more</summary>${rest.map(one).join('')}</details>` : '';
+  return one(fixes[0]) + more;
 }
 
 function renderWarnings() {
@@ -343,6 +370,12 @@ async function loadFiles(list) {
 }
 
 function wire() {
+  $('#pending').addEventListener('click', (e) => {
+    const button = e.target.closest('button.copy');
+    if (!button) return;
+    const text = button.previousElementSibling.textContent;
+    navigator.clipboard?.writeText(text).then(() => { button.textContent = 'copied'; }, () => {});
+  });
   $('#load-example').onclick = () => loadExample().catch((e) => showError(e.message));
   $('#analyse').onclick = () => {
     const text = $('#text').value;
