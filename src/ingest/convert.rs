@@ -8,8 +8,8 @@ mod field;
 mod pod_spec;
 mod replicas;
 
-use super::change::{Filter, ObjectKey, Verdict};
 use super::chunked::Chunked;
+use super::filter::{Filter, ObjectKey, Verdict};
 use super::wire::{self, IntOrStr, ObjectMeta, PodSpecW};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -484,6 +484,45 @@ impl Builder {
             std::mem::take(&mut self.found),
             std::mem::take(&mut self.cascaded),
         )
+    }
+
+    /// `podplan diff`: the pods bound to `nodes` (deleted by the change)
+    /// become pending, as their controllers' replacements; pods without a
+    /// controller, and DaemonSet and mirror pods, go with the node (they
+    /// are marked Failed: they hold nothing). Returns those that go, with
+    /// their node.
+    pub(crate) fn release_pods_on(&mut self, nodes: &BTreeSet<String>) -> Vec<(ObjectKey, String)> {
+        let mut gone = Vec::new();
+        if nodes.is_empty() {
+            return gone;
+        }
+        for staged in self.pods.iter_mut() {
+            let pod = &mut staged.pod;
+            let Some(node) = pod.node_name.as_ref().filter(|n| nodes.contains(*n)) else {
+                continue;
+            };
+            if matches!(pod.phase, PodPhase::Succeeded | PodPhase::Failed) {
+                continue;
+            }
+            let recreated = pod
+                .owner
+                .as_ref()
+                .is_some_and(|o| o.kind != "DaemonSet" && o.kind != "Node");
+            if recreated {
+                pod.node_name = None;
+                pod.phase = PodPhase::Pending;
+                pod.ready = false;
+            } else {
+                let key = ObjectKey {
+                    kind: "Pod".into(),
+                    namespace: pod.namespace.clone(),
+                    name: pod.name.clone(),
+                };
+                gone.push((key, node.clone()));
+                pod.phase = PodPhase::Failed;
+            }
+        }
+        gone
     }
 
     /// Converts one object. `kind_name` is its own or its list's;

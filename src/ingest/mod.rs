@@ -32,6 +32,7 @@ mod chunked;
 mod convert;
 pub mod families;
 mod fast;
+mod filter;
 pub mod generate;
 pub mod pools;
 pub mod quantity;
@@ -91,7 +92,7 @@ struct Reader<'b> {
     documents: usize,
     /// For the change files of `podplan diff`: where their objects are
     /// recorded (deletions are not added to the builder).
-    log: Option<&'b mut change::ChangeLog>,
+    log: Option<&'b mut filter::ChangeLog>,
 }
 
 /// Reads one input into `builder`; with `log`, a change file of `podplan
@@ -100,7 +101,7 @@ fn read_input(
     builder: &mut convert::Builder,
     input: &Input,
     streaming: bool,
-    log: Option<&mut change::ChangeLog>,
+    log: Option<&mut filter::ChangeLog>,
 ) -> Result<()> {
     let text = input.text.strip_prefix('\u{feff}').unwrap_or(input.text);
     let json_like = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
@@ -357,8 +358,12 @@ impl Reader<'_> {
         self.ordinal += 1;
         let kind = kind.or_else(|| default_kind.map(str::to_string));
         if let (Some(log), Some(kind)) = (self.log.as_deref_mut(), &kind) {
-            if log.record(self.file, self.ordinal, kind, &map)? {
-                return Ok(());
+            let api_version = map.get("apiVersion").and_then(Value::as_str);
+            // Kinds podplan does not read are skipped with a warning.
+            if let Ok(k) = convert::classify(kind, api_version) {
+                if log.record(self.file, self.ordinal, kind, k.namespaced(), &map)? {
+                    return Ok(());
+                }
             }
         }
         match kind {
