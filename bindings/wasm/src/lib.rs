@@ -157,8 +157,12 @@ fn decode(names: &[String], texts: &[Uint8Array]) -> Result<Vec<String>, JsError
         .zip(texts)
         // The CLI's message for a file that is not UTF-8.
         .map(|(name, bytes)| {
-            String::from_utf8(bytes.to_vec())
-                .map_err(|_| JsError::new(&format!("{name}: stream did not contain valid UTF-8")))
+            String::from_utf8(bytes.to_vec()).map_err(|e| {
+                JsError::new(&format!(
+                    "{name}: not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ))
+            })
         })
         .collect()
 }
