@@ -35,7 +35,7 @@
 //! | [`scoring`] | kube-scheduler's score plugins, and the soft-preference weight |
 //! | `engine` | what several operations share: pod classes, plans, scale-up, PDB arithmetic, drainability rules, the LP backend |
 //! | [`check`] | independent oracles that replay every plan |
-//! | `ops` | the operations: explain, simulate, place, consolidate, drain, headroom |
+//! | `ops` | the operations: explain, simulate, place, consolidate, drain, headroom, diff |
 //!
 //! The public API is this page's functions and option/report types, plus
 //! [`model`], [`report`], [`check`], the scheduler plugins ([`predicates`],
@@ -64,6 +64,7 @@ pub use ingest::families;
 pub use ingest::generate;
 pub use ingest::pools as catalogue;
 pub use ingest::{read_scenario, Input};
+pub use report::diff::{DiffOptions, DiffReport};
 pub use report::drain::{DrainOptions, DrainReport};
 pub use report::explain::{ExplainOptions, ExplainReport};
 pub use report::headroom::{HeadroomOptions, HeadroomReport};
@@ -102,4 +103,38 @@ pub fn headroom(cluster: &model::Cluster, options: &HeadroomOptions) -> Result<H
         _ => None,
     };
     ops::headroom::headroom(cluster, options, manifest.as_ref())
+}
+
+/// The scenario `base` before and after `change` (`podplan diff`):
+/// pending pods that become (un)schedulable, `place` before and after,
+/// headroom of the workloads the change adds or replaces, and with
+/// `options.drain_pool` that pool's drain.
+///
+/// The change's objects replace the base's of the same kind, namespace
+/// and name, or are added; one annotated `podplan.dev/delete: "true"`
+/// deletes the base's, with the nodes of a deleted NodePool and the pods
+/// of a deleted workload (docs/input.md#diff). Deleting an object the
+/// base does not have is an error naming the change file and the object.
+pub fn diff(base: &[Input], change: &[Input], options: &DiffOptions) -> Result<DiffReport> {
+    let scenario = ingest::change::read_change(base, change)?;
+    let changes = scenario.changes.into_iter().map(object_change).collect();
+    ops::diff::diff(&scenario.before, &scenario.after, changes, options)
+}
+
+/// A changed object of the reader, as the report shows it.
+fn object_change(c: ingest::change::ChangedObject) -> report::diff::ObjectChange {
+    use ingest::change::Action;
+    use report::diff::ChangeAction;
+    report::diff::ObjectChange {
+        kind: c.key.kind,
+        namespace: c.key.namespace,
+        name: c.key.name,
+        action: match c.action {
+            Action::Added => ChangeAction::Added,
+            Action::Replaced => ChangeAction::Replaced,
+            Action::Deleted => ChangeAction::Deleted,
+        },
+        file: c.file,
+        because_of: c.cause.map(|k| k.describe()),
+    }
 }

@@ -46,6 +46,32 @@ enum Command {
     Headroom(HeadroomArgs),
     /// Write a generated multi-tenant scenario (a kubectl-style List) to stdout.
     Generate(GenerateArgs),
+    /// The same scenario before and after a change: pods that become
+    /// (un)schedulable, place cost, headroom, drain.
+    Diff(DiffArgs),
+}
+
+/// The arguments of `podplan diff`.
+#[derive(Args)]
+struct DiffArgs {
+    /// The base scenario's files (JSON or YAML, merged in order).
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// The change's files: their objects replace or add to the base's (by
+    /// kind, namespace and name); with the annotation
+    /// `podplan.dev/delete: "true"` they delete them.
+    #[arg(long = "with", value_name = "CHANGE", required = true, num_args = 1..)]
+    change: Vec<String>,
+    /// Also drain this pool before and after the change.
+    #[arg(long, value_name = "POOL")]
+    drain_pool: Option<String>,
+    /// Wall-clock budget in seconds: place before and place after get
+    /// half each, as does each headroom run.
+    #[arg(long, default_value_t = 5.0)]
+    time_limit: f64,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
 }
 
 /// The arguments of `podplan explain`.
@@ -336,6 +362,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Drain(args) => drain_command(args),
         Command::Headroom(args) => headroom_command(args),
         Command::Generate(args) => generate_command(args),
+        Command::Diff(args) => diff_command(args),
     }
 }
 
@@ -390,6 +417,28 @@ fn headroom_command(args: HeadroomArgs) -> Result<ExitCode, String> {
     print_json_or_text(args.output, &report, || report.to_text())?;
     free_at_exit(cluster);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `diff`: exit 1 when the change makes a pod unschedulable that was not.
+fn diff_command(args: DiffArgs) -> Result<ExitCode, String> {
+    let base = read_files(&args.files)?;
+    let change = read_files(&args.change)?;
+    let options = podplan::DiffOptions {
+        time_limit: args.time_limit,
+        drain_pool: args.drain_pool,
+    };
+    let report = podplan::diff(&diff_inputs(&base)?, &diff_inputs(&change)?, &options)
+        .map_err(|e| e.to_string())?;
+    print_json_or_text(args.output, &report, || report.to_text())?;
+    Ok(exit_code(report.newly_unschedulable))
+}
+
+/// The inputs of `diff`'s files.
+fn diff_inputs(files: &[(String, FileBytes)]) -> Result<Vec<Input<'_>>, String> {
+    files
+        .iter()
+        .map(|(name, bytes)| Ok(Input::new(name, bytes.text(name)?)))
+        .collect()
 }
 
 /// The Pod manifest of `headroom --pod FILE`, as read.

@@ -67,8 +67,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
 ];
 
 /// Operations that may import another operation: consolidation starts
-/// from place, place from simulate.
-const OPERATION_CALLS: &[(&str, &str)] = &[("consolidate", "place"), ("place", "simulate")];
+/// from place, place from simulate; diff runs explain, place, headroom
+/// and drain before and after a change.
+const OPERATION_CALLS: &[(&str, &str)] = &[
+    ("consolidate", "place"),
+    ("place", "simulate"),
+    ("diff", "explain"),
+    ("diff", "place"),
+    ("diff", "headroom"),
+    ("diff", "drain"),
+];
 
 /// A source file: its module path and its text without comments and tests.
 struct Source {

@@ -37,7 +37,7 @@ node_modules/.bin/wasm-opt -Oz \
 
 # The page's bundled examples (www/ is served together with js/ and pkg/).
 mkdir -p www/examples
-cp ../../examples/aks-multitenant.yaml ../../examples/aks-multitenant.json ../../examples/db-pdb-fix.yaml www/examples/
+cp ../../examples/aks-multitenant.yaml ../../examples/aks-multitenant.json ../../examples/db-pdb-fix.yaml ../../examples/whatif-*.yaml www/examples/
 
 raw=$(wc -c < pkg/podplan_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg/podplan_wasm_bg.wasm | wc -c)

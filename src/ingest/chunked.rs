@@ -52,6 +52,11 @@ impl<T> Chunked<T> {
         self.chunks.get(index / CHUNK)?.get(index % CHUNK)
     }
 
+    /// The items, in order, to change in place.
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.chunks.iter_mut().flatten()
+    }
+
     /// Replaces the item at `index`; false (and nothing changed) past the end.
     pub(crate) fn set(&mut self, index: usize, item: T) -> bool {
         match self

@@ -9,6 +9,7 @@ mod pod_spec;
 mod replicas;
 
 use super::chunked::Chunked;
+use super::filter::{Filter, ObjectKey, Verdict};
 use super::wire::{self, IntOrStr, ObjectMeta, PodSpecW};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -82,7 +83,7 @@ impl Kind {
     }
 
     /// Whether objects of this kind live in a namespace.
-    fn namespaced(self) -> bool {
+    pub(crate) fn namespaced(self) -> bool {
         !matches!(
             self,
             Kind::Node | Kind::Namespace | Kind::PriorityClass | Kind::NodePool
@@ -201,6 +202,20 @@ impl Parsed {
             Parsed::Pdb(o, _) => &o.metadata,
             Parsed::PriorityClass(o) => &o.metadata,
             Parsed::NodePool(m, _) => m,
+        }
+    }
+
+    /// The object's kind, as Kubernetes names it.
+    fn kind_name(&self) -> &'static str {
+        match self {
+            Parsed::Node(_) => "Node",
+            Parsed::Pod(_) => "Pod",
+            Parsed::Namespace(_) => "Namespace",
+            Parsed::Workload(k, _) => k.as_str(),
+            Parsed::DaemonSet(_) => "DaemonSet",
+            Parsed::Pdb(..) => "PodDisruptionBudget",
+            Parsed::PriorityClass(_) => "PriorityClass",
+            Parsed::NodePool(..) => "NodePool",
         }
     }
 
@@ -368,6 +383,13 @@ pub(crate) struct Builder {
     /// The object being converted, described for its errors (a buffer
     /// kept from object to object).
     description: String,
+    /// `podplan diff`: the base objects a change replaces or deletes,
+    /// which are left out.
+    filter: Option<Arc<Filter>>,
+    /// The objects the filter named that were there.
+    found: BTreeSet<ObjectKey>,
+    /// Objects left out because one the change deletes was (object, cause).
+    cascaded: Vec<(ObjectKey, ObjectKey)>,
 }
 
 /// `metadata.name` of an object, or `#<ordinal>`: for error messages.
@@ -438,6 +460,71 @@ fn controller_of(meta: &mut ObjectMeta) -> Option<OwnerRef> {
 }
 
 impl Builder {
+    /// A builder that leaves out the objects `filter` replaces or deletes
+    /// (see [`Builder::take_matches`]).
+    pub(crate) fn with_filter(filter: Arc<Filter>) -> Builder {
+        Builder {
+            filter: Some(filter),
+            ..Builder::default()
+        }
+    }
+
+    /// An empty builder with this one's filter, for one more input.
+    pub(crate) fn child(&self) -> Builder {
+        Builder {
+            filter: self.filter.clone(),
+            ..Builder::default()
+        }
+    }
+
+    /// The objects the filter named that were read, and those left out
+    /// with an object it deletes.
+    pub(crate) fn take_matches(&mut self) -> (BTreeSet<ObjectKey>, Vec<(ObjectKey, ObjectKey)>) {
+        (
+            std::mem::take(&mut self.found),
+            std::mem::take(&mut self.cascaded),
+        )
+    }
+
+    /// `podplan diff`: the pods bound to `nodes` (deleted by the change)
+    /// become pending, as their controllers' replacements; pods without a
+    /// controller, and DaemonSet and mirror pods, go with the node (they
+    /// are marked Failed: they hold nothing). Returns those that go, with
+    /// their node.
+    pub(crate) fn release_pods_on(&mut self, nodes: &BTreeSet<String>) -> Vec<(ObjectKey, String)> {
+        let mut gone = Vec::new();
+        if nodes.is_empty() {
+            return gone;
+        }
+        for staged in self.pods.iter_mut() {
+            let pod = &mut staged.pod;
+            let Some(node) = pod.node_name.as_ref().filter(|n| nodes.contains(*n)) else {
+                continue;
+            };
+            if matches!(pod.phase, PodPhase::Succeeded | PodPhase::Failed) {
+                continue;
+            }
+            let recreated = pod
+                .owner
+                .as_ref()
+                .is_some_and(|o| o.kind != "DaemonSet" && o.kind != "Node");
+            if recreated {
+                pod.node_name = None;
+                pod.phase = PodPhase::Pending;
+                pod.ready = false;
+            } else {
+                let key = ObjectKey {
+                    kind: "Pod".into(),
+                    namespace: pod.namespace.clone(),
+                    name: pod.name.clone(),
+                };
+                gone.push((key, node.clone()));
+                pod.phase = PodPhase::Failed;
+            }
+        }
+        gone
+    }
+
     /// Converts one object. `kind_name` is its own or its list's;
     /// `ordinal` its 1-based position in the file (named in errors when it
     /// has no name).
@@ -521,6 +608,20 @@ impl Builder {
 
     /// Converts an object deserialized either way.
     fn convert(&mut self, parsed: Parsed) -> std::result::Result<(), FieldErr> {
+        if let Some(filter) = &self.filter {
+            let kind = parsed.kind_name();
+            match filter.verdict(kind, parsed.namespaced(), parsed.metadata()) {
+                Verdict::Keep => {}
+                Verdict::Named(key) => {
+                    self.found.insert(key);
+                    return Ok(());
+                }
+                Verdict::Cascade(key, cause) => {
+                    self.cascaded.push((key, cause));
+                    return Ok(());
+                }
+            }
+        }
         match parsed {
             Parsed::Node(n) => self.add_node(n),
             Parsed::Pod(p) => self.add_pod(p),
@@ -733,9 +834,14 @@ impl Builder {
 
     /// Adds what `other` (the objects of one later input) holds, as if its
     /// objects had been added to `self` one by one.
-    pub(crate) fn merge(&mut self, other: Builder) {
+    pub(crate) fn merge(&mut self, mut other: Builder) {
+        self.found.append(&mut other.found);
+        self.cascaded.append(&mut other.cascaded);
         if self.is_empty() {
+            let (found, cascaded) = self.take_matches();
             *self = other;
+            self.found = found;
+            self.cascaded = cascaded;
             return;
         }
         let offset = self.specs.len();

@@ -27,10 +27,12 @@
 //!   have to create — is resolved after all inputs are read.
 
 mod api_fields;
+pub(crate) mod change;
 mod chunked;
 mod convert;
 pub mod families;
 mod fast;
+mod filter;
 pub mod generate;
 pub mod pools;
 pub mod quantity;
@@ -75,7 +77,7 @@ pub fn read_scenario(inputs: &[Input]) -> Result<Cluster> {
 fn read_with(inputs: &[Input], streaming: bool) -> Result<Cluster> {
     let mut builder = convert::Builder::default();
     for input in inputs {
-        read_input(&mut builder, input, streaming)?;
+        read_input(&mut builder, input, streaming, None)?;
     }
     builder.finish()
 }
@@ -88,15 +90,25 @@ struct Reader<'b> {
     ordinal: usize,
     /// Documents that were an object or a list.
     documents: usize,
+    /// For the change files of `podplan diff`: where their objects are
+    /// recorded (deletions are not added to the builder).
+    log: Option<&'b mut filter::ChangeLog>,
 }
 
-fn read_input(builder: &mut convert::Builder, input: &Input, streaming: bool) -> Result<()> {
+/// Reads one input into `builder`; with `log`, a change file of `podplan
+/// diff` (read by the general reader, which sees annotations).
+fn read_input(
+    builder: &mut convert::Builder,
+    input: &Input,
+    streaming: bool,
+    log: Option<&mut filter::ChangeLog>,
+) -> Result<()> {
     let text = input.text.strip_prefix('\u{feff}').unwrap_or(input.text);
     let json_like = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
     // Each input is read on its own, then merged: a reader that gives up
     // leaves nothing behind.
-    if json_like && streaming {
-        let mut local = convert::Builder::default();
+    if json_like && streaming && log.is_none() {
+        let mut local = builder.child();
         if let Some(documents) = fast::read_json(text, &mut local, &input.name)? {
             if documents == 0 {
                 return Err(empty(input));
@@ -105,12 +117,13 @@ fn read_input(builder: &mut convert::Builder, input: &Input, streaming: bool) ->
             return Ok(());
         }
     }
-    let mut local = convert::Builder::default();
+    let mut local = builder.child();
     let mut reader = Reader {
         builder: &mut local,
         file: &input.name,
         ordinal: 0,
         documents: 0,
+        log,
     };
     if json_like {
         match parse_json(text) {
@@ -344,6 +357,15 @@ impl Reader<'_> {
         }
         self.ordinal += 1;
         let kind = kind.or_else(|| default_kind.map(str::to_string));
+        if let (Some(log), Some(kind)) = (self.log.as_deref_mut(), &kind) {
+            let api_version = map.get("apiVersion").and_then(Value::as_str);
+            // Kinds podplan does not read are skipped with a warning.
+            if let Ok(k) = convert::classify(kind, api_version) {
+                if log.record(self.file, self.ordinal, kind, k.namespaced(), &map)? {
+                    return Ok(());
+                }
+            }
+        }
         match kind {
             Some(kind) => self.builder.add_object(self.file, self.ordinal, &kind, map),
             // Skipped with a warning, like an unknown kind.

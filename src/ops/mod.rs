@@ -1,12 +1,14 @@
 //! The operations over a cluster: explain, place (and consolidation),
-//! simulate, drain, headroom. Each takes the model and its options and
+//! simulate, drain, headroom; and diff, which runs them before and after
+//! a change. Each takes the model and its options and
 //! returns its report.
 //!
 //! Operations call each other only along consolidate → place → simulate
 //! (simulate is place's baseline and first plan; place is consolidation's
-//! starting point). What more than one needs lives in the engine layer.
+//! starting point), and from diff, which compares their reports. What more than one needs lives in the engine layer.
 
 pub(crate) mod consolidate;
+pub(crate) mod diff;
 pub(crate) mod drain;
 pub(crate) mod explain;
 pub(crate) mod headroom;

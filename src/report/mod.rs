@@ -1,5 +1,6 @@
 //! Serialisable reports (docs/reports.md) and their text tables.
 
+pub mod diff;
 pub mod drain;
 pub mod explain;
 pub mod fix;

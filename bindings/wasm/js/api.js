@@ -138,6 +138,11 @@ export function makeApi(glue, ready = () => true) {
     drain: (scenario, options) => once(scenario, (c) => c.drain(options)),
     headroom: (scenario, options) => once(scenario, (c) => c.headroom(options)),
     inventory: (scenario) => once(scenario, (c) => c.inventory()),
+    diff: (scenario, change, options) => {
+      const [names, texts] = toArgs(toFiles(scenario));
+      const [changeNames, changeTexts] = toArgs(toFiles(change));
+      return call(() => glue.diff(names, texts, changeNames, changeTexts, options));
+    },
     // For the tests: a panic inside the module.
     __panicForTest: (message) => call(() => glue.__panicForTest(String(message))),
   };

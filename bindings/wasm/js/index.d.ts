@@ -2,7 +2,7 @@
 // types (tsify) into pkg/podplan_wasm.d.ts, so that they cannot drift from
 // what the library returns.
 import type {
-  DrainOptions, DrainReport, ExplainOptions, ExplainReport, HeadroomOptions, HeadroomReport,
+  DiffOptions, DiffReport, DrainOptions, DrainReport, ExplainOptions, ExplainReport, HeadroomOptions, HeadroomReport,
   Inventory, PlaceOptions, PlaceReport,
 } from '../pkg/podplan_wasm.js';
 
@@ -67,3 +67,9 @@ export function drain(scenario: Scenario, options: DrainOptions): DrainReport;
 export function headroom(scenario: Scenario, options: HeadroomOptions): HeadroomReport;
 /** The scenario's nodes (with the pods on them), pools and pending pods, for drawing. */
 export function inventory(scenario: Scenario): Inventory;
+/**
+ * The scenario before and after a change (`podplan diff`): the change's
+ * objects replace or add to the scenario's by kind, namespace and name; one
+ * annotated `podplan.dev/delete: "true"` deletes the scenario's.
+ */
+export function diff(scenario: Scenario, change: Scenario, options?: DiffOptions): DiffReport;

@@ -271,3 +271,21 @@ test('the package resolves to the Node entry, and the browser entry works with i
   await browser.init(readFileSync(new URL('../pkg/podplan_wasm_bg.wasm', import.meta.url)));
   assert.deepStrictEqual(browser.explain(files(cluster)), podplan.explain(files(cluster)));
 });
+
+test('diff: same report as the CLI for the three what-ifs, bad change as an Error', () => {
+  const change = (name) => example(name);
+  for (const name of ['whatif-add-deployment.yaml', 'whatif-delete-spot-pool.yaml', 'whatif-d16-general.yaml']) {
+    const c = change(name);
+    const report = podplan.diff(files(cluster), files(c));
+    const cli = native(['diff', cluster.file, '--with', c.file]);
+    assertSameAsNative(report, cli);
+    assert.equal(cli.status, report.newlyUnschedulable ? 1 : 0, name);
+  }
+  const spot = podplan.diff(files(cluster), files(change('whatif-delete-spot-pool.yaml')), { drainPool: 'general' });
+  assert.equal(spot.newlyUnschedulable, true);
+  assert.deepEqual(spot.pods.map((p) => p.change), ['unschedulable', 'unschedulable', 'unschedulable']);
+  assert.equal(spot.drain.pool, 'general');
+  const missing = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nope, namespace: shop, annotations: {podplan.dev/delete: "true"}}\n';
+  assert.throws(() => podplan.diff(files(cluster), [{ name: 'gone.yaml', text: missing }]),
+    /gone\.yaml: Deployment shop\/nope: metadata\.annotations\[podplan\.dev\/delete\]/);
+});

@@ -127,6 +127,17 @@ test('the page explains, places and drains the bundled example as the CLI does',
   assert.deepEqual(await attrs('#drain tr.blocker[data-pdb]', 'data-pdb'), ['shop/db'], 'the blocking PDB highlighted');
   await page.screenshot({ path: `${OUT}/page.png`, fullPage: true });
 
+  // What if: the bundled change that deletes the spot pool, as the CLI compares.
+  await page.selectOption('#whatif-example', 'whatif-delete-spot-pool.yaml');
+  await page.click('#run-whatif-example');
+  await waitDone('[data-testid=whatif-verdict]');
+  const compared = native(['diff', cluster.file, '--with', example('whatif-delete-spot-pool.yaml').file]);
+  assert.equal(compared.status, 1);
+  assert.equal(await text('[data-testid=whatif-verdict]'), 'makes pods unschedulable');
+  assert.equal(Number(await page.getAttribute('[data-testid=whatif-cost-delta]', 'data-value')), compared.json.place.costDelta);
+  assert.deepEqual(await attrs('#whatif tr[data-pod]', 'data-pod'), compared.json.pods.map((p) => p.pod));
+  assert.deepEqual(await texts('[data-testid=whatif-pod-change]'), compared.json.pods.map((p) => p.change));
+
   // The PDB fix as a second file, with --force: feasible in the CLI's waves.
   await loadExample('aks-multitenant.yaml,db-pdb-fix.yaml');
   await page.check('#force');

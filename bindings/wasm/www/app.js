@@ -93,7 +93,8 @@ async function load(files, source) {
   expandedPools.clear();
   showError(null);
   $('#source').textContent = source;
-  for (const id of ['#nodes-card', '#pending-card', '#place-card', '#drain-card']) $(id).hidden = true;
+  for (const id of ['#nodes-card', '#pending-card', '#place-card', '#drain-card', '#whatif-card']) $(id).hidden = true;
+  $('#whatif').innerHTML = '';
   $('#place').innerHTML = '';
   $('#drain').innerHTML = '';
   await busy('reading…', async () => {
@@ -107,7 +108,7 @@ async function load(files, source) {
     renderPoolSelect();
     renderNodes();
     renderPending();
-    for (const id of ['#nodes-card', '#pending-card', '#place-card', '#drain-card']) $(id).hidden = false;
+    for (const id of ['#nodes-card', '#pending-card', '#place-card', '#drain-card', '#whatif-card']) $(id).hidden = false;
   });
 }
 
@@ -349,6 +350,38 @@ function renderDrain() {
     ${r.warnings.length ? `<ul class="warnings">${r.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}`;
 }
 
+// ---------------------------------------------------------------- what if
+
+async function runWhatIf(change) {
+  await busy(`comparing with ${change.map((f) => f.name).join(' + ')}…`, async () => {
+    const timeLimit = Number($('#time-limit').value) || 10;
+    const report = await run('diff', { change, options: { timeLimit: Math.min(timeLimit, 5) } });
+    renderWhatIf(report);
+  });
+}
+
+async function whatIfExample() {
+  const name = $('#whatif-example').value;
+  const res = await fetch(`examples/${name}`);
+  if (!res.ok) throw new Error(`examples/${name}: HTTP ${res.status}`);
+  await runWhatIf([{ name, text: await res.text() }]);
+}
+
+function renderWhatIf(r) {
+  const side = (s) => `${s.cost.toFixed(3)}/h (${esc(s.status)})${Object.entries(s.newNodes).map(([p, n]) => ` ${esc(p)}: ${n}`).join(',')}${s.unplaced ? `, ${s.unplaced} left pending` : ''}`;
+  const changes = r.changes.map((c) => `<li>${esc(c.action)} ${esc(c.kind)} ${esc(c.namespace ? `${c.namespace}/${c.name}` : c.name)}${c.becauseOf ? ` <span class="muted">(with ${esc(c.becauseOf)})</span>` : ''}</li>`).join('');
+  const pods = r.pods.map((p) => `<tr data-pod="${esc(p.pod)}"><td>${esc(p.pod)}</td><td data-testid="whatif-pod-change" class="${p.change === 'unschedulable' ? 'bad' : 'ok'}">${esc(p.change)}</td><td>${esc(p.before ?? '—')}</td><td>${esc(p.after ?? '—')}</td></tr>`).join('');
+  const headroom = r.headroom.map((h) => `<li>${esc(h.workload)}: ${h.before ? h.before.fits : '(new)'} → ${h.after.fits} more</li>`).join('');
+  $('#whatif').innerHTML = `
+    <p class="summary"><b data-testid="whatif-verdict" class="${r.newlyUnschedulable ? 'bad' : 'ok'}">${r.newlyUnschedulable ? 'makes pods unschedulable' : 'no pod becomes unschedulable'}</b>
+      · cost change <b data-testid="whatif-cost-delta" data-value="${r.place.costDelta}">${r.place.costDelta >= 0 ? '+' : ''}${r.place.costDelta.toFixed(3)}</b>/h</p>
+    <table><thead><tr><th></th><th>Before</th><th>After</th></tr></thead><tbody>
+      <tr><td>place</td><td data-testid="whatif-place-before">${side(r.place.before)}</td><td data-testid="whatif-place-after">${side(r.place.after)}</td></tr></tbody></table>
+    <h3>Changes (${r.changes.length})</h3><ul>${changes}</ul>
+    ${pods ? `<h3>Pending pods that change (${r.pods.length})</h3><table><thead><tr><th>Pod</th><th>Change</th><th>Before</th><th>After</th></tr></thead><tbody>${pods}</tbody></table>` : '<p>Pending pods: no change.</p>'}
+    ${headroom ? `<h3>Headroom</h3><ul>${headroom}</ul>` : ''}`;
+}
+
 // ---------------------------------------------------------------- input
 
 async function loadExample() {
@@ -403,6 +436,12 @@ function wire() {
   };
   $('#run-place').onclick = runPlace;
   $('#run-drain').onclick = runDrain;
+  $('#run-whatif-example').onclick = () => whatIfExample().catch((e) => showError(e.message));
+  $('#whatif-file').onchange = async (e) => {
+    const list = [...e.target.files];
+    const change = await Promise.all(list.map(async (f) => ({ name: f.name, text: await f.arrayBuffer() })));
+    if (change.length) await runWhatIf(change);
+  };
   $('#cancel').onclick = cancel;
 }
 

@@ -14,9 +14,13 @@ const OPS = {
   simulate: (c, o) => c.simulate(o),
   drain: (c, o) => c.drain(o),
   headroom: (c, o) => c.headroom(o),
+  // The scenario read last, before and after a change: {change, options}.
+  diff: (c, o) => podplan.diff(scenarioFiles, o.change, o.options),
 };
 
 let cluster = null;
+// The files of the scenario read last (diff reads them again, with the change).
+let scenarioFiles = null;
 
 self.onmessage = async ({ data: { id, op, files, options } }) => {
   try {
@@ -27,6 +31,7 @@ self.onmessage = async ({ data: { id, op, files, options } }) => {
       cluster?.free();
       cluster = null;
       cluster = podplan.read(files);
+      scenarioFiles = files;
     }
     if (!cluster) throw new Error('no scenario read');
     const result = OPS[op](cluster, options);
