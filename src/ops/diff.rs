@@ -57,6 +57,7 @@ fn explain_both(cluster: &Cluster) -> Result<ExplainReport> {
             pod: None,
             summary: true,
             with_pools: true,
+            fix: false,
         },
     )
 }
