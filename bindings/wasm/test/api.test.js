@@ -61,6 +61,15 @@ test('explain --summary --with-pools and --pod: same as the CLI', () => {
   assert.deepEqual(one.pods.map((p) => p.pod), ['ml/train-1']);
 });
 
+test('explain --fix: the same proven fixes as the CLI, with and without pools', () => {
+  for (const withPools of [false, true]) {
+    const report = podplan.explain(files(cluster), { fix: true, withPools });
+    assertSameAsNative(report, native(['explain', cluster.file, '--fix', ...(withPools ? ['--with-pools'] : [])]));
+    const fixed = report.pods.filter((p) => p.fixes !== undefined);
+    assert.ok(fixed.length > 0 && fixed.every((p) => p.fixes.length > 0), 'every pod that fits no node has a fix');
+  }
+});
+
 test('the kubectl List JSON and a JS object read as the YAML does', () => {
   const fromYaml = podplan.explain(files(cluster));
   const fromJson = podplan.explain(files(clusterJson));
