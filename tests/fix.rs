@@ -461,6 +461,56 @@ spec:
 }
 
 #[test]
+fn a_deployment_with_more_replicas_than_nodes_relaxes_its_template() {
+    let bound = |name: &str, node: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: shop, labels: {{app: api}}, ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: api-5d8f7c, controller: true}}]}}\nspec: {{nodeName: {node}, containers: [{{name: a}}]}}\n"
+        )
+    };
+    let text = format!(
+        "{NODES}---\n{}---\n{}---\n{}",
+        bound("api-5d8f7c-aaaaa", "general-0"),
+        bound("api-5d8f7c-bbbbb", "general-1"),
+        r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: api}}}
+      containers: [{name: a}]
+"#
+    );
+    let cluster = read_scenario(&[Input::new("c.yaml", &text)]).unwrap();
+    let report = explain(
+        &cluster,
+        &ExplainOptions {
+            fix: true,
+            ..ExplainOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(report.pods.len(), 1, "one replica missing");
+    let fixes = report.pods[0].fixes.as_ref().expect("it fits no node");
+    let relax = fixes
+        .iter()
+        .find(|f| f.kind == FixKind::RelaxPodAntiAffinity)
+        .expect("anti-affinity relaxed");
+    assert_eq!(relax.changes[0].target.kind, "Deployment");
+    assert!(relax.changes[0].patch[0]
+        .path
+        .starts_with("/spec/template/spec/affinity"));
+    check_every_fix(&text, false);
+}
+
+#[test]
 fn a_pool_at_max_count_is_raised_and_a_pool_with_room_is_scaled() {
     let pools = r#"
 apiVersion: podplan.dev/v1alpha1
