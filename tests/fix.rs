@@ -193,6 +193,16 @@ fn check_every_fix(text: &str, with_pools: bool) -> Vec<(String, Vec<FixKind>)> 
     kinds
 }
 
+/// `explain --fix` of `text`, without pools.
+fn explain_with_fixes(text: &str) -> podplan::ExplainReport {
+    let cluster = read_scenario(&[Input::new("case.yaml", text)]).unwrap();
+    let options = ExplainOptions {
+        fix: true,
+        ..ExplainOptions::default()
+    };
+    explain(&cluster, &options).unwrap()
+}
+
 fn check_fix(base: &[Value], pod: &str, fix: &Fix, with_pools: bool) {
     assert!(!fix.fits_on.is_empty(), "{pod}: {fix:?}");
     let mut patched = base.to_vec();
@@ -265,12 +275,7 @@ spec:
     let found = check_every_fix(&text, false);
     assert_eq!(found.len(), 2, "both replicas: {found:?}");
     assert_eq!(kinds_of(&found, "shop/web")[0], FixKind::NodeSelector);
-    let cluster = read_scenario(&[Input::new("c.yaml", &text)]).unwrap();
-    let options = ExplainOptions {
-        fix: true,
-        ..ExplainOptions::default()
-    };
-    let report = explain(&cluster, &options).unwrap();
+    let report = explain_with_fixes(&text);
     let fix = &report.pods[0].fixes.as_ref().unwrap()[0];
     assert!(fix.summary.contains("gneral → general"), "{}", fix.summary);
     assert_eq!(fix.changes[0].target.kind, "Deployment");
@@ -416,15 +421,7 @@ spec:
     let found = check_every_fix(&text, false);
     let kinds = kinds_of(&found, "shop/api-c");
     assert!(kinds.contains(&FixKind::RelaxTopologySpread), "{kinds:?}");
-    let cluster = read_scenario(&[Input::new("c.yaml", &text)]).unwrap();
-    let report = explain(
-        &cluster,
-        &ExplainOptions {
-            fix: true,
-            ..ExplainOptions::default()
-        },
-    )
-    .unwrap();
+    let report = explain_with_fixes(&text);
     let fixes = report.pods[0].fixes.as_ref().unwrap();
     assert!(
         fixes.iter().any(|f| f.summary.contains("Ignore → Honor")),
@@ -488,15 +485,7 @@ spec:
       containers: [{name: a}]
 "#
     );
-    let cluster = read_scenario(&[Input::new("c.yaml", &text)]).unwrap();
-    let report = explain(
-        &cluster,
-        &ExplainOptions {
-            fix: true,
-            ..ExplainOptions::default()
-        },
-    )
-    .unwrap();
+    let report = explain_with_fixes(&text);
     assert_eq!(report.pods.len(), 1, "one replica missing");
     let fixes = report.pods[0].fixes.as_ref().expect("it fits no node");
     let relax = fixes
@@ -569,15 +558,7 @@ spec:
     let found = check_every_fix(&text, false);
     let kinds = kinds_of(&found, "prod/urgent");
     assert!(kinds.contains(&FixKind::Preempt), "{kinds:?}");
-    let cluster = read_scenario(&[Input::new("c.yaml", &text)]).unwrap();
-    let report = explain(
-        &cluster,
-        &ExplainOptions {
-            fix: true,
-            ..ExplainOptions::default()
-        },
-    )
-    .unwrap();
+    let report = explain_with_fixes(&text);
     let preempt = report.pods[0]
         .fixes
         .as_ref()
