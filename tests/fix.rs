@@ -574,6 +574,58 @@ spec:
     assert!(preempt.changes.iter().all(|c| c.delete));
 }
 
+/// ScalePool sizes the scale-up for all the pending pods like this one:
+/// 7 replicas of 40 GiB on nodes of 128 GiB take 3 nodes (3 per node); with
+/// `maxCount: 2` the pool takes 6 of them on 2 nodes.
+#[test]
+fn scale_pool_counts_the_nodes_all_replicas_need() {
+    let scenario = |max: &str| {
+        case(&format!(
+            r#"
+apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {{name: huge}}
+spec: {{capacity: {{cpu: "16", memory: 128Gi}}, allocatable: {{cpu: "16", memory: 128Gi, pods: "110"}}, costPerHour: 2.0{max}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: etl, namespace: data}}
+spec:
+  replicas: 7
+  selector: {{matchLabels: {{app: etl}}}}
+  template:
+    metadata: {{labels: {{app: etl}}}}
+    spec:
+      containers: [{{name: etl, resources: {{requests: {{memory: 40Gi}}}}}}]
+"#
+        ))
+    };
+    for (max, nodes, text) in [
+        ("", 3, "for the 7 pending pod(s)"),
+        (", maxCount: 2", 2, "(6 of them"),
+    ] {
+        let cluster = read_scenario(&[Input::new("c.yaml", &scenario(max))]).unwrap();
+        let options = ExplainOptions {
+            with_pools: true,
+            fix: true,
+            ..ExplainOptions::default()
+        };
+        let report = explain(&cluster, &options).unwrap();
+        assert_eq!(report.pods.len(), 7);
+        let fixes = report.pods[0].fixes.as_ref().unwrap();
+        let scale = fixes.iter().find(|f| f.kind == FixKind::ScalePool).unwrap();
+        assert!(
+            scale
+                .summary
+                .contains(&format!("add {nodes} node(s) of pool huge")),
+            "{}",
+            scale.summary
+        );
+        assert!(scale.summary.contains(text), "{}", scale.summary);
+        assert_eq!(scale.added_cost_per_hour, 2.0 * nodes as f64);
+    }
+}
+
 #[test]
 fn the_bundled_example_gets_a_fix_for_every_unschedulable_pod() {
     let text = std::fs::read_to_string(

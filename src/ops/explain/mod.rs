@@ -145,6 +145,8 @@ struct ClassFixes<'c> {
     full_pools: Vec<PoolId>,
     /// Per class that fits no existing node, its first pod and its fixes.
     found: Vec<Option<(PodId, Vec<Fix>)>>,
+    /// Per class, its pods.
+    replicas: Vec<usize>,
 }
 
 impl<'c> ClassFixes<'c> {
@@ -158,18 +160,24 @@ impl<'c> ClassFixes<'c> {
     ) -> Self {
         let mut prover = fix::Prover::new(snapshot.clone());
         let full_pools: Vec<PoolId> = refused.iter().map(|r| r.pool).collect();
+        let mut replicas = vec![0; classes.class_pods.len()];
+        for &c in &classes.class_of {
+            replicas[c] += 1;
+        }
         let found = classes
             .class_pods
             .iter()
             .zip(templates)
-            .map(|(&(id, _), (_, _, fits_existing))| {
-                (!fits_existing).then(|| (id, fix::fixes(cluster, &mut prover, id, &full_pools)))
+            .zip(&replicas)
+            .map(|((&(id, _), (_, _, fits_existing)), &n)| {
+                (!fits_existing).then(|| (id, fix::fixes(cluster, &mut prover, id, &full_pools, n)))
             })
             .collect();
         ClassFixes {
             prover,
             full_pools,
             found,
+            replicas,
         }
     }
 
@@ -181,7 +189,14 @@ impl<'c> ClassFixes<'c> {
         if from.spec_path == to.spec_path {
             Some(fix::retarget(fixes, &from.target, &to.target))
         } else {
-            Some(fix::fixes(cluster, &mut self.prover, id, &self.full_pools))
+            let replicas = self.replicas[class];
+            Some(fix::fixes(
+                cluster,
+                &mut self.prover,
+                id,
+                &self.full_pools,
+                replicas,
+            ))
         }
     }
 }

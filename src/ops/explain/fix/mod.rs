@@ -69,6 +69,7 @@ pub(super) fn fixes(
     prover: &mut Prover,
     id: PodId,
     full_pools: &[PoolId],
+    replicas: usize,
 ) -> Vec<Fix> {
     let subject = Subject::of(cluster, id);
     // Where the pod fits as it is (new pool nodes only, if anywhere): a
@@ -81,6 +82,7 @@ pub(super) fn fixes(
         subject,
         full_pools,
         as_is: &as_is,
+        replicas,
     };
     let mut found: Vec<Fix> = rules()
         .iter()

@@ -63,27 +63,37 @@ impl Rule for ScalePool {
         let Some(proof) = prover.prove(pod, &Edit::Spec((*pod.spec).clone())) else {
             return Vec::new();
         };
-        let snapshot = prover.snapshot();
-        let cluster = snapshot.cluster();
-        proof
-            .nodes
-            .iter()
-            .filter_map(|&n| {
-                let node = snapshot.node(n);
-                let pool = &cluster.pools[node.pool?.index()];
-                node.is_new.then(|| Fix {
-                    kind: FixKind::ScalePool,
-                    summary: format!(
-                        "add 1 node of pool {} (cluster-autoscaler adds it when the pod is pending)",
-                        pool.name
-                    ),
-                    fits_on: vec![node.name.clone()],
-                    needs_new_node: true,
-                    added_cost_per_hour: pool.cost_per_hour,
-                    changes: Vec::new(),
-                })
-            })
-            .collect()
+        let rooms = prover.snapshot().cluster().pool_rooms();
+        let mut found = Vec::new();
+        for &first in &proof.nodes {
+            let node = prover.snapshot().node(first);
+            let (Some(p), true) = (node.pool, node.is_new) else {
+                continue;
+            };
+            let name = node.name.clone();
+            let (nodes, pods) = prover.nodes_for(pod, first, cx.replicas, rooms[p.index()]);
+            let pool = &prover.snapshot().cluster().pools[p.index()];
+            let short = if pods < cx.replicas {
+                format!(
+                    " ({pods} of them: maxCount {} leaves no more room)",
+                    pool.max_count.unwrap_or(0)
+                )
+            } else {
+                String::new()
+            };
+            found.push(Fix {
+                kind: FixKind::ScalePool,
+                summary: format!(
+                    "add {nodes} node(s) of pool {} for the {} pending pod(s) like this one{short} (cluster-autoscaler adds them)",
+                    pool.name, cx.replicas
+                ),
+                fits_on: vec![name],
+                needs_new_node: true,
+                added_cost_per_hour: pool.cost_per_hour * nodes as f64,
+                changes: Vec::new(),
+            });
+        }
+        found
     }
 }
 

@@ -152,6 +152,56 @@ impl<'c> Prover<'c> {
         victims
     }
 
+    /// How many new nodes of the pool whose first new node is `first`
+    /// (in the snapshot) take `count` pods like `pod`, placed one by one,
+    /// each on the first of those nodes that passes the filters or else on
+    /// a node added for it (cluster-autoscaler's binpacking estimator), at
+    /// most `room` nodes; and how many pods they took. The snapshot is
+    /// restored.
+    pub fn nodes_for(
+        &mut self,
+        pod: &Pod,
+        first: NodeId,
+        count: usize,
+        room: Option<u32>,
+    ) -> (usize, usize) {
+        let Some(pool) = self.snapshot.node(first).pool else {
+            return (0, 0);
+        };
+        let template = self.snapshot.cluster().pools[pool.index()].clone();
+        let mut nodes = vec![first];
+        let mut placed = Vec::new();
+        for _ in 0..count {
+            let copy = self.snapshot.add_pod(pod.clone());
+            let state = PodState::new(&self.snapshot, copy);
+            let fits = |s: &Snapshot, n: NodeId| predicates::filter(s, &state, n).is_ok();
+            let target = match nodes.iter().copied().find(|&n| fits(&self.snapshot, n)) {
+                Some(n) => n,
+                None if room.is_some_and(|r| nodes.len() >= r as usize) => break,
+                None => {
+                    let n = self.snapshot.add_node(template.new_node(pool, nodes.len()));
+                    nodes.push(n);
+                    if !fits(&self.snapshot, n) {
+                        break;
+                    }
+                    n
+                }
+            };
+            self.snapshot.assign(copy, target);
+            placed.push((copy, target));
+        }
+        let used = placed.iter().map(|&(_, n)| n).max().map_or(0, |last| {
+            nodes.iter().position(|&n| n == last).map_or(0, |i| i + 1)
+        });
+        for &(p, _) in &placed {
+            self.snapshot.unassign(p);
+        }
+        for _ in 1..nodes.len() {
+            self.snapshot.remove_last_node();
+        }
+        (used, placed.len())
+    }
+
     /// Where a copy of `pod` with `spec` fits. The copy is added to the
     /// snapshot unplaced, so it counts in no other verdict.
     fn fits_as(&mut self, pod: &Pod, spec: PodSpec) -> Proof {
@@ -230,6 +280,8 @@ pub(crate) struct Context<'a> {
     pub full_pools: &'a [PoolId],
     /// The nodes the pod fits on unchanged (new pool nodes only).
     pub as_is: &'a [String],
+    /// Pending pods like this one (its class): what `ScalePool` sizes for.
+    pub replicas: usize,
 }
 
 impl Context<'_> {
