@@ -74,6 +74,7 @@ pub(crate) fn first_plan<'c>(
         class_fit: ClassFit::default(),
         domains: Domains::default(),
         repelled: repelled_classes(p),
+        placed: 0,
     };
     let mut leftover = Vec::new();
     let mut complete = true;
@@ -84,7 +85,7 @@ pub(crate) fn first_plan<'c>(
         } else {
             0
         };
-        complete = complete && Instant::now() < deadline;
+        complete = complete && !fit.out_of_time(deadline);
         leftover.extend(pods[placed..].iter().copied());
     }
     fit.rest.leftover = leftover;
@@ -171,6 +172,21 @@ struct FirstFit<'a, 'c> {
     /// Per class, whether a required anti-affinity term of a pod that may
     /// be placed matches it ([`repelled_classes`]).
     repelled: Vec<bool>,
+    /// Pods placed so far.
+    placed: usize,
+}
+
+/// Pods the first plan places whatever the deadline: a few milliseconds of
+/// work, so that a small scenario is planned in full even at a tiny limit
+/// on a loaded machine (a deadline of 30 ms can pass before the solve
+/// gets the processor).
+const ALWAYS_PLACED: usize = 256;
+
+impl FirstFit<'_, '_> {
+    /// The deadline has passed and the pods every plan places are placed.
+    fn out_of_time(&self, deadline: Instant) -> bool {
+        self.placed >= ALWAYS_PLACED && Instant::now() >= deadline
+    }
 }
 
 /// A node's kind: an existing node (index into `Problem::existing`) or a
@@ -235,7 +251,7 @@ impl FirstFit<'_, '_> {
         self.class_fit = ClassFit::new(self.p, c);
         let mut class = ClassState::new(self, c, pods[0]);
         for (k, &pod) in pods.iter().enumerate() {
-            if Instant::now() >= deadline {
+            if self.out_of_time(deadline) {
                 return k;
             }
             if !self.on_open_node(&mut class, c, pod)
@@ -243,6 +259,7 @@ impl FirstFit<'_, '_> {
             {
                 return k;
             }
+            self.placed += 1;
             if k == 0 {
                 class.register(&mut self.domains, pod);
             }

@@ -9,8 +9,9 @@
 //! 1. Aggregate: pod classes, node types, what fits where ([`problem`]);
 //!    the pools' `minCount` nodes are planned in first.
 //! 2. First plan: first-fit decreasing over the real filters
-//!    ([`first_fit`]), due by `Budget::first_plan`, so that a valid plan
-//!    exists at every size whatever the time limit; every later step only
+//!    ([`first_fit`]), due by `Budget::first_plan` (its first 256 pods
+//!    are placed whatever the deadline), so that a valid plan exists at
+//!    every size whatever the time limit; every later step only
 //!    replaces it with a better one.
 //!    Then size: the LP relaxation of the bound model sizes the pools
 //!    ([`bound`]; `Setup::sized`); at scale, the first plan's pools are
