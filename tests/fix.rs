@@ -574,6 +574,39 @@ spec:
     assert!(preempt.changes.iter().all(|c| c.delete));
 }
 
+/// A pool whose existing nodes already exceed its maxCount: raising it by
+/// one would leave it full; the fix raises it past them.
+#[test]
+fn raise_max_count_counts_existing_nodes_over_the_maximum() {
+    let small = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Node\nmetadata: {{name: {name}, labels: {{kubernetes.azure.com/agentpool: highmem}}}}\nstatus: {{allocatable: {{cpu: '1', memory: 2Gi, pods: '110'}}}}\n"
+        )
+    };
+    let text = case(&format!(
+        "{}---\n{}---\n{}",
+        small("highmem-a"),
+        small("highmem-b"),
+        r#"
+apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {name: highmem}
+spec: {capacity: {cpu: "8", memory: 64Gi}, maxCount: 1, costPerHour: 1.0}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: etl, namespace: data}
+spec:
+  containers: [{name: etl, resources: {requests: {memory: 40Gi}}}]
+"#
+    ));
+    let found = check_every_fix(&text, true);
+    assert!(
+        kinds_of(&found, "data/etl").contains(&FixKind::RaiseMaxCount),
+        "{found:?}"
+    );
+}
+
 /// ScalePool sizes the scale-up for all the pending pods like this one:
 /// 7 replicas of 40 GiB on nodes of 128 GiB take 3 nodes (3 per node); with
 /// `maxCount: 2` the pool takes 6 of them on 2 nodes.

@@ -105,11 +105,14 @@ impl Rule for RaiseMaxCount {
     fn fixes(&self, cx: &Context, prover: &mut Prover) -> Vec<Fix> {
         let pod = cx.subject.pod;
         let mut found = Vec::new();
+        let existing = prover.snapshot().cluster().nodes_per_pool();
         for &p in cx.full_pools {
             let pool = &prover.snapshot().cluster().pools[p.index()];
             let Some(max) = pool.max_count else {
                 continue;
             };
+            // Its existing nodes (cordoned ones too) may already exceed it.
+            let raised = max.max(existing[p.index()]).saturating_add(1);
             let node = pool.new_node(PoolId(p.0), 0);
             let (name, pool_name) = (node.name.clone(), pool.name.clone());
             let Some(proof) = prover.prove(pod, &Edit::PoolNode(node)) else {
@@ -118,11 +121,9 @@ impl Rule for RaiseMaxCount {
             if !proof.fits_on.contains(&name) {
                 continue;
             }
-            let patch = vec![PatchOp::replace("/spec/maxCount".into(), json!(max + 1))];
-            let summary = format!(
-                "raise pool {pool_name}'s maxCount {max} → {}, then it adds {name}",
-                max + 1
-            );
+            let patch = vec![PatchOp::replace("/spec/maxCount".into(), json!(raised))];
+            let summary =
+                format!("raise pool {pool_name}'s maxCount {max} → {raised}, then it adds {name}");
             found.push(proof.fix(
                 FixKind::RaiseMaxCount,
                 summary,

@@ -530,7 +530,7 @@ fn smallest_skew(
 ) -> Option<(i32, Proof)> {
     let limit = i32::try_from(prover.snapshot().pod_count())
         .unwrap_or(i32::MAX)
-        .max(from + 1);
+        .max(from.saturating_add(1));
     let try_skew = |prover: &mut Prover, skew: i32| {
         let mut spec = (*pod.spec).clone();
         spec.topology_spread[i].max_skew = skew;
