@@ -97,6 +97,20 @@ fn tenant_of_pod(pod: &Pod, by: &TenantBy) -> Result<Option<String>> {
     }
 }
 
+/// With `--tenants` and `--tenant-by label:KEY`, a workload pod without
+/// the label: not among the tenants, left out (without `--tenants`, an
+/// error).
+fn unlabelled_outside(pod: &Pod, by: &TenantBy, only: &[String]) -> bool {
+    match by {
+        TenantBy::Label(key) => {
+            !only.is_empty()
+                && pod.namespace != INFRASTRUCTURE_NAMESPACE
+                && !pod.labels.contains_key(key)
+        }
+        TenantBy::Namespace => false,
+    }
+}
+
 /// The scenario from scratch ([`Tenancy`]); with `only`, just those
 /// tenants' pods (an unknown one is an error).
 pub(crate) fn tenancy(cluster: &Cluster, by: &TenantBy, only: &[String]) -> Result<Tenancy> {
@@ -119,6 +133,9 @@ pub(crate) fn tenancy(cluster: &Cluster, by: &TenantBy, only: &[String]) -> Resu
     let mut found = BTreeSet::new();
     for pod in &cluster.pods {
         if pod.is_terminal() || is_node_bound(pod) {
+            continue;
+        }
+        if unlabelled_outside(pod, by, only) {
             continue;
         }
         let tenant = tenant_of_pod(pod, by)?;
