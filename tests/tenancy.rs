@@ -310,3 +310,31 @@ fn bad_options_are_errors() {
         Err(Error::Usage(_))
     ));
 }
+
+#[test]
+fn the_cli_prints_json_and_exits_2_on_bad_options() {
+    let podplan = env!("CARGO_BIN_EXE_podplan");
+    let example = format!("{ROOT}/examples/aks-multitenant.yaml");
+    let out = std::process::Command::new(podplan)
+        .args([
+            "tenancy",
+            &example,
+            "-o",
+            "json",
+            "--control-plane-cost",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let report: TenancyReport = serde_json::from_slice(&out.stdout).unwrap();
+    assert_adds_up(&report);
+    assert_eq!(report.layouts[2].parts.control_planes, 0.0);
+    let out = std::process::Command::new(podplan)
+        .args(["tenancy", &example, "--tenant-by", "owner"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--tenant-by \"owner\""), "{stderr}");
+}

@@ -95,10 +95,10 @@ fn plan_layout(
 /// `to` − `from`, split into causes; fragmentation is the rest, so they
 /// add up exactly.
 fn difference(from: &Layout, to: &Layout) -> Difference {
-    let total = to.cost - from.cost;
-    let control_planes = to.parts.control_planes - from.parts.control_planes;
-    let system_pools = to.parts.system_pools - from.parts.system_pools;
-    let daemon_sets = to.parts.daemon_sets - from.parts.daemon_sets;
+    let total = clean(to.cost - from.cost);
+    let control_planes = clean(to.parts.control_planes - from.parts.control_planes);
+    let system_pools = clean(to.parts.system_pools - from.parts.system_pools);
+    let daemon_sets = clean(to.parts.daemon_sets - from.parts.daemon_sets);
     Difference {
         from: from.name.clone(),
         to: to.name.clone(),
@@ -107,5 +107,15 @@ fn difference(from: &Layout, to: &Layout) -> Difference {
         system_pools,
         daemon_sets,
         fragmentation: total - control_planes - system_pools - daemon_sets,
+    }
+}
+
+/// A difference of sums of the same costs is 0, not rounding noise (a
+/// `-0.000` in the table).
+fn clean(x: f64) -> f64 {
+    if x.abs() < 1e-9 {
+        0.0
+    } else {
+        x
     }
 }
