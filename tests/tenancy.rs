@@ -338,3 +338,28 @@ fn the_cli_prints_json_and_exits_2_on_bad_options() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--tenant-by \"owner\""), "{stderr}");
 }
+
+/// A pod that fits no pool: every layout reports it unplaced (with
+/// kube-scheduler's reason) and the figures still add up.
+#[test]
+fn a_pod_that_fits_nowhere_is_reported_in_every_layout() {
+    let yaml = format!(
+        "{}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: giant, namespace: tenant-9}}\nspec: {{containers: [{{name: c, resources: {{requests: {{cpu: \"100\"}}}}}}]}}\n",
+        generated(2, 10, "")
+    );
+    let options = TenancyOptions {
+        time_limit: 3.0,
+        ..TenancyOptions::default()
+    };
+    let r = run(&yaml, &options).unwrap();
+    assert_adds_up(&r);
+    for l in &r.layouts {
+        let unplaced: Vec<&String> = l.runs.iter().flat_map(|run| &run.unplaced).collect();
+        assert_eq!(unplaced.len(), 1, "{}", l.name);
+        assert!(
+            unplaced[0].starts_with("tenant-9/giant: "),
+            "{}",
+            unplaced[0]
+        );
+    }
+}
