@@ -35,7 +35,7 @@
 //! | [`scoring`] | kube-scheduler's score plugins, and the soft-preference weight |
 //! | `engine` | what several operations share: pod classes, plans, scale-up, PDB arithmetic, drainability rules, the LP backend |
 //! | [`check`] | independent oracles that replay every plan |
-//! | `ops` | the operations: explain, simulate, place, consolidate, drain, headroom, diff |
+//! | `ops` | the operations: explain, simulate, place, consolidate, drain, headroom, diff, tenancy |
 //!
 //! The public API is this page's functions and option/report types, plus
 //! [`model`], [`report`], [`check`], the scheduler plugins ([`predicates`],
@@ -69,6 +69,7 @@ pub use report::drain::{DrainOptions, DrainReport};
 pub use report::explain::{ExplainOptions, ExplainReport};
 pub use report::headroom::{HeadroomOptions, HeadroomReport};
 pub use report::place::{PlaceOptions, PlaceReport};
+pub use report::tenancy::{TenancyOptions, TenancyReport};
 
 /// Why each pending pod is (un)schedulable: kube-scheduler's filter phase
 /// for every pending pod (or `options.pod`), with the other pending pods
@@ -103,6 +104,17 @@ pub fn headroom(cluster: &model::Cluster, options: &HeadroomOptions) -> Result<H
         _ => None,
     };
     ops::headroom::headroom(cluster, options, manifest.as_ref())
+}
+
+/// The price of isolation (`podplan tenancy`): the pods grouped into
+/// tenants (by namespace, or a label; kube-system and DaemonSets are
+/// infrastructure) and planned with `place` from scratch in three
+/// layouts — shared pools, a dedicated copy of each user pool per tenant,
+/// a cluster per tenant — each plan validated; per layout and tenant the
+/// cost, nodes and utilisation, and the differences between layouts split
+/// into causes (docs/reports.md#tenancy).
+pub fn tenancy(cluster: &model::Cluster, options: &TenancyOptions) -> Result<TenancyReport> {
+    ops::tenancy::tenancy(cluster, options)
 }
 
 /// The scenario `base` before and after `change` (`podplan diff`):

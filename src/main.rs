@@ -49,6 +49,35 @@ enum Command {
     /// The same scenario before and after a change: pods that become
     /// (un)schedulable, place cost, headroom, drain.
     Diff(DiffArgs),
+    /// The price of isolation: the tenants on shared pools, on dedicated
+    /// pools, and in a cluster each, planned from scratch, with the
+    /// differences split into causes.
+    Tenancy(TenancyArgs),
+}
+
+/// The arguments of `podplan tenancy`.
+#[derive(Args)]
+struct TenancyArgs {
+    /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// How pods are grouped into tenants: `namespace`, or `label:KEY`.
+    #[arg(long, default_value = "namespace")]
+    tenant_by: String,
+    /// Only these tenants (comma-separated); the others' pods are left out.
+    #[arg(long, value_delimiter = ',')]
+    tenants: Vec<String>,
+    /// Hourly fee of each cluster's control plane (AKS Standard tier
+    /// 0.10; 0 for the Free tier).
+    #[arg(long, default_value_t = 0.10)]
+    control_plane_cost: f64,
+    /// Wall-clock budget in seconds for all the `place` runs: a third
+    /// per layout, the clusters of dedicated-clusters sharing theirs.
+    #[arg(long, default_value_t = 10.0)]
+    time_limit: f64,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
 }
 
 /// The arguments of `podplan diff`.
@@ -363,6 +392,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Headroom(args) => headroom_command(args),
         Command::Generate(args) => generate_command(args),
         Command::Diff(args) => diff_command(args),
+        Command::Tenancy(args) => tenancy_command(args),
     }
 }
 
@@ -431,6 +461,26 @@ fn diff_command(args: DiffArgs) -> Result<ExitCode, String> {
         .map_err(|e| e.to_string())?;
     print_json_or_text(args.output, &report, || report.to_text())?;
     Ok(exit_code(report.newly_unschedulable))
+}
+
+/// `tenancy`: exit 1 when a layout leaves a pod pending.
+fn tenancy_command(args: TenancyArgs) -> Result<ExitCode, String> {
+    let cluster = read_cluster(&args.files)?;
+    let options = podplan::TenancyOptions {
+        tenant_by: args.tenant_by,
+        tenants: args.tenants,
+        control_plane_cost: args.control_plane_cost,
+        time_limit: args.time_limit,
+    };
+    let report = podplan::tenancy(&cluster, &options).map_err(|e| e.to_string())?;
+    print_json_or_text(args.output, &report, || report.to_text())?;
+    free_at_exit(cluster);
+    let unplaced = report
+        .layouts
+        .iter()
+        .flat_map(|l| &l.runs)
+        .any(|r| !r.unplaced.is_empty());
+    Ok(exit_code(unplaced))
 }
 
 /// The inputs of `diff`'s files.

@@ -68,7 +68,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// Operations that may import another operation: consolidation starts
 /// from place, place from simulate; diff runs explain, place, headroom
-/// and drain before and after a change.
+/// and drain before and after a change; tenancy runs place on each layout.
 const OPERATION_CALLS: &[(&str, &str)] = &[
     ("consolidate", "place"),
     ("place", "simulate"),
@@ -76,6 +76,7 @@ const OPERATION_CALLS: &[(&str, &str)] = &[
     ("diff", "place"),
     ("diff", "headroom"),
     ("diff", "drain"),
+    ("tenancy", "place"),
 ];
 
 /// A source file: its module path and its text without comments and tests.

@@ -106,6 +106,7 @@ export function makeApi(glue, ready = () => true) {
     simulate(options) { return this.#run('simulate', [options]); }
     drain(options) { return this.#run('drain', [options ?? {}]); }
     headroom(options) { return this.#run('headroom', [options ?? {}]); }
+    tenancy(options) { return this.#run('tenancy', [options]); }
     inventory() { return this.#run('inventory', []); }
 
     free() {
@@ -137,6 +138,7 @@ export function makeApi(glue, ready = () => true) {
     simulate: (scenario, options) => once(scenario, (c) => c.simulate(options)),
     drain: (scenario, options) => once(scenario, (c) => c.drain(options)),
     headroom: (scenario, options) => once(scenario, (c) => c.headroom(options)),
+    tenancy: (scenario, options) => once(scenario, (c) => c.tenancy(options)),
     inventory: (scenario) => once(scenario, (c) => c.inventory()),
     diff: (scenario, change, options) => {
       const [names, texts] = toArgs(toFiles(scenario));

@@ -3,7 +3,7 @@
 // what the library returns.
 import type {
   DiffOptions, DiffReport, DrainOptions, DrainReport, ExplainOptions, ExplainReport, HeadroomOptions, HeadroomReport,
-  Inventory, PlaceOptions, PlaceReport,
+  Inventory, PlaceOptions, PlaceReport, TenancyOptions, TenancyReport,
 } from '../pkg/podplan_wasm.js';
 
 export type * from '../pkg/podplan_wasm.js';
@@ -48,6 +48,7 @@ export interface Cluster {
   simulate(options?: PlaceOptions): PlaceReport;
   drain(options: DrainOptions): DrainReport;
   headroom(options: HeadroomOptions): HeadroomReport;
+  tenancy(options?: TenancyOptions): TenancyReport;
   inventory(): Inventory;
   free(): void;
 }
@@ -65,6 +66,12 @@ export function simulate(scenario: Scenario, options?: PlaceOptions): PlaceRepor
 export function drain(scenario: Scenario, options: DrainOptions): DrainReport;
 /** How many more copies of a pod fit (`podplan headroom`). */
 export function headroom(scenario: Scenario, options: HeadroomOptions): HeadroomReport;
+/**
+ * The price of isolation (`podplan tenancy`): the tenants on shared pools,
+ * on dedicated pools and in a cluster each, planned from scratch with
+ * `place`, and the differences between the layouts by cause.
+ */
+export function tenancy(scenario: Scenario, options?: TenancyOptions): TenancyReport;
 /** The scenario's nodes (with the pods on them), pools and pending pods, for drawing. */
 export function inventory(scenario: Scenario): Inventory;
 /**

@@ -18,7 +18,8 @@ use podplan::model::{Resources, TaintEffect};
 use podplan::predicates::state::Snapshot;
 use podplan::{
     DiffOptions, DiffReport, DrainOptions, DrainReport, ExplainOptions, ExplainReport,
-    HeadroomOptions, HeadroomReport, Input, PlaceOptions, PlaceReport,
+    HeadroomOptions, HeadroomReport, Input, PlaceOptions, PlaceReport, TenancyOptions,
+    TenancyReport,
 };
 use serde::{Deserialize, Serialize};
 use tsify::{Ts, Tsify};
@@ -271,6 +272,17 @@ impl ReadCluster {
     pub fn headroom(&self, options: Ts<HeadroomOptions>) -> Result<Ts<HeadroomReport>, JsError> {
         let options = options.to_rust().map_err(js_error)?;
         let report = podplan::headroom(&self.cluster, &options).map_err(js_error)?;
+        report.into_ts().map_err(js_error)
+    }
+
+    /// `podplan tenancy`: the tenants on shared pools, on dedicated pools
+    /// and in a cluster each, planned from scratch, and the differences
+    /// between the layouts by cause.
+    pub fn tenancy(
+        &self,
+        options: Option<Ts<TenancyOptions>>,
+    ) -> Result<Ts<TenancyReport>, JsError> {
+        let report = podplan::tenancy(&self.cluster, &self::options(options)?).map_err(js_error)?;
         report.into_ts().map_err(js_error)
     }
 

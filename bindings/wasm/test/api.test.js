@@ -298,3 +298,17 @@ test('diff: same report as the CLI for the three what-ifs, bad change as an Erro
   assert.throws(() => podplan.diff(files(cluster), [{ name: 'gone.yaml', text: missing }]),
     /gone\.yaml: Deployment shop\/nope: metadata\.annotations\[podplan\.dev\/delete\]/);
 });
+
+test('tenancy: same report as the CLI, and the layouts add up', () => {
+  const report = podplan.tenancy(files(cluster));
+  assertSameAsNative(report, native(['tenancy', cluster.file]));
+  assert.deepEqual(report.layouts.map((l) => l.name), ['shared', 'dedicated-pools', 'dedicated-clusters']);
+  for (const l of report.layouts) {
+    const parts = l.parts.controlPlanes + l.parts.systemPools + l.parts.daemonSets + l.parts.workloadNodes;
+    assert.ok(Math.abs(parts - l.cost) < 1e-9, l.name);
+    assert.ok(l.runs.every((r) => r.validated && r.unplaced.length === 0), l.name);
+  }
+  const free = podplan.read(files(cluster)).tenancy({ controlPlaneCost: 0, tenants: ['shop', 'ml'] });
+  assertSameAsNative(free, native(['tenancy', cluster.file, '--control-plane-cost', '0', '--tenants', 'shop,ml']));
+  assert.throws(() => podplan.tenancy(files(cluster), { tenantBy: 'owner' }), /--tenant-by "owner"/);
+});

@@ -138,6 +138,21 @@ test('the page explains, places and drains the bundled example as the CLI does',
   assert.deepEqual(await attrs('#whatif tr[data-pod]', 'data-pod'), compared.json.pods.map((p) => p.pod));
   assert.deepEqual(await texts('[data-testid=whatif-pod-change]'), compared.json.pods.map((p) => p.change));
 
+  // Tenancy: one bar per layout, stacked by cost part, the CLI's figures.
+  await page.click('#run-tenancy');
+  await waitDone('[data-testid=tenancy-bars]');
+  const tenancy = native(['tenancy', cluster.file]).json;
+  assert.equal(Number(await text('[data-testid=tenancy-tenants]')), tenancy.tenants.length);
+  assert.deepEqual(await attrs('#tenancy g.layout-bar', 'data-layout'), tenancy.layouts.map((l) => l.name));
+  assert.deepEqual((await attrs('#tenancy g.layout-bar', 'data-value')).map(Number), tenancy.layouts.map((l) => l.cost));
+  for (const l of tenancy.layouts) {
+    const parts = await attrs(`#tenancy g.layout-bar[data-layout="${l.name}"] rect.seg`, 'data-value');
+    assert.equal(parts.length, 4, l.name);
+    assert.ok(Math.abs(parts.map(Number).reduce((a, b) => a + b, 0) - l.cost) < 1e-9, l.name);
+  }
+  assert.deepEqual((await attrs('[data-testid=difference-total]', 'data-value')).map(Number), tenancy.differences.map((d) => d.total));
+  await page.locator('#tenancy-card').screenshot({ path: `${OUT}/tenancy.png` });
+
   // The PDB fix as a second file, with --force: feasible in the CLI's waves.
   await loadExample('aks-multitenant.yaml,db-pdb-fix.yaml');
   await page.check('#force');

@@ -1,7 +1,7 @@
 // Type-checked by types.test.js (tsc --noEmit), never run: the package's
 // declarations describe what the functions return, and reject what they
 // do not accept.
-import init, { drain, explain, headroom, inventory, place, read, simulate, toFiles } from 'podplan';
+import init, { drain, explain, headroom, inventory, place, read, simulate, tenancy, toFiles } from 'podplan';
 import type { Cluster, DrainReport, ExplainReport, InputFile, PlaceReport, PlanStatus, Scenario } from 'podplan';
 
 export async function usage(yaml: string): Promise<number> {
@@ -25,6 +25,7 @@ export async function usage(yaml: string): Promise<number> {
   const to: string | null = d.waves[0].evictions[0].to;
   const blocker: 'PodDisruptionBudget' | 'NoFeasibleNode' | 'UnmanagedPod' | 'LocalStorage' | 'MultiplePDBs' = d.blockers[0].reason;
   const fits: number = headroom(yaml, { workload: 'shop/db' }).fits;
+  const fragmentation: number = tenancy(yaml, { tenantBy: 'namespace', controlPlaneCost: 0 }).differences[0].fragmentation;
   const cpu: number = inventory(yaml).nodes[0].requested.cpuMilli;
   // A file's UTF-8 bytes (a Node Buffer, a File's arrayBuffer()) read as its text.
   inventory([{ name: 'dump.json', text: new Uint8Array(0) }, new ArrayBuffer(0)]);
@@ -41,5 +42,5 @@ export async function usage(yaml: string): Promise<number> {
   drain(yaml);
   // @ts-expect-error: a status is a string
   const wrong: number = p.status;
-  return feasible.length + count + listed.length + (reasons ?? 0) + (gpus ?? 0) + millis + fits + cpu + status.length + (to ?? '').length + blocker.length + wrong;
+  return feasible.length + count + listed.length + (reasons ?? 0) + (gpus ?? 0) + millis + fits + fragmentation + cpu + status.length + (to ?? '').length + blocker.length + wrong;
 }

@@ -93,8 +93,9 @@ async function load(files, source) {
   expandedPools.clear();
   showError(null);
   $('#source').textContent = source;
-  for (const id of ['#nodes-card', '#pending-card', '#place-card', '#drain-card', '#whatif-card']) $(id).hidden = true;
+  for (const id of ['#nodes-card', '#pending-card', '#place-card', '#drain-card', '#whatif-card', '#tenancy-card']) $(id).hidden = true;
   $('#whatif').innerHTML = '';
+  $('#tenancy').innerHTML = '';
   $('#place').innerHTML = '';
   $('#drain').innerHTML = '';
   await busy('reading…', async () => {
@@ -108,7 +109,7 @@ async function load(files, source) {
     renderPoolSelect();
     renderNodes();
     renderPending();
-    for (const id of ['#nodes-card', '#pending-card', '#place-card', '#drain-card', '#whatif-card']) $(id).hidden = false;
+    for (const id of ['#nodes-card', '#pending-card', '#place-card', '#drain-card', '#whatif-card', '#tenancy-card']) $(id).hidden = false;
   });
 }
 
@@ -382,6 +383,67 @@ function renderWhatIf(r) {
     ${headroom ? `<h3>Headroom</h3><ul>${headroom}</ul>` : ''}`;
 }
 
+// ---------------------------------------------------------------- tenancy
+
+async function runTenancy() {
+  const controlPlaneCost = Math.max(0, Number($('#control-plane-cost').value) || 0);
+  const timeLimit = Number($('#time-limit').value) || 10;
+  await busy('planning three layouts…', async () => {
+    renderTenancy(await run('tenancy', { controlPlaneCost, timeLimit }));
+  });
+}
+
+/** The parts a layout's bar is stacked by, in order: [field, class, label]. */
+const TENANCY_PARTS = [
+  ['controlPlanes', 'cp', 'control planes'],
+  ['systemPools', 'sys', 'system pools'],
+  ['daemonSets', 'ds', 'DaemonSets'],
+  ['workloadNodes', 'wl', 'workload nodes'],
+];
+
+/** One horizontal bar per layout, stacked by cost part, on one scale. */
+function tenancyBars(layouts) {
+  const max = Math.max(...layouts.map((l) => l.cost), 1e-9);
+  const width = 1000;
+  const label = 150;
+  const row = 26;
+  const scale = (width - label - 90) / max;
+  const bars = layouts.map((l, i) => {
+    let x = label;
+    const segs = TENANCY_PARTS.map(([field, cls, name]) => {
+      const w = l.parts[field] * scale;
+      const seg = `<rect class="seg ${cls}" data-part="${field}" data-value="${l.parts[field]}" x="${x}" y="${i * row + 4}" width="${Math.max(w, 0)}" height="${row - 8}"><title>${name}: ${l.parts[field].toFixed(3)}/h</title></rect>`;
+      x += Math.max(w, 0);
+      return seg;
+    }).join('');
+    return `<g class="layout-bar" data-layout="${esc(l.name)}" data-value="${l.cost}"><text x="0" y="${i * row + row / 2 + 4}">${esc(l.name)}</text>${segs}<text class="dim" x="${x + 6}" y="${i * row + row / 2 + 4}">${l.cost.toFixed(3)}/h</text></g>`;
+  }).join('');
+  return `<svg class="bars tenancy" viewBox="0 0 ${width} ${layouts.length * row}" data-testid="tenancy-bars">${bars}</svg>`;
+}
+
+function renderTenancy(r) {
+  const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
+  const gap = (g) => (g === null ? 'n/a' : `${(g * 100).toFixed(2)}%`);
+  const layouts = r.layouts.map((l) => `<tr data-layout="${esc(l.name)}"><td>${esc(l.name)}</td><td class="num">${l.clusters}</td>
+      <td class="num" data-testid="tenancy-cost" data-value="${l.cost}">${l.cost.toFixed(3)}</td><td class="num">${Math.round(l.costPerMonth)}</td>
+      <td class="num">${l.lowerBound.toFixed(3)}</td><td class="num">${gap(l.gap)}</td>
+      <td class="num">${Object.values(l.nodes).reduce((a, b) => a + b, 0)}</td><td class="num">${pct(l.cpuUtilisation)}</td><td class="num">${pct(l.memoryUtilisation)}</td></tr>`).join('');
+  const tenants = r.layouts.map((l) => `<details><summary>${esc(l.name)}: ${l.tenants.length} tenants</summary><table><thead><tr><th>Tenant</th><th class="num">Pods</th><th class="num">Own nodes</th><th class="num">Cost/h</th><th class="num">Share</th><th class="num">CPU</th><th class="num">Memory</th></tr></thead><tbody>${l.tenants.map((t) => `<tr><td>${esc(t.tenant)}</td><td class="num">${t.pods}</td><td class="num">${t.nodes}</td><td class="num">${t.cost.toFixed(3)}</td><td class="num">${pct(t.share)}</td><td class="num">${pct(t.cpuUtilisation)}</td><td class="num">${pct(t.memoryUtilisation)}</td></tr>`).join('')}</tbody></table></details>`).join('');
+  const signed = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+  const diffs = r.differences.map((d) => `<tr data-difference="${esc(d.from)}->${esc(d.to)}"><td>${esc(d.from)} → ${esc(d.to)}</td>
+      <td class="num" data-testid="difference-total" data-value="${d.total}">${signed(d.total)}</td><td class="num">${signed(d.controlPlanes)}</td>
+      <td class="num">${signed(d.systemPools)}</td><td class="num">${signed(d.daemonSets)}</td><td class="num">${signed(d.fragmentation)}</td></tr>`).join('');
+  const unplaced = r.layouts.flatMap((l) => l.runs.flatMap((run) => run.unplaced.map((u) => `<li>${esc(l.name)} / ${esc(run.cluster)}: ${esc(u)}</li>`))).join('');
+  $('#tenancy').innerHTML = `
+    <p class="summary"><span data-testid="tenancy-tenants">${r.tenants.length}</span> tenants: ${r.tenants.map(esc).join(', ')}</p>
+    ${tenancyBars(r.layouts)}
+    <table><thead><tr><th>Layout</th><th class="num">Clusters</th><th class="num">Cost/h</th><th class="num">Cost/month</th><th class="num">Bound</th><th class="num">Gap</th><th class="num">Nodes</th><th class="num">CPU</th><th class="num">Memory</th></tr></thead><tbody>${layouts}</tbody></table>
+    <h3>Differences by cause ($/h)</h3>
+    <table><thead><tr><th></th><th class="num">Total</th><th class="num">Control planes</th><th class="num">System pools</th><th class="num">DaemonSets</th><th class="num">Fragmentation</th></tr></thead><tbody>${diffs}</tbody></table>
+    ${unplaced ? `<h3 class="bad">Left pending</h3><ul>${unplaced}</ul>` : ''}
+    ${tenants}`;
+}
+
 // ---------------------------------------------------------------- input
 
 async function loadExample() {
@@ -436,6 +498,7 @@ function wire() {
   };
   $('#run-place').onclick = runPlace;
   $('#run-drain').onclick = runDrain;
+  $('#run-tenancy').onclick = runTenancy;
   $('#run-whatif-example').onclick = () => whatIfExample().catch((e) => showError(e.message));
   $('#whatif-file').onchange = async (e) => {
     const list = [...e.target.files];

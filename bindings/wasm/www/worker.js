@@ -14,6 +14,7 @@ const OPS = {
   simulate: (c, o) => c.simulate(o),
   drain: (c, o) => c.drain(o),
   headroom: (c, o) => c.headroom(o),
+  tenancy: (c, o) => c.tenancy(o),
   // The scenario read last, before and after a change: {change, options}.
   diff: (c, o) => podplan.diff(scenarioFiles, o.change, o.options),
 };
