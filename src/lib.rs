@@ -63,6 +63,7 @@ pub use error::{Error, Result};
 pub use ingest::families;
 pub use ingest::generate;
 pub use ingest::pools as catalogue;
+pub use ingest::prices;
 pub use ingest::{read_scenario, Input};
 pub use report::diff::{DiffOptions, DiffReport};
 pub use report::drain::{DrainOptions, DrainReport};

@@ -35,6 +35,7 @@ mod fast;
 mod filter;
 pub mod generate;
 pub mod pools;
+pub mod prices;
 pub mod quantity;
 mod wire;
 
