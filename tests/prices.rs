@@ -52,6 +52,17 @@ fn builtin_figures_match_the_cited_source() {
             PoolPriority::Regular
         )
         .is_none());
+    for region in ["eastus", "westeurope"] {
+        for vm in podplan::catalogue::CATALOGUE {
+            assert!(
+                table
+                    .lookup(vm.name, region, "Linux", PoolPriority::Regular)
+                    .is_some(),
+                "{} {region}",
+                vm.name
+            );
+        }
+    }
     assert!(BUILTIN_CSV.contains("2b431da153a6a92b705c18046512c60b1631b682"));
 }
 

@@ -1091,7 +1091,7 @@ impl Builder {
             ..
         } = self;
         let mut warnings = tally_warnings(&skipped, &duplicates);
-        warnings.extend(super::prices::price_from_catalogue(&mut pools));
+        warnings.extend(crate::model::prices::price_from_catalogue(&mut pools));
         let mut priority_classes: BTreeMap<String, i32> = BUILTIN_PRIORITY_CLASSES
             .iter()
             .map(|(n, v)| (n.to_string(), *v))

@@ -35,8 +35,8 @@ mod fast;
 mod filter;
 pub mod generate;
 pub mod pools;
-pub mod prices;
 pub mod quantity;
+pub mod resize;
 mod wire;
 
 use crate::error::{Error, Result};

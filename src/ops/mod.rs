@@ -5,7 +5,8 @@
 //!
 //! Operations call each other only along consolidate → place → simulate
 //! (simulate is place's baseline and first plan; place is consolidation's
-//! starting point), and from diff, which compares their reports. What more than one needs lives in the engine layer.
+//! starting point), from sizes, which runs place per VM size, and from
+//! diff, which compares their reports. What more than one needs lives in the engine layer.
 
 pub(crate) mod consolidate;
 pub(crate) mod diff;
@@ -14,6 +15,7 @@ pub(crate) mod explain;
 pub(crate) mod headroom;
 pub(crate) mod place;
 pub(crate) mod simulate;
+pub(crate) mod sizes;
 
 use crate::error::Result;
 use crate::model::Cluster;

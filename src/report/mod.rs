@@ -6,3 +6,4 @@ pub mod explain;
 pub mod fix;
 pub mod headroom;
 pub mod place;
+pub mod sizes;
