@@ -230,6 +230,9 @@ pub fn with_pool_sizes(cluster: &Cluster, file: Option<&PriceTable>) -> (Cluster
                 continue;
             };
             let mut p = renamed(resize_pool(base, vm), sized_pool_name(&base.name, vm));
+            if out.pools.iter().any(|q| same_nodes(q, &p)) {
+                continue;
+            }
             p.cost_per_hour = price.price;
             p.price_origin = origin;
             added.push(p.name.clone());
@@ -244,6 +247,24 @@ pub fn with_pool_sizes(cluster: &Cluster, file: Option<&PriceTable>) -> (Cluster
         }
     }
     (out, notes)
+}
+
+/// Whether pools `a` and `b` add the same nodes (names and the
+/// agentpool label aside): an extra pool like an existing one adds
+/// nothing to choose from.
+fn same_nodes(a: &NodePool, b: &NodePool) -> bool {
+    let labels = |p: &NodePool| {
+        let mut l = p.labels.clone();
+        l.remove(LABEL_AGENTPOOL);
+        l
+    };
+    a.vm_size == b.vm_size
+        && a.os_type == b.os_type
+        && a.priority == b.priority
+        && a.allocatable == b.allocatable
+        && a.taints == b.taints
+        && a.zones == b.zones
+        && labels(a) == labels(b)
 }
 
 #[cfg(test)]
