@@ -161,6 +161,20 @@ fn auto_is_never_worse_than_the_best_single_size_on_the_example() {
     auto_not_worse(&example(), "general", 4.0, 3.0);
 }
 
+#[test]
+fn auto_plan_marks_estimated_prices() {
+    let (wider, _) = with_pool_sizes(&example(), None);
+    let plan = place(&wider, &PlaceOptions::default()).unwrap();
+    assert_eq!(plan.status, PlanStatus::Optimal);
+    assert!((plan.cost - 4.35).abs() < 1e-9, "{}", plan.cost);
+    assert!(plan.pools["general-d2s-v5"].price_estimated);
+    assert!(!plan.pools["general"].price_estimated);
+    assert!(plan.to_text().contains("0.096*"));
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(json["pools"]["general-d2s-v5"]["priceEstimated"], true);
+    assert!(json["pools"]["general"].get("priceEstimated").is_none());
+}
+
 /// On ladder m (4,000 pods) the wider problem (about 30 pools) is
 /// planned validly and its bound holds for every single size; its plan is
 /// not yet always as cheap as the best single size within a short time
