@@ -267,12 +267,16 @@ fn prices_estimated_from_the_catalogue_or_a_price_file() {
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "Standard_D8s_v5,westeurope,Linux,Regular,x\n").unwrap();
     let bad = bad.to_str().unwrap();
+    // A file, not stdin: the price file is read first, so stdin is not.
+    let scenario = dir.join("priced.yaml");
+    std::fs::write(&scenario, PRICED).unwrap();
+    let scenario = scenario.to_str().unwrap();
     for command in ["place", "simulate", "sizes"] {
-        let mut args = vec![command, "-", "--prices", bad];
+        let mut args = vec![command, scenario, "--prices", bad];
         if command == "sizes" {
             args.extend(["--pool", "est"]);
         }
-        let (code, _, err) = podplan(&args, Some(PRICED));
+        let (code, _, err) = podplan(&args, None);
         assert_eq!(code, 2, "{command}: {err}");
         assert!(
             err.contains("bad.csv: line 1: retailPrice: must be a number ≥ 0, got \"x\""),
