@@ -64,11 +64,13 @@ pub use ingest::families;
 pub use ingest::generate;
 pub use ingest::pools as catalogue;
 pub use ingest::{read_scenario, Input};
+pub use model::prices;
 pub use report::diff::{DiffOptions, DiffReport};
 pub use report::drain::{DrainOptions, DrainReport};
 pub use report::explain::{ExplainOptions, ExplainReport};
 pub use report::headroom::{HeadroomOptions, HeadroomReport};
 pub use report::place::{PlaceOptions, PlaceReport};
+pub use report::sizes::{SizesOptions, SizesReport};
 pub use report::tenancy::{TenancyOptions, TenancyReport};
 
 /// Why each pending pod is (un)schedulable: kube-scheduler's filter phase
@@ -88,6 +90,53 @@ pub fn place(cluster: &model::Cluster, options: &PlaceOptions) -> Result<PlaceRe
 /// with the pending pods: the baseline `place` is compared with.
 pub fn simulate(cluster: &model::Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     ops::simulate::simulate(cluster, options)
+}
+
+/// `sizes`: for one pool, `place` with each candidate VM size (capacity
+/// from the VM catalogue, allocatable from the AKS reservation rules,
+/// price from `options.prices` or else the built-in price catalogue) and
+/// with a mix of the two cheapest, cheapest first.
+pub fn sizes(cluster: &model::Cluster, options: &SizesOptions) -> Result<SizesReport> {
+    let c = ingest::resize::candidates(
+        cluster,
+        &options.pool,
+        &options.candidates,
+        &options.families,
+        options.region.as_deref(),
+        options.prices.as_ref(),
+    )?;
+    let base = &cluster.pools[c.pool];
+    let header = SizesReport {
+        pool: base.name.clone(),
+        current_size: base.vm_size.clone(),
+        region: c.region,
+        region_assumed: c.region_assumed,
+        os: base.os_type.clone(),
+        priority: format!("{:?}", base.priority),
+        rows: Vec::new(),
+        unpriced: c.unpriced,
+        warnings: c.warnings,
+    };
+    let name = base.name.clone();
+    ops::sizes::sizes(
+        cluster,
+        c.pool,
+        &c.pools,
+        |b| ingest::resize::mix_pool(b, &name),
+        options.time_limit,
+        header,
+    )
+}
+
+/// `cluster` with, beside each pool whose VM size is in the catalogue, a
+/// pool `<pool>-<size>` for every other priced size of its family, for
+/// `place --pool-sizes auto`; and a note per pool extended. `prices` is
+/// consulted before the built-in price catalogue.
+pub fn with_pool_sizes(
+    cluster: &model::Cluster,
+    prices: Option<&model::prices::PriceTable>,
+) -> (model::Cluster, Vec<String>) {
+    ingest::resize::with_pool_sizes(cluster, prices)
 }
 
 /// Whether the nodes of `options` can be drained without breaking a

@@ -49,10 +49,43 @@ enum Command {
     /// The same scenario before and after a change: pods that become
     /// (un)schedulable, place cost, headroom, drain.
     Diff(DiffArgs),
+    /// Which VM size for a pool: place with each candidate size and with a
+    /// mix of the two cheapest, cheapest first.
+    Sizes(SizesArgs),
     /// The price of isolation: the tenants on shared pools, on dedicated
     /// pools, and in a cluster each, planned from scratch, with the
     /// differences split into causes.
     Tenancy(TenancyArgs),
+}
+
+/// The arguments of `podplan sizes`.
+#[derive(Args)]
+struct SizesArgs {
+    /// Scenario files (JSON or YAML, merged in order); `-` reads stdin.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// The pool whose VM size is varied.
+    #[arg(long, required = true)]
+    pool: String,
+    /// Candidate VM sizes (comma-separated catalogue names).
+    #[arg(long, value_delimiter = ',', conflicts_with = "family")]
+    candidates: Vec<String>,
+    /// Candidate families (comma-separated, e.g. Dsv5,Esv5,Fsv2); with
+    /// neither this nor --candidates, the family of the pool's size.
+    #[arg(long, value_delimiter = ',')]
+    family: Vec<String>,
+    /// Region for prices; default the pool's region, else eastus.
+    #[arg(long)]
+    region: Option<String>,
+    /// Prices (CSV, docs/input.md) consulted before the built-in ones.
+    #[arg(long, value_name = "FILE.csv")]
+    prices: Option<String>,
+    /// Wall-clock budget in seconds for all the place runs together.
+    #[arg(long, default_value_t = 20.0)]
+    time_limit: f64,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Output::Text)]
+    output: Output,
 }
 
 /// The arguments of `podplan tenancy`.
@@ -78,6 +111,16 @@ struct TenancyArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+}
+
+/// `place --pool-sizes`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PoolSizes {
+    /// The scenario's pools only.
+    Given,
+    /// Beside each pool with a catalogue VM size, a pool `<pool>-<size>`
+    /// for every other priced size of its family.
+    Auto,
 }
 
 /// The arguments of `podplan diff`.
@@ -141,6 +184,14 @@ struct PlaceArgs {
     /// Let bound pods move too: consolidation (which existing nodes can go).
     #[arg(long)]
     repack: bool,
+    /// `auto`: let place choose among the VM sizes of each pool's family
+    /// (new pools `<pool>-<size>`, priced from the catalogue).
+    #[arg(long, value_enum, default_value_t = PoolSizes::Given)]
+    pool_sizes: PoolSizes,
+    /// Prices (CSV, docs/input.md) for pools without costPerHour,
+    /// consulted before the built-in ones.
+    #[arg(long, value_name = "FILE.csv")]
+    prices: Option<String>,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -155,6 +206,10 @@ struct SimulateArgs {
     /// Wall-clock limit in seconds (parsing included).
     #[arg(long, default_value_t = 10.0)]
     time_limit: f64,
+    /// Prices (CSV, docs/input.md) for pools without costPerHour,
+    /// consulted before the built-in ones.
+    #[arg(long, value_name = "FILE.csv")]
+    prices: Option<String>,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -211,6 +266,10 @@ struct HeadroomArgs {
     /// Let pools add nodes up to their maxCount.
     #[arg(long)]
     with_pools: bool,
+    /// Prices (CSV, docs/input.md) for pools without costPerHour,
+    /// consulted before the built-in ones.
+    #[arg(long, value_name = "FILE.csv")]
+    prices: Option<String>,
     /// Wall-clock limit in seconds for adding copies (parsing excluded).
     #[arg(long, default_value_t = 10.0)]
     time_limit: f64,
@@ -344,8 +403,37 @@ fn emit(text: &str) {
     }
 }
 
+/// The scenario of `files` priced with the price file `prices` (if any),
+/// its warnings printed on stderr.
+fn read_priced_cluster(
+    files: &[String],
+    prices: Option<&podplan::prices::PriceTable>,
+) -> Result<podplan::model::Cluster, String> {
+    let mut cluster = read_quiet_cluster(files)?;
+    if let Some(table) = prices {
+        cluster.apply_prices(table);
+    }
+    for w in &cluster.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(cluster)
+}
+
+/// The price table of a `--prices` file.
+fn read_prices(file: &str) -> Result<podplan::prices::PriceTable, String> {
+    let (name, bytes) = read_files(&[file.to_string()])?
+        .pop()
+        .ok_or("no price file")?;
+    podplan::prices::PriceTable::parse(&name, bytes.text(&name)?).map_err(|e| e.to_string())
+}
+
 /// The scenario of `files`, its warnings printed on stderr.
 fn read_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
+    read_priced_cluster(files, None)
+}
+
+/// The scenario of `files`, warnings not printed.
+fn read_quiet_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
     let files = read_files(files)?;
     let inputs = files
         .iter()
@@ -361,9 +449,6 @@ fn read_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
             bytes as f64 / 1e6
         );
     }
-    for w in &cluster.warnings {
-        eprintln!("warning: {w}");
-    }
     Ok(cluster)
 }
 
@@ -373,7 +458,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Explain(args) => explain_command(args),
         Command::Place(args) => plan_command(
-            &args.files,
+            &PlanSetup {
+                files: &args.files,
+                prices: args.prices.as_deref(),
+                pool_sizes: args.pool_sizes,
+            },
             args.time_limit,
             args.repack,
             args.output,
@@ -381,13 +470,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             place,
         ),
         Command::Simulate(args) => plan_command(
-            &args.files,
+            &PlanSetup {
+                files: &args.files,
+                prices: args.prices.as_deref(),
+                pool_sizes: PoolSizes::Given,
+            },
             args.time_limit,
             false,
             args.output,
             started,
             simulate,
         ),
+        Command::Sizes(args) => sizes_command(args),
         Command::Drain(args) => drain_command(args),
         Command::Headroom(args) => headroom_command(args),
         Command::Generate(args) => generate_command(args),
@@ -431,7 +525,8 @@ fn drain_command(args: DrainArgs) -> Result<ExitCode, String> {
 /// `headroom`: copies of the manifest of `--pod`, else of `--workload`'s
 /// pod template. The scenario is read first, so its errors come first.
 fn headroom_command(args: HeadroomArgs) -> Result<ExitCode, String> {
-    let cluster = read_cluster(&args.files)?;
+    let prices = args.prices.as_deref().map(read_prices).transpose()?;
+    let cluster = read_priced_cluster(&args.files, prices.as_ref())?;
     let pod = match args.pod {
         Some(file) => Some(read_pod_manifest(file)?),
         None => None,
@@ -529,17 +624,51 @@ fn generate_command(args: GenerateArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `sizes`: exit 1 when no candidate places every pod.
+fn sizes_command(args: SizesArgs) -> Result<ExitCode, String> {
+    let prices = args.prices.as_deref().map(read_prices).transpose()?;
+    let cluster = read_priced_cluster(&args.files, prices.as_ref())?;
+    let options = podplan::SizesOptions {
+        pool: args.pool,
+        candidates: args.candidates,
+        families: args.family,
+        region: args.region,
+        time_limit: args.time_limit,
+        prices,
+    };
+    let report = podplan::sizes(&cluster, &options).map_err(|e| e.to_string())?;
+    print_json_or_text(args.output, &report, || report.to_text())?;
+    free_at_exit(cluster);
+    Ok(exit_code(report.best().is_none_or(|r| r.unplaced > 0)))
+}
+
+/// What `place` and `simulate` read: the files, a price file, and whether
+/// to add candidate pools of other VM sizes.
+struct PlanSetup<'a> {
+    files: &'a [String],
+    prices: Option<&'a str>,
+    pool_sizes: PoolSizes,
+}
+
 /// `place` and `simulate`: read, run with what is left of the time limit
 /// after parsing, print; exit 1 when the plan leaves a pod pending.
 fn plan_command(
-    files: &[String],
+    setup: &PlanSetup,
     time_limit: f64,
     repack: bool,
     output: Output,
     started: web_time::Instant,
     operation: fn(&podplan::model::Cluster, &PlaceOptions) -> podplan::Result<podplan::PlaceReport>,
 ) -> Result<ExitCode, String> {
-    let cluster = read_cluster(files)?;
+    let table = setup.prices.map(read_prices).transpose()?;
+    let mut cluster = read_priced_cluster(setup.files, table.as_ref())?;
+    if setup.pool_sizes == PoolSizes::Auto {
+        let (wider, notes) = podplan::with_pool_sizes(&cluster, table.as_ref());
+        for n in notes {
+            eprintln!("note: {n}");
+        }
+        cluster = wider;
+    }
     // The limit covers parsing too.
     let left = (time_limit - started.elapsed().as_secs_f64()).max(0.05);
     let options = PlaceOptions {

@@ -222,3 +222,73 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+const PRICED: &str = r#"
+apiVersion: podplan.dev/v1alpha1
+kind: NodePool
+metadata: {name: est}
+spec: {vmSize: Standard_D8s_v5, region: westeurope, maxCount: 3}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: default}
+spec:
+  containers: [{name: c, image: x, resources: {requests: {cpu: "1", memory: 1Gi}}}]
+"#;
+
+#[test]
+fn prices_estimated_from_the_catalogue_or_a_price_file() {
+    let (code, out, err) = podplan(&["place", "-", "-o", "json"], Some(PRICED));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"cost\": 0.46"), "{out}");
+    assert!(out.contains("\"priceEstimated\": true"), "{out}");
+    assert!(
+        err.contains("NodePool est: no costPerHour; estimated 0.46/h for Standard_D8s_v5 westeurope Linux Regular (source karpenter-provider-azure@2b431da, 2026-06-18)"),
+        "{err}"
+    );
+    let dir = std::env::temp_dir().join(format!("podplan-cli-prices-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        "armSkuName,armRegionName,os,priority,retailPrice,source,date\n\
+         Standard_D8s_v5,westeurope,Linux,Regular,0.5,mine,2026-12-01\n",
+    )
+    .unwrap();
+    let good = good.to_str().unwrap();
+    let (code, out, err) = podplan(&["place", "-", "--prices", good], Some(PRICED));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("0.500*"), "{out}");
+    assert!(
+        err.contains("estimated 0.5/h") && err.contains("mine"),
+        "{err}"
+    );
+    assert!(!err.contains("0.46"), "{err}");
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "Standard_D8s_v5,westeurope,Linux,Regular,x\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    // A file, not stdin: the price file is read first, so stdin is not.
+    let scenario = dir.join("priced.yaml");
+    std::fs::write(&scenario, PRICED).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    for command in ["place", "simulate", "sizes"] {
+        let mut args = vec![command, scenario, "--prices", bad];
+        if command == "sizes" {
+            args.extend(["--pool", "est"]);
+        }
+        let (code, _, err) = podplan(&args, None);
+        assert_eq!(code, 2, "{command}: {err}");
+        assert!(
+            err.contains("bad.csv: line 1: retailPrice: must be a number ≥ 0, got \"x\""),
+            "{command}: {err}"
+        );
+    }
+    let (code, out, err) = podplan(
+        &["sizes", "-", "--pool", "est", "--time-limit", "2"],
+        Some(PRICED),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("region westeurope   Linux Regular"), "{out}");
+    assert!(out.contains("Standard_D2s_v5"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

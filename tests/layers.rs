@@ -76,6 +76,7 @@ const OPERATION_CALLS: &[(&str, &str)] = &[
     ("diff", "place"),
     ("diff", "headroom"),
     ("diff", "drain"),
+    ("sizes", "place"),
     ("tenancy", "place"),
 ];
 

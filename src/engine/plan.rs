@@ -59,7 +59,8 @@ pub fn report(snapshot: &Snapshot, plan: Plan, stats: PlanStats) -> PlaceReport 
     let mut pools = BTreeMap::new();
     // Pool order: the order the cost is summed in.
     for (pool, tally) in cluster.pools.iter().zip(pool_tallies(snapshot)) {
-        let usage = tally.usage(pool.cost_per_hour);
+        let mut usage = tally.usage(pool.cost_per_hour);
+        usage.price_estimated = pool.price_origin.is_estimated();
         cost += usage.cost;
         if usage.new_nodes > 0 {
             new_nodes.insert(pool.name.clone(), usage.new_nodes);
@@ -130,6 +131,7 @@ impl Tally {
             cost: cost_per_hour * f64::from(self.new_nodes),
             cpu_utilisation: ratio(self.cpu),
             memory_utilisation: ratio(self.memory),
+            price_estimated: false,
         }
     }
 }

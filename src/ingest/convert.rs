@@ -1082,7 +1082,7 @@ impl Builder {
             workloads: staged_workloads,
             daemon_sets: staged_daemon_sets,
             pdbs,
-            pools,
+            mut pools,
             priority_classes: input_classes,
             global_defaults,
             namespace_labels,
@@ -1091,6 +1091,7 @@ impl Builder {
             ..
         } = self;
         let mut warnings = tally_warnings(&skipped, &duplicates);
+        warnings.extend(crate::model::prices::price_from_catalogue(&mut pools));
         let mut priority_classes: BTreeMap<String, i32> = BUILTIN_PRIORITY_CLASSES
             .iter()
             .map(|(n, v)| (n.to_string(), *v))

@@ -36,6 +36,7 @@ mod filter;
 pub mod generate;
 pub mod pools;
 pub mod quantity;
+pub mod resize;
 mod wire;
 
 use crate::error::{Error, Result};

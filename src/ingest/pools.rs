@@ -19,7 +19,9 @@
 //! * Pods, GPUs and other scalar resources: not reserved.
 
 use super::quantity;
-use crate::model::{Labels, NodePool, PoolPriority, Resources, Taint, TaintEffect, CPU, MEMORY};
+use crate::model::{
+    Labels, NodePool, PoolPriority, PriceOrigin, Resources, Taint, TaintEffect, CPU, MEMORY,
+};
 use serde_json::{Map, Value};
 
 /// One VM size of the built-in catalogue.
@@ -470,6 +472,9 @@ pub(crate) fn convert_node_pool(name: &str, spec: &Value) -> Result<NodePool, Fi
     };
     let (min_count, max_count) = node_counts(spec)?;
     let cost_per_hour = cost_per_hour(spec)?;
+    let region = get_str(spec, "region")?
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     Ok(NodePool {
         name: name.into(),
         vm_size: vm_label.map(str::to_string),
@@ -483,7 +488,13 @@ pub(crate) fn convert_node_pool(name: &str, spec: &Value) -> Result<NodePool, Fi
         zones,
         min_count,
         max_count,
-        cost_per_hour,
+        cost_per_hour: cost_per_hour.unwrap_or(0.0),
+        region,
+        price_origin: if cost_per_hour.is_some() {
+            PriceOrigin::Given
+        } else {
+            PriceOrigin::Unpriced
+        },
         first_new_index: 0,
     })
 }
@@ -644,12 +655,12 @@ fn node_counts(spec: &Map<String, Value>) -> Result<(u32, Option<u32>), FieldErr
     Ok((min_count, max_count))
 }
 
-/// `costPerHour`: a finite number ≥ 0, 0 when absent.
-fn cost_per_hour(spec: &Map<String, Value>) -> Result<f64, FieldError> {
+/// `costPerHour`: a finite number ≥ 0, `None` when absent.
+fn cost_per_hour(spec: &Map<String, Value>) -> Result<Option<f64>, FieldError> {
     match get(spec, "costPerHour") {
-        None => Ok(0.0),
+        None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
-            Some(c) if c.is_finite() && c >= 0.0 => Ok(c),
+            Some(c) if c.is_finite() && c >= 0.0 => Ok(Some(c)),
             _ => Err(field_err(
                 "costPerHour",
                 format!("must be a number ≥ 0, got {n}"),
@@ -898,6 +909,21 @@ mod tests {
             .new_node(PoolId(0), 0)
             .labels
             .contains_key("topology.kubernetes.io/zone"));
+    }
+
+    #[test]
+    fn region_and_price_origin() {
+        let p = pool(json!({"vmSize": "Standard_D2s_v5", "region": "westeurope"}));
+        assert_eq!(p.region.as_deref(), Some("westeurope"));
+        assert_eq!(p.price_origin, PriceOrigin::Unpriced);
+        assert_eq!(p.cost_per_hour, 0.0);
+        let p = pool(json!({"vmSize": "Standard_D2s_v5", "costPerHour": 0}));
+        assert_eq!(p.price_origin, PriceOrigin::Given);
+        assert_eq!(p.region, None);
+        assert_eq!(
+            error(json!({"vmSize": "Standard_D2s_v5", "region": 1})).0,
+            "region"
+        );
     }
 
     #[test]

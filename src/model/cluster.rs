@@ -507,6 +507,28 @@ pub enum PoolPriority {
     Spot,
 }
 
+/// Where a pool's hourly cost comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PriceOrigin {
+    /// No price: `costPerHour` absent and none found (cost 0).
+    #[default]
+    Unpriced,
+    /// The NodePool's `costPerHour`.
+    Given,
+    /// Estimated from the built-in price catalogue.
+    Catalogue,
+    /// Estimated from a `--prices` file.
+    File,
+}
+
+impl PriceOrigin {
+    /// Whether the price is an estimate from a price table.
+    pub fn is_estimated(self) -> bool {
+        matches!(self, PriceOrigin::Catalogue | PriceOrigin::File)
+    }
+}
+
 /// A pool of identical nodes that can be added (the `NodePool` kind).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodePool {
@@ -537,6 +559,13 @@ pub struct NodePool {
     pub max_count: Option<u32>,
     /// Hourly cost of one node.
     pub cost_per_hour: f64,
+    /// The Azure region (`armRegionName`, e.g. `eastus`) prices are
+    /// looked up in when `costPerHour` is not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Where `cost_per_hour` comes from.
+    #[serde(default)]
+    pub price_origin: PriceOrigin,
     /// New nodes `<pool>-new-0 .. first_new_index-1` are already among the
     /// cluster's nodes (those a plan must add to reach `min_count`): the
     /// `k`-th further new node is `<pool>-new-<first_new_index + k>`.

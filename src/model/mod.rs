@@ -6,6 +6,7 @@ mod labels;
 mod resources;
 mod variants;
 
+pub mod prices;
 pub use cluster::*;
 pub use labels::*;
 pub use resources::*;

@@ -1,11 +1,13 @@
 //! The operations over a cluster: explain, place (and consolidation),
-//! simulate, drain, headroom; and diff, which runs them before and after
-//! a change. Each takes the model and its options and
-//! returns its report.
+//! simulate, drain, headroom; diff, which runs them before and after a
+//! change; sizes and tenancy, which run place on variants of the cluster.
+//! Each takes the model and its options and returns its report.
 //!
 //! Operations call each other only along consolidate → place → simulate
 //! (simulate is place's baseline and first plan; place is consolidation's
-//! starting point), from diff, which compares their reports, and from tenancy, which runs place on each layout. What more than one needs lives in the engine layer.
+//! starting point), from sizes, which runs place per VM size, from
+//! tenancy, which runs place on each layout, and from diff, which compares
+//! their reports. What more than one needs lives in the engine layer.
 
 pub(crate) mod consolidate;
 pub(crate) mod diff;
@@ -14,6 +16,7 @@ pub(crate) mod explain;
 pub(crate) mod headroom;
 pub(crate) mod place;
 pub(crate) mod simulate;
+pub(crate) mod sizes;
 pub(crate) mod tenancy;
 
 use crate::error::Result;

@@ -6,4 +6,5 @@ pub mod explain;
 pub mod fix;
 pub mod headroom;
 pub mod place;
+pub mod sizes;
 pub mod tenancy;

@@ -84,6 +84,14 @@ pub struct PoolUsage {
     pub cpu_utilisation: f64,
     /// Requested / allocatable memory over the pool's nodes, 0..1.
     pub memory_utilisation: f64,
+    /// The pool's price is an estimate (built-in price catalogue or a
+    /// `--prices` file), not its `costPerHour`; absent when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub price_estimated: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Solver statistics.
@@ -242,13 +250,20 @@ impl PlaceReport {
         for (name, p) in &self.pools {
             let _ = writeln!(
                 out,
-                "{:<16} {:>6} {:>6} {:>10.3} {:>5.0}% {:>5.0}%",
+                "{:<16} {:>6} {:>6} {:>10.3}{} {:>5.0}% {:>5.0}%",
                 name,
                 p.nodes,
                 p.new_nodes,
                 p.cost,
+                if p.price_estimated { "*" } else { "" },
                 p.cpu_utilisation * 100.0,
                 p.memory_utilisation * 100.0
+            );
+        }
+        if self.pools.values().any(|p| p.price_estimated) {
+            let _ = writeln!(
+                out,
+                "* estimated price (built-in price catalogue or --prices), not costPerHour"
             );
         }
     }
