@@ -74,20 +74,17 @@ pub(super) fn fixes(
     let subject = Subject::of(cluster, id);
     // Where the pod fits as it is (new pool nodes only, if anywhere): a
     // change that lands it nowhere else fixes nothing ScalePool does not.
-    let as_is = prover
-        .prove(subject.pod, &Edit::Spec((*subject.pod.spec).clone()))
-        .map(|p| p.fits_on)
-        .unwrap_or_default();
+    let as_is = prover.prove(subject.pod, &Edit::Spec((*subject.pod.spec).clone()));
     let context = Context {
         subject,
         full_pools,
-        as_is: &as_is,
+        as_is: as_is.as_ref(),
         replicas,
     };
     let mut found: Vec<Fix> = rules()
         .iter()
         .flat_map(|rule| rule.fixes(&context, prover))
-        .filter(|f| f.kind == FixKind::ScalePool || f.fits_on.iter().any(|n| !as_is.contains(n)))
+        .filter(|f| f.kind == FixKind::ScalePool || context.lands_elsewhere(&f.fits_on))
         .collect();
     found.sort_by(|a, b| {
         a.needs_new_node

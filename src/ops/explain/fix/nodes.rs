@@ -60,7 +60,8 @@ pub(super) struct ScalePool;
 impl Rule for ScalePool {
     fn fixes(&self, cx: &Context, prover: &mut Prover) -> Vec<Fix> {
         let pod = cx.subject.pod;
-        let Some(proof) = prover.prove(pod, &Edit::Spec((*pod.spec).clone())) else {
+        // Where it fits as it is, found once for every rule.
+        let Some(proof) = cx.as_is else {
             return Vec::new();
         };
         let rooms = prover.snapshot().cluster().pool_rooms();

@@ -278,8 +278,8 @@ pub(crate) struct Context<'a> {
     /// Pools at their `maxCount` (with `--with-pools`): their new node is
     /// not in the snapshot.
     pub full_pools: &'a [PoolId],
-    /// The nodes the pod fits on unchanged (new pool nodes only).
-    pub as_is: &'a [String],
+    /// Where the pod fits unchanged (new pool nodes only), if anywhere.
+    pub as_is: Option<&'a Proof>,
     /// Pending pods like this one (its class): what `ScalePool` sizes for.
     pub replicas: usize,
 }
@@ -287,7 +287,13 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// The proof shows the pod fitting somewhere it does not fit as it is.
     pub fn helps(&self, proof: &Proof) -> bool {
-        proof.fits_on.iter().any(|n| !self.as_is.contains(n))
+        self.lands_elsewhere(&proof.fits_on)
+    }
+
+    /// Some of `nodes` is not where the pod fits as it is.
+    pub fn lands_elsewhere(&self, nodes: &[String]) -> bool {
+        let as_is = self.as_is.map_or(&[][..], |p| &p.fits_on[..]);
+        nodes.iter().any(|n| !as_is.contains(n))
     }
 }
 
