@@ -496,6 +496,7 @@ pub(crate) fn convert_node_pool(name: &str, spec: &Value) -> Result<NodePool, Fi
             PriceOrigin::Unpriced
         },
         first_new_index: 0,
+        resized_from: None,
     })
 }
 

@@ -235,6 +235,7 @@ pub fn with_pool_sizes(cluster: &Cluster, file: Option<&PriceTable>) -> (Cluster
             }
             p.cost_per_hour = price.price;
             p.price_origin = origin;
+            p.resized_from = Some(base.name.clone());
             added.push(p.name.clone());
             out.pools.push(p);
         }

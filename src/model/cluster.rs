@@ -571,6 +571,10 @@ pub struct NodePool {
     /// `k`-th further new node is `<pool>-new-<first_new_index + k>`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub first_new_index: usize,
+    /// The pool this one offers in another VM size (`place --pool-sizes
+    /// auto`): `place` also plans with one size per such group of pools.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resized_from: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {

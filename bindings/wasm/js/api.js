@@ -107,6 +107,8 @@ export function makeApi(glue, ready = () => true) {
     drain(options) { return this.#run('drain', [options ?? {}]); }
     headroom(options) { return this.#run('headroom', [options ?? {}]); }
     tenancy(options) { return this.#run('tenancy', [options]); }
+    sizes(options) { return this.#run('sizes', [options ?? {}]); }
+    placeWithPoolSizes(options) { return this.#run('placeWithPoolSizes', [options]); }
     inventory() { return this.#run('inventory', []); }
 
     free() {
@@ -139,6 +141,8 @@ export function makeApi(glue, ready = () => true) {
     drain: (scenario, options) => once(scenario, (c) => c.drain(options)),
     headroom: (scenario, options) => once(scenario, (c) => c.headroom(options)),
     tenancy: (scenario, options) => once(scenario, (c) => c.tenancy(options)),
+    sizes: (scenario, options) => once(scenario, (c) => c.sizes(options)),
+    placeWithPoolSizes: (scenario, options) => once(scenario, (c) => c.placeWithPoolSizes(options)),
     inventory: (scenario) => once(scenario, (c) => c.inventory()),
     diff: (scenario, change, options) => {
       const [names, texts] = toArgs(toFiles(scenario));

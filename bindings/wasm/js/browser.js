@@ -15,4 +15,4 @@ export default init;
 
 const api = makeApi(glue, () => initialised);
 export { toFiles } from './api.js';
-export const { read, explain, place, simulate, drain, headroom, tenancy, inventory, diff, __panicForTest } = api;
+export const { read, explain, place, simulate, drain, headroom, tenancy, sizes, placeWithPoolSizes, inventory, diff, __panicForTest } = api;

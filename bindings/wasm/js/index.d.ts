@@ -3,7 +3,7 @@
 // what the library returns.
 import type {
   DiffOptions, DiffReport, DrainOptions, DrainReport, ExplainOptions, ExplainReport, HeadroomOptions, HeadroomReport,
-  Inventory, PlaceOptions, PlaceReport, TenancyOptions, TenancyReport,
+  Inventory, PlaceOptions, PlaceReport, SizesOptions, SizesReport, TenancyOptions, TenancyReport,
 } from '../pkg/podplan_wasm.js';
 
 export type * from '../pkg/podplan_wasm.js';
@@ -49,6 +49,8 @@ export interface Cluster {
   drain(options: DrainOptions): DrainReport;
   headroom(options: HeadroomOptions): HeadroomReport;
   tenancy(options?: TenancyOptions): TenancyReport;
+  sizes(options: SizesOptions): SizesReport;
+  placeWithPoolSizes(options?: PlaceOptions): PlaceReport;
   inventory(): Inventory;
   free(): void;
 }
@@ -72,6 +74,16 @@ export function headroom(scenario: Scenario, options: HeadroomOptions): Headroom
  * `place`, and the differences between the layouts by cause.
  */
 export function tenancy(scenario: Scenario, options?: TenancyOptions): TenancyReport;
+/**
+ * Which VM size for a pool (`podplan sizes`): `place` with each candidate
+ * size and with a mix of the two cheapest, cheapest first.
+ */
+export function sizes(scenario: Scenario, options: SizesOptions): SizesReport;
+/**
+ * `place` choosing among the VM sizes of each pool's family itself
+ * (`podplan place --pool-sizes auto`).
+ */
+export function placeWithPoolSizes(scenario: Scenario, options?: PlaceOptions): PlaceReport;
 /** The scenario's nodes (with the pods on them), pools and pending pods, for drawing. */
 export function inventory(scenario: Scenario): Inventory;
 /**

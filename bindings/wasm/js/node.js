@@ -13,4 +13,4 @@ const api = makeApi(glue);
 export async function init() {}
 export default init;
 export { toFiles } from './api.js';
-export const { read, explain, place, simulate, drain, headroom, tenancy, inventory, diff, __panicForTest } = api;
+export const { read, explain, place, simulate, drain, headroom, tenancy, sizes, placeWithPoolSizes, inventory, diff, __panicForTest } = api;

@@ -18,8 +18,8 @@ use podplan::model::{Resources, TaintEffect};
 use podplan::predicates::state::Snapshot;
 use podplan::{
     DiffOptions, DiffReport, DrainOptions, DrainReport, ExplainOptions, ExplainReport,
-    HeadroomOptions, HeadroomReport, Input, PlaceOptions, PlaceReport, TenancyOptions,
-    TenancyReport,
+    HeadroomOptions, HeadroomReport, Input, PlaceOptions, PlaceReport, SizesOptions, SizesReport,
+    TenancyOptions, TenancyReport,
 };
 use serde::{Deserialize, Serialize};
 use tsify::{Ts, Tsify};
@@ -283,6 +283,28 @@ impl ReadCluster {
         options: Option<Ts<TenancyOptions>>,
     ) -> Result<Ts<TenancyReport>, JsError> {
         let report = podplan::tenancy(&self.cluster, &self::options(options)?).map_err(js_error)?;
+        report.into_ts().map_err(js_error)
+    }
+
+    /// `podplan sizes`: for one pool, `place` with each candidate VM size
+    /// and with a mix of the two cheapest, cheapest first (built-in
+    /// prices; the CLI's `--prices` file is not available here).
+    pub fn sizes(&self, options: Ts<SizesOptions>) -> Result<Ts<SizesReport>, JsError> {
+        let options = options.to_rust().map_err(js_error)?;
+        let report = podplan::sizes(&self.cluster, &options).map_err(js_error)?;
+        report.into_ts().map_err(js_error)
+    }
+
+    /// `podplan place --pool-sizes auto`: `place` choosing among the VM
+    /// sizes of each pool's family itself (pools `<pool>-<size>` beside
+    /// each pool with a catalogue size, built-in prices).
+    #[wasm_bindgen(js_name = placeWithPoolSizes)]
+    pub fn place_with_pool_sizes(
+        &self,
+        options: Option<Ts<PlaceOptions>>,
+    ) -> Result<Ts<PlaceReport>, JsError> {
+        let (wider, _notes) = podplan::with_pool_sizes(&self.cluster, None);
+        let report = podplan::place(&wider, &self::options(options)?).map_err(js_error)?;
         report.into_ts().map_err(js_error)
     }
 

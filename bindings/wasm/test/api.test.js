@@ -299,6 +299,24 @@ test('diff: same report as the CLI for the three what-ifs, bad change as an Erro
     /gone\.yaml: Deployment shop\/nope: metadata\.annotations\[podplan\.dev\/delete\]/);
 });
 
+test('sizes and place with pool sizes: the CLI\'s figures', () => {
+  const report = podplan.sizes(files(cluster), { pool: 'general', timeLimit: 4 });
+  const cli = native(['sizes', cluster.file, '--pool', 'general', '--time-limit', '4']);
+  // Every row of this small scenario is proven optimal, so its figures do
+  // not depend on the speed of the run.
+  assert.ok(report.rows.every((r) => r.status === 'optimal'));
+  const figures = (r) => r.rows.map((row) => [row.sizes.join('+'), row.nodes, row.cost.toFixed(6), row.status]);
+  assert.deepStrictEqual(figures(report), figures(cli.json));
+  assert.equal(report.rows[0].sizes[0], 'Standard_D2s_v5');
+  assert.throws(() => podplan.sizes(files(cluster), { pool: 'nope' }), /no NodePool named "nope"/);
+  const auto = podplan.placeWithPoolSizes(files(cluster), { timeLimit: 3 });
+  const autoCli = native(['place', cluster.file, '--pool-sizes', 'auto', '--time-limit', '3']);
+  assert.equal(auto.status, 'optimal');
+  assert.equal(auto.cost.toFixed(6), autoCli.json.cost.toFixed(6));
+  assert.ok(auto.cost <= report.rows[0].cost + 1e-9);
+  assert.equal(auto.pools['general-d2s-v5'].priceEstimated, true);
+});
+
 test('tenancy: same report as the CLI, and the layouts add up', () => {
   const report = podplan.tenancy(files(cluster));
   assertSameAsNative(report, native(['tenancy', cluster.file]));

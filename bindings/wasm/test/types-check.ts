@@ -1,7 +1,7 @@
 // Type-checked by types.test.js (tsc --noEmit), never run: the package's
 // declarations describe what the functions return, and reject what they
 // do not accept.
-import init, { drain, explain, headroom, inventory, place, read, simulate, tenancy, toFiles } from 'podplan';
+import init, { drain, explain, headroom, inventory, place, placeWithPoolSizes, read, simulate, sizes, tenancy, toFiles } from 'podplan';
 import type { Cluster, DrainReport, ExplainReport, InputFile, PlaceReport, PlanStatus, Scenario } from 'podplan';
 
 export async function usage(yaml: string): Promise<number> {
@@ -26,6 +26,8 @@ export async function usage(yaml: string): Promise<number> {
   const blocker: 'PodDisruptionBudget' | 'NoFeasibleNode' | 'UnmanagedPod' | 'LocalStorage' | 'MultiplePDBs' = d.blockers[0].reason;
   const fits: number = headroom(yaml, { workload: 'shop/db' }).fits;
   const fragmentation: number = tenancy(yaml, { tenantBy: 'namespace', controlPlaneCost: 0 }).differences[0].fragmentation;
+  const cheapest: string[] = sizes(yaml, { pool: 'general', families: ['Dsv5'], timeLimit: 4 }).rows[0].sizes;
+  const auto: number = placeWithPoolSizes(yaml, { timeLimit: 3 }).cost;
   const cpu: number = inventory(yaml).nodes[0].requested.cpuMilli;
   // A file's UTF-8 bytes (a Node Buffer, a File's arrayBuffer()) read as its text.
   inventory([{ name: 'dump.json', text: new Uint8Array(0) }, new ArrayBuffer(0)]);

@@ -73,6 +73,8 @@ pub(crate) struct Budget {
     pub lp: Duration,
     /// The limit the shares are taken of, in seconds.
     limit: f64,
+    /// An end no deadline passes ([`Budget::ending_by`]).
+    end: Option<Instant>,
 }
 
 impl Budget {
@@ -90,6 +92,7 @@ impl Budget {
             packing: Duration::ZERO,
             lp: Duration::ZERO,
             limit,
+            end: None,
         }
     }
 
@@ -101,12 +104,16 @@ impl Budget {
         let reserve = pods as f64 * REPORT_SECONDS_PER_POD;
         let limit = (self.limit - reserve).max(self.limit * SHORTEST_SHARE_AFTER_RESERVE);
         let reserved = Budget::new(self.start, limit);
-        Budget {
+        let reserved = Budget {
             first_plan: self.first_plan,
             packing: self.packing,
             lp: self.lp,
             limit: self.limit,
             ..reserved
+        };
+        match self.end {
+            Some(end) => reserved.ending_by(end),
+            None => reserved,
         }
     }
 
@@ -132,6 +139,22 @@ impl Budget {
     /// (an LP and a packing).
     pub fn search_over(&self) -> bool {
         Instant::now() + self.packing + self.lp >= self.search
+    }
+
+    /// The budget of a search that must end by `end` (one of several in a
+    /// solve, [`super::one_size`]): its first plan and search deadlines,
+    /// and the MILP's seconds, end by then at the latest, also once the
+    /// report's time is kept back.
+    pub fn ending_by(self, end: Instant) -> Self {
+        let end = self.end.map_or(end, |e| e.min(end));
+        let left = end.saturating_duration_since(Instant::now()).as_secs_f64();
+        Budget {
+            first_plan: self.first_plan.min(end),
+            search: self.search.min(end),
+            milp_counts_seconds: self.milp_counts_seconds.min(left),
+            end: Some(end),
+            ..self
+        }
     }
 
     /// The instant `share` of the limit after the start.

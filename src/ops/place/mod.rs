@@ -21,6 +21,8 @@
 //!    best-aligned pod first), plain first-fit decreasing, and shuffled
 //!    orders on small instances — placing leftovers by moving one pod or
 //!    adding nodes ([`pack`]); keep the best plan (`Search::pack`).
+//!    With pools in several VM sizes (`--pool-sizes auto`), also plan
+//!    with one size per pool, each size in turn ([`one_size`]).
 //! 4. Rebuild pools: each pool's pods packed again from scratch node by
 //!    node (best-aligned pod first, the mix a knapsack says fills the node
 //!    best, or the patterns of the pool's configuration LP by column
@@ -93,6 +95,7 @@ mod enumerate;
 mod exact_search;
 mod first_fit;
 mod improve;
+mod one_size;
 mod pack;
 mod polish;
 pub mod preferences;
@@ -227,6 +230,7 @@ fn sized_and_improved<'s, 'c>(
     let setup = setup.sized();
     let early = early_baseline(&setup);
     let mut search = Search::pack(setup, first, at_scale);
+    search.one_size_per_pool();
     improve(&mut search, known);
     (search, early)
 }

@@ -61,6 +61,7 @@ fn capacity(req: &[f64], free: &[f64], one_per_node: bool) -> f64 {
 }
 
 /// The aggregated placement problem.
+#[derive(Clone)]
 pub(crate) struct Problem<'c> {
     /// The cluster as read.
     pub cluster: &'c Cluster,
@@ -173,6 +174,24 @@ impl<'c> Problem<'c> {
             type_index,
             spread_watch,
         }
+    }
+
+    /// The problem with no new node of the pools not `open` (their room
+    /// 0, their types compatible with no class): the problem of the
+    /// cluster without them, sharing this one's pods, types and nodes.
+    pub fn with_pools_open(&self, open: &[bool]) -> Problem<'c> {
+        let mut out = self.clone();
+        let is_open = |pool: usize| open.get(pool).copied().unwrap_or(true);
+        for (pool, room) in out.pool_room.iter_mut().enumerate() {
+            if !is_open(pool) {
+                *room = 0;
+            }
+        }
+        let types = &self.types;
+        for compat in &mut out.compat_types {
+            compat.retain(|(t, _)| is_open(types[*t].pool.index()));
+        }
+        out
     }
 
     /// Pools that offer at least one compatible type to class `c`.
