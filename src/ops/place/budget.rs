@@ -142,7 +142,7 @@ impl Budget {
     }
 
     /// The budget of a search that must end by `end` (one of several in a
-    /// solve, [`super::one_size`]): its first plan and search deadlines,
+    /// solve, as `--pool-sizes auto` runs): its first plan and search deadlines,
     /// and the MILP's seconds, end by then at the latest, also once the
     /// report's time is kept back.
     pub fn ending_by(self, end: Instant) -> Self {
