@@ -104,6 +104,10 @@ struct TenancyArgs {
     /// 0.10; 0 for the Free tier).
     #[arg(long, default_value_t = 0.10)]
     control_plane_cost: f64,
+    /// `shared` is the cluster as it runs: its nodes (at their pool's
+    /// price) and the pods bound to them stay, pending pods are planned.
+    #[arg(long, conflicts_with = "tenants")]
+    keep_existing: bool,
     /// Wall-clock budget in seconds for all the `place` runs: a third
     /// per layout, the clusters of dedicated-clusters sharing theirs.
     #[arg(long, default_value_t = 10.0)]
@@ -565,6 +569,7 @@ fn tenancy_command(args: TenancyArgs) -> Result<ExitCode, String> {
         tenant_by: args.tenant_by,
         tenants: args.tenants,
         control_plane_cost: args.control_plane_cost,
+        keep_existing: args.keep_existing,
         time_limit: args.time_limit,
     };
     let report = podplan::tenancy(&cluster, &options).map_err(|e| e.to_string())?;

@@ -363,3 +363,126 @@ fn a_pod_that_fits_nowhere_is_reported_in_every_layout() {
         );
     }
 }
+
+/// An extra, empty node of pool `general`, and a node of no pool.
+const IDLE_GENERAL_NODE: &str = r#"
+apiVersion: v1
+kind: Node
+metadata:
+  name: aks-general-9
+  labels: {kubernetes.azure.com/agentpool: general, kubernetes.azure.com/mode: user, kubernetes.io/os: linux, kubernetes.io/hostname: aks-general-9, topology.kubernetes.io/zone: "1", node.kubernetes.io/instance-type: Standard_D8s_v5}
+status: {allocatable: {cpu: 7820m, memory: 30418Mi, pods: "110"}}
+"#;
+const NODE_OF_NO_POOL: &str = r#"
+apiVersion: v1
+kind: Node
+metadata: {name: byo-0, labels: {kubernetes.io/os: linux, kubernetes.io/hostname: byo-0}}
+status: {allocatable: {cpu: "4", memory: 16Gi, pods: "110"}}
+"#;
+
+/// `--keep-existing`: `shared` is the cluster as it runs. Its cost is its
+/// nodes' prices plus `place`'s new nodes on that cluster (and the control
+/// plane); every pod is counted, kept or placed; an idle node is paid for;
+/// it costs no less than from scratch; the dedicated layouts are
+/// unchanged, and the figures still add up.
+#[test]
+fn keep_existing_plans_shared_as_it_runs() {
+    let example = example();
+    let inputs = [
+        Input::new("aks-multitenant.yaml", &example),
+        Input::new("idle.yaml", IDLE_GENERAL_NODE),
+    ];
+    let cluster = read_scenario(&inputs).unwrap();
+    let keep = TenancyOptions {
+        keep_existing: true,
+        time_limit: 6.0,
+        ..TenancyOptions::default()
+    };
+    let kept = tenancy(&cluster, &keep).unwrap();
+    assert!(kept.keep_existing);
+    assert_adds_up(&kept);
+    let scratch = tenancy(
+        &cluster,
+        &TenancyOptions {
+            time_limit: 6.0,
+            ..TenancyOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(!scratch.keep_existing);
+    // The nodes as they run, each at its pool's price.
+    let price = |pool: &str| {
+        cluster
+            .pools
+            .iter()
+            .find(|p| p.name == pool)
+            .unwrap()
+            .cost_per_hour
+    };
+    let running: f64 = cluster
+        .nodes
+        .iter()
+        .map(|n| price(&n.labels["kubernetes.azure.com/agentpool"]))
+        .sum();
+    let plan = podplan::place(&cluster, &podplan::PlaceOptions::default()).unwrap();
+    assert_eq!(plan.status, PlanStatus::Optimal);
+    let shared = &kept.layouts[0];
+    assert_eq!(shared.runs[0].status, PlanStatus::Optimal);
+    assert!(
+        close(shared.cost, running + plan.cost + kept.control_plane_cost),
+        "{} vs {running} + {} + fee",
+        shared.cost,
+        plan.cost
+    );
+    // Every pod of the from-scratch layout is there, kept or placed.
+    assert_eq!(shared.pods, scratch.layouts[0].pods);
+    // Every node as it runs is paid for, the idle one too; the running
+    // cluster is one packing of the from-scratch problem, whose optimum
+    // it cannot beat.
+    let general = cluster
+        .nodes
+        .iter()
+        .filter(|n| n.name.starts_with("aks-general"))
+        .count();
+    assert!(shared.nodes["general"] as usize >= general);
+    assert_eq!(scratch.layouts[0].runs[0].status, PlanStatus::Optimal);
+    assert!(shared.cost >= scratch.layouts[0].cost - 1e-9);
+    for (a, b) in kept.layouts[1..].iter().zip(&scratch.layouts[1..]) {
+        assert_eq!(a.nodes, b.nodes, "{}", a.name);
+        assert!(close(a.cost, b.cost), "{}", a.name);
+    }
+    assert!(kept.to_text().contains("shared: the cluster as it runs"));
+    let json = serde_json::to_value(&kept).unwrap();
+    assert_eq!(json["keepExisting"], true);
+    assert!(serde_json::to_value(&scratch)
+        .unwrap()
+        .get("keepExisting")
+        .is_none());
+}
+
+/// `--keep-existing` with a node in no NodePool (its price unknown), or
+/// with `--tenants`: errors that say so.
+#[test]
+fn keep_existing_needs_priced_nodes_and_every_tenant() {
+    let example = example();
+    let inputs = [
+        Input::new("aks-multitenant.yaml", &example),
+        Input::new("byo.yaml", NODE_OF_NO_POOL),
+    ];
+    let cluster = read_scenario(&inputs).unwrap();
+    let keep = TenancyOptions {
+        keep_existing: true,
+        ..TenancyOptions::default()
+    };
+    let e = tenancy(&cluster, &keep).unwrap_err().to_string();
+    assert!(e.contains("node byo-0 is in no NodePool"), "{e}");
+    let subset = TenancyOptions {
+        tenants: vec!["shop".into()],
+        ..keep
+    };
+    let e = run(&example, &subset).unwrap_err().to_string();
+    assert!(
+        e.contains("--keep-existing") && e.contains("--tenants"),
+        "{e}"
+    );
+}

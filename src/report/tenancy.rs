@@ -26,6 +26,12 @@ pub struct TenancyOptions {
     /// Hourly fee of one cluster's control plane (AKS Standard tier 0.10;
     /// 0 for the Free tier).
     pub control_plane_cost: f64,
+    /// `shared` is the cluster as it runs: the scenario's nodes (each at
+    /// its NodePool's price) and the pods bound to them stay, and only
+    /// the pending pods are planned. The dedicated layouts are planned
+    /// from scratch either way: today's nodes are neither tainted nor
+    /// labelled for a tenant. Not with `tenants`.
+    pub keep_existing: bool,
     /// Wall-clock limit for all the `place` runs, in seconds: a third for
     /// `shared`, a third for `dedicated-pools`, a third shared equally by
     /// the clusters of `dedicated-clusters`.
@@ -38,6 +44,7 @@ impl Default for TenancyOptions {
             tenant_by: "namespace".into(),
             tenants: Vec::new(),
             control_plane_cost: 0.10,
+            keep_existing: false,
             time_limit: 10.0,
         }
     }
@@ -80,15 +87,16 @@ pub struct TenancyRun {
     pub cluster: String,
     /// `place`'s status.
     pub status: PlanStatus,
-    /// Hourly cost of the nodes (`place`'s cost; no control plane).
+    /// Hourly cost of the nodes (`place`'s cost, plus the kept nodes'
+    /// with `keepExisting`; no control plane).
     pub cost: f64,
-    /// `place`'s proven lower bound.
+    /// `place`'s proven lower bound (plus the kept nodes' cost).
     pub lower_bound: f64,
     /// `cost / lowerBound - 1`, null when the bound is 0 and the cost not.
     pub gap: Option<f64>,
     /// Nodes per pool (pools with none left out).
     pub nodes: BTreeMap<String, u32>,
-    /// Pods placed (DaemonSet pods not counted).
+    /// Pods placed, or kept on their nodes (DaemonSet pods not counted).
     pub pods: usize,
     /// Pods left pending, with the scheduler's reason.
     pub unplaced: Vec<String>,
@@ -196,6 +204,10 @@ pub struct TenancyReport {
     pub infrastructure_pods: usize,
     /// The control-plane fee used, per cluster and hour.
     pub control_plane_cost: f64,
+    /// `shared` is the cluster as it runs (`keepExisting`); absent when
+    /// false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_existing: bool,
     /// The layouts: shared, dedicated-pools, dedicated-clusters.
     pub layouts: Vec<Layout>,
     /// shared → dedicated-pools, dedicated-pools → dedicated-clusters,
@@ -236,6 +248,12 @@ impl TenancyReport {
             self.infrastructure_pods,
             self.control_plane_cost
         );
+        if self.keep_existing {
+            let _ = writeln!(
+                out,
+                "shared: the cluster as it runs (its nodes and bound pods kept; pending pods planned)"
+            );
+        }
         self.write_layouts(&mut out);
         for layout in &self.layouts {
             write_layout_detail(&mut out, layout);

@@ -1,7 +1,7 @@
 //! A layout's accounts from its `place` plans: cost parts, nodes per
 //! pool, utilisation, and per-tenant rows that add up to the layout.
 
-use super::layouts::{is_system, PlannedCluster, Tenancy};
+use super::layouts::{is_node_bound, is_system, PlannedCluster, Tenancy};
 use crate::error::{Error, Result};
 use crate::model::{Cluster, PoolId, Resources};
 use crate::predicates::state::daemon_should_run;
@@ -74,8 +74,32 @@ pub(crate) fn daemon_share(cluster: &Cluster, pool: PoolId) -> f64 {
     cpu.max(memory).min(1.0)
 }
 
+/// The hourly cost of the nodes a run's cluster has before planning
+/// (`--keep-existing`: today's nodes; none from scratch), which its plan
+/// keeps and does not count.
+fn kept_cost(run: &Planned) -> f64 {
+    let cluster = &run.planned.cluster;
+    cluster
+        .nodes
+        .iter()
+        .filter_map(|n| n.pool)
+        .map(|pool| cluster.pools[pool.index()].cost_per_hour)
+        .sum()
+}
+
+/// The pods a run's cluster has bound before planning, DaemonSet and
+/// static pods aside (`--keep-existing`; none from scratch).
+fn kept_pods(run: &Planned) -> usize {
+    let cluster = &run.planned.cluster;
+    cluster
+        .pods
+        .iter()
+        .filter(|p| p.node.is_some() && !is_node_bound(p))
+        .count()
+}
+
 /// Adds one run's nodes to `totals`; errors when the pools' node costs do
-/// not add up to the plan's cost.
+/// not add up to the plan's cost and the kept nodes'.
 fn add_run(totals: &mut Totals, run: &Planned) -> Result<()> {
     let cluster = &run.planned.cluster;
     let mut cost = 0.0;
@@ -105,10 +129,11 @@ fn add_run(totals: &mut Totals, run: &Planned) -> Result<()> {
             own.add(usage.nodes, &pool.allocatable, c, m);
         }
     }
-    if (cost - run.report.cost).abs() > 1e-6 * cost.max(1.0) {
+    let expected = run.report.cost + kept_cost(run);
+    if (cost - expected).abs() > 1e-6 * cost.max(1.0) {
         return Err(Error::Internal(format!(
-            "tenancy: the nodes of {} cost {cost}/h, the plan says {}/h",
-            run.planned.name, run.report.cost
+            "tenancy: the nodes of {} cost {cost}/h, the plan and the kept nodes say {expected}/h",
+            run.planned.name
         )));
     }
     Ok(())
@@ -125,22 +150,24 @@ fn gap(cost: f64, bound: f64) -> Option<f64> {
     }
 }
 
-/// One run as the report shows it.
+/// One run as the report shows it: its cost and bound with the kept
+/// nodes' (`--keep-existing`), its pods with the kept ones.
 fn run_of(run: &Planned) -> TenancyRun {
     let r = &run.report;
+    let kept = kept_cost(run);
     TenancyRun {
         cluster: run.planned.name.clone(),
         status: r.status,
-        cost: r.cost,
-        lower_bound: r.lower_bound,
-        gap: gap(r.cost, r.lower_bound),
+        cost: r.cost + kept,
+        lower_bound: r.lower_bound + kept,
+        gap: gap(r.cost + kept, r.lower_bound + kept),
         nodes: r
             .pools
             .iter()
             .filter(|(_, p)| p.nodes > 0)
             .map(|(k, p)| (k.clone(), p.nodes))
             .collect(),
-        pods: r.assignments.len(),
+        pods: r.assignments.len() + kept_pods(run),
         unplaced: r
             .unplaced
             .iter()
@@ -168,9 +195,16 @@ pub(crate) fn layout_of(
     }
     totals.parts.control_planes = f64::from(clusters) * fee;
     let cost = totals.parts.total();
-    let bound =
-        runs.iter().map(|r| r.report.lower_bound).sum::<f64>() + totals.parts.control_planes;
-    let pods: usize = runs.iter().map(|r| r.report.assignments.len()).sum();
+    // Kept nodes are a fixed cost under every plan: the bound includes it.
+    let bound = runs
+        .iter()
+        .map(|r| r.report.lower_bound + kept_cost(r))
+        .sum::<f64>()
+        + totals.parts.control_planes;
+    let pods: usize = runs
+        .iter()
+        .map(|r| r.report.assignments.len() + kept_pods(r))
+        .sum();
     let node_count: u32 = totals.nodes.values().sum();
     Ok(Layout {
         name: name.into(),

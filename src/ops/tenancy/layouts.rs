@@ -72,7 +72,7 @@ pub(crate) fn is_system(pool: &NodePool) -> bool {
 
 /// A pod the DaemonSet controller or the kubelet owns: replanned by the
 /// snapshot on every new node, or gone with its node.
-fn is_node_bound(pod: &Pod) -> bool {
+pub(crate) fn is_node_bound(pod: &Pod) -> bool {
     pod.owner
         .as_ref()
         .is_some_and(|o| o.kind == "DaemonSet" || o.kind == "Node")
@@ -218,6 +218,27 @@ pub(crate) fn shared(t: &Tenancy) -> PlannedCluster {
         cluster: t.base.clone(),
         tenant: None,
     }
+}
+
+/// `shared` as it runs (`--keep-existing`): the scenario's nodes and the
+/// pods bound to them stay, the pending pods are planned. A node in no
+/// NodePool is an error: its price is unknown.
+pub(crate) fn shared_as_running(cluster: &Cluster) -> Result<PlannedCluster> {
+    if let Some(node) = cluster.nodes.iter().find(|n| n.pool.is_none()) {
+        return Err(Error::Usage(format!(
+            "--keep-existing: node {} is in no NodePool (label {AGENTPOOL_LABEL}), \
+             so its price is unknown",
+            node.name
+        )));
+    }
+    let mut running = cluster.clone();
+    running.pods.retain(|p| !p.is_terminal());
+    Ok(PlannedCluster {
+        name: "shared".into(),
+        owner: vec![None; running.pools.len()],
+        cluster: running,
+        tenant: None,
+    })
 }
 
 /// A user pool's copy dedicated to `tenant`: named `<pool>-<tenant>`,

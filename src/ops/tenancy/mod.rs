@@ -24,7 +24,12 @@ pub(crate) fn tenancy(cluster: &Cluster, options: &TenancyOptions) -> Result<Ten
     let third = options.time_limit / 3.0;
     let per_cluster = third / t.tenants.len() as f64;
     let fee = options.control_plane_cost;
-    let shared = plan_layout("shared", vec![layouts::shared(&t)], third, 1, fee, &t)?;
+    let shared = if options.keep_existing {
+        layouts::shared_as_running(cluster)?
+    } else {
+        layouts::shared(&t)
+    };
+    let shared = plan_layout("shared", vec![shared], third, 1, fee, &t)?;
     let pools = vec![layouts::dedicated_pools(&t)];
     let pools = plan_layout("dedicated-pools", pools, third, 1, fee, &t)?;
     let clusters = layouts::dedicated_clusters(&t);
@@ -40,13 +45,21 @@ pub(crate) fn tenancy(cluster: &Cluster, options: &TenancyOptions) -> Result<Ten
         tenants: t.tenants.clone(),
         infrastructure_pods: t.tenant_of.iter().filter(|o| o.is_none()).count(),
         control_plane_cost: fee,
+        keep_existing: options.keep_existing,
         layouts: vec![shared, pools, clusters],
         differences,
     })
 }
 
-/// Finite, non-negative fee and a positive time limit.
+/// Finite, non-negative fee, a positive time limit, and `keepExisting`
+/// without `tenants`.
 fn check_options(options: &TenancyOptions) -> Result<()> {
+    if options.keep_existing && !options.tenants.is_empty() {
+        return Err(Error::Usage(
+            "--keep-existing keeps every pod on today's nodes: it does not go with --tenants"
+                .into(),
+        ));
+    }
     let fee = options.control_plane_cost;
     if !fee.is_finite() || fee < 0.0 {
         return Err(Error::Usage(format!(
