@@ -62,6 +62,9 @@ pub use engine::disruption;
 pub use error::{Error, Result};
 pub use ingest::families;
 pub use ingest::generate;
+/// Scenarios from `k8s-openapi` objects (kube-rs), read as files are.
+#[cfg(feature = "k8s-openapi")]
+pub use ingest::k8s::{read_objects, K8sObject};
 pub use ingest::pools as catalogue;
 pub use ingest::{read_scenario, Input};
 pub use model::prices;

@@ -34,6 +34,8 @@ pub mod families;
 mod fast;
 mod filter;
 pub mod generate;
+#[cfg(feature = "k8s-openapi")]
+pub mod k8s;
 pub mod pools;
 pub mod quantity;
 pub mod resize;
