@@ -292,3 +292,83 @@ fn prices_estimated_from_the_catalogue_or_a_price_file() {
     assert!(out.contains("Standard_D2s_v5"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `-o yaml` is the JSON report as YAML, for every operation that prints
+/// a report (as `kubectl -o yaml`).
+#[test]
+fn yaml_output_equals_the_json_report() {
+    let example = "examples/aks-multitenant.yaml";
+    let runs: [&[&str]; 5] = [
+        &["explain", example],
+        &["place", example, "--time-limit", "2"],
+        &["drain", example, "--pool", "general", "--surge", "1"],
+        &["headroom", example, "--workload", "shop/db"],
+        &["tenancy", example, "--time-limit", "3"],
+    ];
+    for args in runs {
+        let (code, json, err) = podplan(&[args, &["-o", "json"]].concat(), None);
+        assert!(code == 0 || code == 1, "{args:?}: {err}");
+        let (code_yaml, yaml, err) = podplan(&[args, &["-o", "yaml"]].concat(), None);
+        assert_eq!(code, code_yaml, "{args:?}: {err}");
+        let mut from_json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut from_yaml: serde_json::Value = serde_norway::from_str(&yaml).unwrap();
+        for v in [&mut from_json, &mut from_yaml] {
+            if let Some(stats) = v.get_mut("stats").and_then(|s| s.as_object_mut()) {
+                stats.remove("solveMillis");
+            }
+        }
+        assert!(same_values(&from_yaml, &from_json), "{args:?}:\n{yaml}");
+    }
+}
+
+/// Equal values, numbers to within a few units in the last place (the
+/// YAML reader's float parsing is not always correctly rounded).
+fn same_values(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            (x - y).abs() <= 1e-12 * x.abs().max(y.abs()).max(1.0)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_values(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_values(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Completions for bash, zsh and fish name the subcommands.
+#[test]
+fn completions_for_three_shells() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, err) = podplan(&["completions", shell], None);
+        assert_eq!(code, 0, "{shell}: {err}");
+        for sub in ["explain", "place", "drain", "tenancy", "sizes"] {
+            assert!(out.contains(sub), "{shell}: no {sub}");
+        }
+    }
+    let (code, _, err) = podplan(&["completions", "tcsh"], None);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid value 'tcsh'"), "{err}");
+}
+
+/// `kubectl-podplan` is the same command under kubectl's plugin name.
+#[test]
+fn kubectl_plugin_binary_runs_the_same_command() {
+    let run = |bin: &str| {
+        Command::new(bin)
+            .args(["explain", "examples/aks-multitenant.yaml", "-o", "json"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap()
+    };
+    let plugin = run(env!("CARGO_BIN_EXE_kubectl-podplan"));
+    let direct = run(env!("CARGO_BIN_EXE_podplan"));
+    assert_eq!(plugin.status.code(), direct.status.code());
+    assert_eq!(plugin.stdout, direct.stdout);
+}
