@@ -40,7 +40,7 @@ pub mod resize;
 mod wire;
 
 use crate::error::{Error, Result};
-use crate::model::Cluster;
+use crate::model::{Cluster, Limits};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -69,18 +69,82 @@ impl<'a> Input<'a> {
 /// Deployments, ReplicaSets, StatefulSets and Jobs still have to create, in
 /// workload order. Priorities, bound nodes and pools are resolved once all
 /// inputs are read, so objects may refer to objects of later inputs.
+///
+/// The scenario is read within the default [`Limits`]; see
+/// [`read_scenario_with`].
 pub fn read_scenario(inputs: &[Input]) -> Result<Cluster> {
-    read_with(inputs, true)
+    read_scenario_with(inputs, &Limits::default())
 }
 
-/// [`read_scenario`], with or without the streaming JSON reader (the
+/// [`read_scenario`] within `limits`: going beyond one (too many pods,
+/// replicas, nodes per pool or in the cluster, too many bytes) is an
+/// [`Error::Field`] naming the object and the field (an [`Error::Syntax`]
+/// for the size of an input), found before what it counts is built. The
+/// cluster keeps the limits ([`Cluster::limits`]).
+pub fn read_scenario_with(inputs: &[Input], limits: &Limits) -> Result<Cluster> {
+    read_with(inputs, true, limits)
+}
+
+/// [`read_scenario_with`], with or without the streaming JSON reader (the
 /// general reader alone gives the same result, more slowly).
-fn read_with(inputs: &[Input], streaming: bool) -> Result<Cluster> {
-    let mut builder = convert::Builder::default();
+fn read_with(inputs: &[Input], streaming: bool, limits: &Limits) -> Result<Cluster> {
+    let mut builder = convert::Builder::with_limits(*limits);
+    let mut bytes = 0usize;
     for input in inputs {
+        bytes = bytes.saturating_add(input.text.len());
+        if bytes > limits.max_input_bytes {
+            return Err(Error::Syntax {
+                file: input.name.clone(),
+                message: format!(
+                    "{bytes} bytes of input (this file and those before it): above the limit \
+                     of {} bytes ({})",
+                    limits.max_input_bytes,
+                    Limits::how_to_raise("max-input-bytes", "maxInputBytes")
+                ),
+            });
+        }
         read_input(&mut builder, input, streaming, None)?;
+        check_counts(&builder, input, limits)?;
     }
     builder.finish()
+}
+
+/// The Pod and Node objects read so far are within `limits` (the replicas
+/// workloads create are counted when they are known, in
+/// `Builder::finish`); the first object beyond a limit is named, with
+/// `input`, the file it came from.
+fn check_counts(builder: &convert::Builder, input: &Input, limits: &Limits) -> Result<()> {
+    let (pods, nodes) = builder.counts();
+    let (object, message) = if pods > limits.max_pods {
+        (
+            builder.pod_description(limits.max_pods),
+            format!(
+                "pod number {}: above the limit of {} pods (Kubernetes supports 150000; {})",
+                limits.max_pods + 1,
+                limits.max_pods,
+                Limits::how_to_raise("max-pods", "maxPods")
+            ),
+        )
+    } else if nodes > limits.max_nodes {
+        (
+            builder.node_description(limits.max_nodes),
+            format!(
+                "node number {}: above the limit of {} nodes per cluster (Kubernetes supports \
+                 5000; {})",
+                limits.max_nodes + 1,
+                limits.max_nodes,
+                Limits::how_to_raise("max-nodes", "maxNodes")
+            ),
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Field {
+        file: input.name.clone(),
+        object,
+        field: "metadata.name".into(),
+        message,
+    })
 }
 
 /// Walks one input's documents and hands each object to the builder.
@@ -414,8 +478,8 @@ mod tests {
             .enumerate()
             .map(|(i, t)| Input::new(format!("in{i}.json"), t))
             .collect();
-        let fast = read_with(&inputs, true);
-        let slow = read_with(&inputs, false);
+        let fast = read_with(&inputs, true, &Limits::default());
+        let slow = read_with(&inputs, false, &Limits::default());
         assert_eq!(fast, slow, "{texts:?}");
     }
 

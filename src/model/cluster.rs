@@ -1,6 +1,7 @@
 //! The cluster as podplan sees it: arena-indexed nodes, pods, pools and
 //! budgets, converted once from the wire format by `ingest`.
 
+use super::Limits;
 use super::labels::{LabelSelector, Labels, NodeSelector, NodeSelectorTerm};
 use super::resources::Resources;
 use serde::{Deserialize, Serialize};
@@ -624,6 +625,10 @@ pub struct Cluster {
     pub namespace_labels: BTreeMap<String, Labels>,
     /// Warnings from reading the input (skipped kinds, ...).
     pub warnings: Vec<String>,
+    /// The limits the scenario was read with, which the operations that
+    /// add nodes keep within too.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 impl Cluster {

@@ -113,6 +113,7 @@ impl Cluster {
             priority_classes: self.priority_classes.clone(),
             namespace_labels: self.namespace_labels.clone(),
             warnings: Vec::new(),
+            limits: self.limits,
         }
     }
 
