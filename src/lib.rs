@@ -178,7 +178,7 @@ pub fn tenancy(cluster: &model::Cluster, options: &TenancyOptions) -> Result<Ten
 /// of a deleted workload (docs/input.md#diff). Deleting an object the
 /// base does not have is an error naming the change file and the object.
 pub fn diff(base: &[Input], change: &[Input], options: &DiffOptions) -> Result<DiffReport> {
-    let scenario = ingest::change::read_change(base, change)?;
+    let scenario = ingest::change::read_change(base, change, &options.limits)?;
     let changes = scenario.changes.into_iter().map(object_change).collect();
     ops::diff::diff(&scenario.before, &scenario.after, changes, options)
 }

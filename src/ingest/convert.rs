@@ -467,9 +467,10 @@ fn controller_of(meta: &mut ObjectMeta) -> Option<OwnerRef> {
 impl Builder {
     /// A builder that leaves out the objects `filter` replaces or deletes
     /// (see [`Builder::take_matches`]).
-    pub(crate) fn with_filter(filter: Arc<Filter>) -> Builder {
+    pub(crate) fn with_filter(filter: Arc<Filter>, limits: Limits) -> Builder {
         Builder {
             filter: Some(filter),
+            limits,
             ..Builder::default()
         }
     }

@@ -219,10 +219,10 @@ fn read_input(
                 message: too_deep_error(),
             });
         }
-        for doc in serde_norway::Deserializer::from_str(text) {
+        for (i, doc) in serde_norway::Deserializer::from_str(text).enumerate() {
             let value = yaml_document(doc).map_err(|message| Error::Syntax {
                 file: input.name.clone(),
-                message,
+                message: name_document(i, message),
             })?;
             reader.document(value, 1)?;
         }
@@ -283,8 +283,25 @@ fn parse_yaml(text: &str) -> std::result::Result<Vec<Value>, String> {
         return Err(too_deep_error());
     }
     serde_norway::Deserializer::from_str(text)
-        .map(yaml_document)
+        .enumerate()
+        .map(|(i, doc)| yaml_document(doc).map_err(|e| name_document(i, e)))
         .collect()
+}
+
+/// A YAML error that has no position in the text (an alias bomb's
+/// "repetition limit exceeded": its aliases expand to more values than
+/// the reader builds) named by the document (`document 2`, 1-based) it
+/// is in; other errors as they are (they give line and column).
+fn name_document(index: usize, message: String) -> String {
+    if message.contains("repetition limit exceeded") {
+        format!(
+            "document {}: {message} (its aliases expand to too many values: podplan does not \
+             expand a YAML alias bomb)",
+            index + 1
+        )
+    } else {
+        message
+    }
 }
 
 /// One YAML document as JSON, as `kubectl` reads YAML

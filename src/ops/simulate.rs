@@ -64,6 +64,7 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 /// `lowerBound` is 0 (simulate proves nothing). `options.repack` is
 /// ignored: the scheduler never moves bound pods.
 pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+    plan::check_forced_nodes(cluster)?;
     // cluster-autoscaler with --enforce-node-group-min-size: pools first
     // grow to their minCount.
     if let Some((forced, cost)) = cluster.with_min_counts() {
@@ -248,6 +249,10 @@ struct Simulator<'c> {
     generation: u64,
     /// Per class, the generation it last failed at and its message.
     failures: HashMap<u32, (u64, String)>,
+    /// New nodes the pools may add in all: the cluster's node limit
+    /// (`Limits::max_nodes`) less its nodes, as cluster-autoscaler's
+    /// `--max-nodes-total`.
+    max_new: usize,
 }
 
 impl<'c> ScaleTarget for Simulator<'c> {
@@ -296,6 +301,7 @@ impl<'c> Simulator<'c> {
             pools: PoolScaler::new(cluster, |_| true),
             generation: 0,
             failures: HashMap::new(),
+            max_new: cluster.limits.max_nodes.saturating_sub(cluster.nodes.len()),
         }
     }
 
@@ -415,7 +421,7 @@ impl<'c> Simulator<'c> {
     /// none.
     fn scale_up(&mut self, pod: PodId) -> bool {
         let mut pools = std::mem::take(&mut self.pools);
-        let added = pools.scale_up(self.cluster, self, pod, usize::MAX) == ScaleUp::Added;
+        let added = pools.scale_up(self.cluster, self, pod, self.max_new) == ScaleUp::Added;
         self.pools = pools;
         if added {
             self.generation += 1;

@@ -126,6 +126,7 @@ const EARLY_REBUILD_SHARE: f64 = 0.3;
 
 /// Plans the pending pods at least cost: the steps of the module docs.
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
+    plan::check_forced_nodes(cluster)?;
     // Nodes every plan needs for the pools' minCount: plan with them in.
     if let Some((forced, cost)) = cluster.with_min_counts() {
         return place(&forced, options).map(|r| plan::add_forced_cost(r, cost));
@@ -143,7 +144,7 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let report = search.prove(chosen, configurations);
     let mut report = search.finish(report);
     settle(&problem, &mut report, &search.ending(options.time_limit));
-    Ok(report)
+    plan::check_plan_nodes(cluster, report)
 }
 
 /// What the search leaves: the search, the configuration LP's bound,

@@ -259,19 +259,29 @@ fn free_on(dims: &[Dim], snap: &Snapshot, nodes: &[NodeId]) -> Vec<Vec<f64>> {
 }
 
 /// Per pool: how many new nodes it may add (maxCount, or [`MAX_NODES`],
-/// minus its existing nodes).
+/// minus its existing nodes), never more than the cluster's node limit
+/// leaves ([`pool_room_of`]).
 fn pool_room(cluster: &Cluster) -> Vec<u32> {
     let pool_existing = cluster.nodes_per_pool();
     cluster
         .pools
         .iter()
         .zip(&pool_existing)
-        .map(|(pool, existing)| {
-            pool.max_count
-                .unwrap_or(MAX_NODES)
-                .saturating_sub(*existing)
-        })
+        .map(|(pool, existing)| pool_room_of(cluster, pool.max_count, *existing))
         .collect()
+}
+
+/// The new nodes a pool with `max_count` and `existing` nodes may add:
+/// `maxCount` (else [`MAX_NODES`]) less its existing nodes, and at most
+/// what the cluster's node limit (`Limits::max_nodes`) leaves after all
+/// its nodes.
+fn pool_room_of(cluster: &Cluster, max_count: Option<u32>, existing: u32) -> u32 {
+    let limit = u32::try_from(cluster.limits.max_nodes).unwrap_or(u32::MAX);
+    let left = limit.saturating_sub(u32::try_from(cluster.nodes.len()).unwrap_or(u32::MAX));
+    max_count
+        .unwrap_or(MAX_NODES)
+        .saturating_sub(existing)
+        .min(left)
 }
 
 /// What decides where one class fits: its representative pod, the pod's
