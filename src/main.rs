@@ -741,7 +741,9 @@ fn plan_command(
         repack,
     };
     let report = operation(&cluster, &options).map_err(|e| e.to_string())?;
+    debug_time(started, "planned");
     print_json_or_text(output, &report, || report.to_text())?;
+    debug_time(started, "printed");
     free_at_exit(cluster);
     Ok(exit_code(!report.unplaced.is_empty()))
 }
@@ -769,5 +771,13 @@ fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// With `PODPLAN_DEBUG` set, the time since `started` and what was done by
+/// then, on stderr (as the library's trace prints its steps).
+fn debug_time(started: web_time::Instant, what: &str) {
+    if std::env::var_os("PODPLAN_DEBUG").is_some() {
+        eprintln!("{:>8} ms  {what} (since the command started)", started.elapsed().as_millis());
     }
 }

@@ -65,12 +65,18 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 /// ignored: the scheduler never moves bound pods.
 pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     plan::check_forced_nodes(cluster)?;
-    // cluster-autoscaler with --enforce-node-group-min-size: pools first
-    // grow to their minCount.
-    if let Some((forced, cost)) = cluster.with_min_counts() {
-        return simulate(&forced, options).map(|r| plan::add_forced_cost(r, cost));
-    }
     let started = Instant::now();
+    // cluster-autoscaler with --enforce-node-group-min-size: pools first
+    // grow to their minCount (in what the copy left of the time limit).
+    if let Some((forced, cost)) = cluster.with_min_counts() {
+        let left = PlaceOptions {
+            time_limit: options.time_limit - started.elapsed().as_secs_f64(),
+            ..options.clone()
+        };
+        let report = simulate(&forced, &left).map(|r| plan::add_forced_cost(r, cost));
+        crate::parallel::drop_later(forced);
+        return report;
+    }
     let mut clock = Clock {
         deadline: deadline(started, options.time_limit),
         hit: false,

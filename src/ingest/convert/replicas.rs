@@ -244,6 +244,11 @@ impl<'w> Controllers<'w> {
 
 /// `missing[i]` replicas of each workload `i`, named `<workload>-<k>` with
 /// the first numbers `k` no pod of the namespace has.
+///
+/// Such a name can only be an input pod's whose name, less its last
+/// `-<suffix>`, is the workload's, or one made for another workload of the
+/// same namespace and name (of another kind): only those workloads look
+/// their names up (hashing a million names took most of the time).
 fn create_replicas(
     workloads: &[Workload],
     missing: &[i64],
@@ -256,26 +261,45 @@ fn create_replicas(
         .iter()
         .map(|p| (p.namespace.as_str(), p.name.as_str()))
         .collect();
+    let prefixes: HashSet<(&str, &str)> = pods
+        .iter()
+        .filter_map(|p| Some((p.namespace.as_str(), p.name.rsplit_once('-')?.0)))
+        .collect();
+    let mut twins: HashMap<(&str, &str), usize> = HashMap::new();
+    for (w, m) in workloads.iter().zip(missing) {
+        if *m > 0 {
+            *twins.entry((&w.namespace, &w.name)).or_default() += 1;
+        }
+    }
     let mut made: HashSet<(String, String)> = HashSet::new();
     let mut out = Vec::with_capacity(missing.iter().sum::<i64>().max(0) as usize);
     for (i, w) in workloads.iter().enumerate() {
+        if missing[i] <= 0 {
+            continue;
+        }
+        let key = (w.namespace.as_str(), w.name.as_str());
+        let clash_input = prefixes.contains(&key);
+        let clash_made = twins.get(&key).is_some_and(|n| *n > 1);
         let node_name = template_node_names[i].clone();
-        let node = node_name.as_deref().and_then(|n| node_ids.get(n).copied());
+        let template = Pod {
+            node: node_name.as_deref().and_then(|n| node_ids.get(n).copied()),
+            node_name,
+            ..w.replica(WorkloadId(i as u32), String::new())
+        };
         let mut k = 0u64;
         for _ in 0..missing[i] {
             let name = loop {
                 let name = format!("{}-{k}", w.name);
                 k += 1;
-                if !existing.contains(&(w.namespace.as_str(), name.as_str()))
-                    && made.insert((w.namespace.clone(), name.clone()))
-                {
+                let taken = (clash_input && existing.contains(&(key.0, name.as_str())))
+                    || (clash_made && !made.insert((w.namespace.clone(), name.clone())));
+                if !taken {
                     break name;
                 }
             };
             out.push(Pod {
-                node_name: node_name.clone(),
-                node,
-                ..w.replica(WorkloadId(i as u32), name)
+                name,
+                ..template.clone()
             });
         }
     }
