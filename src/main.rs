@@ -778,6 +778,9 @@ fn main() -> ExitCode {
 /// then, on stderr (as the library's trace prints its steps).
 fn debug_time(started: web_time::Instant, what: &str) {
     if std::env::var_os("PODPLAN_DEBUG").is_some() {
-        eprintln!("{:>8} ms  {what} (since the command started)", started.elapsed().as_millis());
+        eprintln!(
+            "{:>8} ms  {what} (since the command started)",
+            started.elapsed().as_millis()
+        );
     }
 }

@@ -96,7 +96,10 @@ fn workloads_just_under_the_replica_limit_are_refused_by_the_pod_limit() {
     let yaml = SIX_MILLION.replace("1000000", "999999");
     refused(
         &yaml,
-        &["Deployment default/b: spec.replicas: 999999 replicas", "--max-pods"],
+        &[
+            "Deployment default/b: spec.replicas: 999999 replicas",
+            "--max-pods",
+        ],
     );
 }
 
@@ -105,7 +108,10 @@ fn a_workload_over_the_replica_limit_is_refused() {
     let yaml = SIX_MILLION.replace("1000000", "1000001");
     refused(
         &yaml,
-        &["Deployment default/a: spec.replicas: 1000001 replicas", "--max-replicas"],
+        &[
+            "Deployment default/a: spec.replicas: 1000001 replicas",
+            "--max-replicas",
+        ],
     );
 }
 
@@ -116,7 +122,13 @@ kind: NodePool
 metadata: {name: p}
 spec: {vmSize: Standard_D2s_v5, maxCount: 1000000000}
 ";
-    refused(yaml, &["NodePool p: spec.maxCount: 1000000000 nodes", "--max-pool-nodes"]);
+    refused(
+        yaml,
+        &[
+            "NodePool p: spec.maxCount: 1000000000 nodes",
+            "--max-pool-nodes",
+        ],
+    );
 }
 
 #[test]
@@ -158,11 +170,21 @@ fn replicas_copying_large_labels_are_refused_by_the_byte_limit() {
         labels.join(", ")
     );
     let (code, err, _) = limited(
-        &["place", "--time-limit", "1", "--max-input-bytes", "100000000", "-"],
+        &[
+            "place",
+            "--time-limit",
+            "1",
+            "--max-input-bytes",
+            "100000000",
+            "-",
+        ],
         &yaml,
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("Deployment default/big: spec.replicas:"), "{err}");
+    assert!(
+        err.contains("Deployment default/big: spec.replicas:"),
+        "{err}"
+    );
     assert!(err.contains("--max-input-bytes"), "{err}");
 }
 
@@ -193,7 +215,10 @@ fn limits_are_raised_by_flags() {
     assert_eq!(code, 1, "{err}");
     let (code, err, _) = limited(&["explain", "--max-replicas", "2", "-"], &yaml);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("above the limit of 2 replicas per workload"), "{err}");
+    assert!(
+        err.contains("above the limit of 2 replicas per workload"),
+        "{err}"
+    );
 }
 
 /// A pool whose nodes the limits cap, and `pods` pending one-CPU pods.
@@ -223,13 +248,19 @@ fn the_library_reads_within_its_options() {
         ..Limits::default()
     };
     let e = read_scenario_with(&input, &small).unwrap_err().to_string();
-    assert!(e.starts_with("s.yaml: Deployment default/web: spec.replicas:"), "{e}");
+    assert!(
+        e.starts_with("s.yaml: Deployment default/web: spec.replicas:"),
+        "{e}"
+    );
     let pools = Limits {
         max_pool_nodes: 19,
         ..Limits::default()
     };
     let e = read_scenario_with(&input, &pools).unwrap_err().to_string();
-    assert!(e.starts_with("s.yaml: NodePool p: spec.maxCount: 20 nodes"), "{e}");
+    assert!(
+        e.starts_with("s.yaml: NodePool p: spec.maxCount: 20 nodes"),
+        "{e}"
+    );
     let bytes = Limits {
         max_input_bytes: 100,
         ..Limits::default()

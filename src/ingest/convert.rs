@@ -13,8 +13,8 @@ use super::filter::{Filter, ObjectKey, Verdict};
 use super::wire::{self, IntOrStr, ObjectMeta, PodSpecW};
 use crate::error::{Error, Result};
 use crate::model::{
-    Cluster, DaemonSet, Limits, IntOrPercent, LabelSelector, Labels, Node, NodeId, NodePool, OwnerRef, Pod,
-    PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId, Resources, Taint,
+    Cluster, DaemonSet, IntOrPercent, LabelSelector, Labels, Limits, Node, NodeId, NodePool,
+    OwnerRef, Pod, PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId, Resources, Taint,
     UnhealthyPodEvictionPolicy, Workload, WorkloadKind,
 };
 use field::{de, ferr, FieldErr};
@@ -1343,7 +1343,10 @@ fn check_pool_counts(
             Limits::how_to_raise("max-pool-nodes", "maxPoolNodes")
         )
     };
-    let counts = [("spec.maxCount", pool.max_count), ("spec.minCount", Some(pool.min_count))];
+    let counts = [
+        ("spec.maxCount", pool.max_count),
+        ("spec.minCount", Some(pool.min_count)),
+    ];
     for (field, count) in counts {
         if let Some(n) = count.filter(|&n| n > limit) {
             return Err(ferr(

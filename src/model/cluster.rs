@@ -1,9 +1,9 @@
 //! The cluster as podplan sees it: arena-indexed nodes, pods, pools and
 //! budgets, converted once from the wire format by `ingest`.
 
-use super::Limits;
 use super::labels::{LabelSelector, Labels, NodeSelector, NodeSelectorTerm};
 use super::resources::Resources;
+use super::Limits;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -32,7 +32,11 @@ impl Expansion<'_> {
     /// within the limits: `pods.len()` plus the replicas to create at most
     /// `max_pods`, and what they copy (names, labels) at most
     /// `max_input_bytes`. Checked before any replica is made.
-    pub(super) fn expand(&self, pods: &[Pod], node_ids: &HashMap<&str, NodeId>) -> Result<Vec<Pod>> {
+    pub(super) fn expand(
+        &self,
+        pods: &[Pod],
+        node_ids: &HashMap<&str, NodeId>,
+    ) -> Result<Vec<Pod>> {
         if self.workloads.is_empty() {
             return Ok(Vec::new());
         }
@@ -88,7 +92,10 @@ impl Expansion<'_> {
                 "spec.replicas"
             };
             return Err(Error::Field {
-                file: self.files.get(i).map_or_else(String::new, |f| f.to_string()),
+                file: self
+                    .files
+                    .get(i)
+                    .map_or_else(String::new, |f| f.to_string()),
                 object: format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name),
                 field: field.into(),
                 message,

@@ -181,17 +181,8 @@ fn search_beside_bound<'s, 'c>(
     // that waits for it.
     let until = budget.with_report_reserve(problem.pods.len()).search;
     std::thread::scope(|scope| {
-        let bound = scope.spawn(|| {
-            configuration_bound(
-                problem,
-                &demand,
-                upper,
-                until,
-                true,
-                trace,
-                &published,
-            )
-        });
+        let bound = scope
+            .spawn(|| configuration_bound(problem, &demand, upper, until, true, trace, &published));
         let (mut search, early) = sized_and_improved(problem, budget, trace, first, &published);
         search.polish(&published);
         (search, bound.join().ok().flatten(), early)
