@@ -44,7 +44,9 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 ///   may then also fit elsewhere). A node on which the pod does not pass is
 ///   not kept. This is cluster-autoscaler with a cheapest-first expander,
 ///   one pod at a time; `minCount` is not enforced (nodes are never added
-///   just to reach it).
+///   just to reach it). No node is added once the cluster has
+///   `cluster.limits.max_nodes` (cluster-autoscaler's
+///   `--max-nodes-total`): the pod stays pending.
 /// - A pod that no node and no pool takes is **retried** after the pass
 ///   (upstream requeues unschedulable pods when a pod is bound or a node
 ///   added): the failed pods are tried again, in queue order, as long as
