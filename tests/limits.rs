@@ -349,3 +349,42 @@ fn a_150k_pod_scenario_at_large_legal_counts_is_planned() {
     assert!(code == 0 || code == 1, "{code}: {err}");
     assert!(!err.contains("limit of"), "{err}");
 }
+
+/// Replica names skip those taken: by a Pod object of the input named
+/// like `<workload>-<k>` (even one the workload's controller does not
+/// own), and by the replicas of a workload of another kind with the same
+/// namespace and name; names of other workloads never clash.
+#[test]
+fn replica_names_skip_taken_names_only() {
+    let yaml = "apiVersion: v1
+kind: Pod
+metadata: {name: web-1}
+spec: {containers: [{name: c}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-x-0}
+spec: {containers: [{name: c}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec: {replicas: 2, selector: {matchLabels: {app: db}}, template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web-x}
+spec: {replicas: 1, selector: {matchLabels: {app: x}}, template: {metadata: {labels: {app: x}}, spec: {containers: [{name: c}]}}}
+";
+    let cluster = read_scenario(&[Input::new("names.yaml", yaml)]).unwrap();
+    let names: Vec<&str> = cluster.pods.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["web-1", "web-x-0", "web-0", "web-2", "web-3", "web-4", "web-x-1"]
+    );
+}
