@@ -10,7 +10,9 @@ use podplan::generate::{
     add_api_fields, drain_scenario, generate, ladder, DrainScenarioOptions, GenerateOptions,
     LadderSize,
 };
-use podplan::{explain, place, read_scenario, simulate, ExplainOptions, Input, PlaceOptions};
+use podplan::{
+    explain, place, read_scenario_with, simulate, ExplainOptions, Input, Limits, PlaceOptions,
+};
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -73,6 +75,45 @@ struct CompletionsArgs {
     shell: clap_complete::Shell,
 }
 
+/// The limits a scenario is read and planned within (docs/input.md,
+/// "Limits"): beyond one, podplan stops with an error naming the object.
+#[derive(Args)]
+#[command(next_help_heading = "Limits")]
+struct LimitArgs {
+    /// Most pods in the scenario: Pod objects and the replicas workloads
+    /// still have to create.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_pods)]
+    max_pods: usize,
+    /// Most replicas one workload may ask for.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_workload_replicas)]
+    max_replicas: u32,
+    /// Most nodes per pool (a NodePool's maxCount and minCount; AKS allows
+    /// 1,000); a NodePool's spec.nodeLimit replaces it for that pool.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_pool_nodes)]
+    max_pool_nodes: u32,
+    /// Most nodes in the cluster: existing, added to reach minCount, and
+    /// added by a plan (Kubernetes supports 5,000).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_nodes)]
+    max_nodes: usize,
+    /// Most bytes of input, and of the names and labels workload replicas
+    /// copy from their templates.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_input_bytes)]
+    max_input_bytes: usize,
+}
+
+impl LimitArgs {
+    /// The library's limits.
+    fn limits(&self) -> Limits {
+        Limits {
+            max_pods: self.max_pods,
+            max_workload_replicas: self.max_replicas,
+            max_pool_nodes: self.max_pool_nodes,
+            max_nodes: self.max_nodes,
+            max_input_bytes: self.max_input_bytes,
+        }
+    }
+}
+
 /// The arguments of `podplan sizes`.
 #[derive(Args)]
 struct SizesArgs {
@@ -101,6 +142,8 @@ struct SizesArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// The arguments of `podplan tenancy`.
@@ -130,6 +173,8 @@ struct TenancyArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// `place --pool-sizes`.
@@ -163,6 +208,8 @@ struct DiffArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// The arguments of `podplan explain`.
@@ -189,6 +236,8 @@ struct ExplainArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// The arguments of `podplan place`.
@@ -214,6 +263,8 @@ struct PlaceArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// The arguments of `podplan simulate`.
@@ -232,6 +283,8 @@ struct SimulateArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// The arguments of `podplan drain`.
@@ -262,6 +315,8 @@ struct DrainArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// The arguments of `podplan headroom`.
@@ -295,6 +350,8 @@ struct HeadroomArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Output::Text)]
     output: Output,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 /// The arguments of `podplan generate`.
@@ -428,8 +485,9 @@ fn emit(text: &str) {
 fn read_priced_cluster(
     files: &[String],
     prices: Option<&podplan::prices::PriceTable>,
+    limits: &LimitArgs,
 ) -> Result<podplan::model::Cluster, String> {
-    let mut cluster = read_quiet_cluster(files)?;
+    let mut cluster = read_quiet_cluster(files, limits)?;
     if let Some(table) = prices {
         cluster.apply_prices(table);
     }
@@ -448,19 +506,22 @@ fn read_prices(file: &str) -> Result<podplan::prices::PriceTable, String> {
 }
 
 /// The scenario of `files`, its warnings printed on stderr.
-fn read_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
-    read_priced_cluster(files, None)
+fn read_cluster(files: &[String], limits: &LimitArgs) -> Result<podplan::model::Cluster, String> {
+    read_priced_cluster(files, None, limits)
 }
 
-/// The scenario of `files`, warnings not printed.
-fn read_quiet_cluster(files: &[String]) -> Result<podplan::model::Cluster, String> {
+/// The scenario of `files` within `limits`, warnings not printed.
+fn read_quiet_cluster(
+    files: &[String],
+    limits: &LimitArgs,
+) -> Result<podplan::model::Cluster, String> {
     let files = read_files(files)?;
     let inputs = files
         .iter()
         .map(|(name, bytes)| Ok(Input::new(name, bytes.text(name)?)))
         .collect::<Result<Vec<Input>, String>>()?;
     let started = web_time::Instant::now();
-    let cluster = read_scenario(&inputs).map_err(|e| e.to_string())?;
+    let cluster = read_scenario_with(&inputs, &limits.limits()).map_err(|e| e.to_string())?;
     if std::env::var_os("PODPLAN_DEBUG").is_some() {
         let bytes: usize = inputs.iter().map(|i| i.text.len()).sum();
         eprintln!(
@@ -482,6 +543,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 files: &args.files,
                 prices: args.prices.as_deref(),
                 pool_sizes: args.pool_sizes,
+                limits: &args.limits,
             },
             args.time_limit,
             args.repack,
@@ -494,6 +556,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 files: &args.files,
                 prices: args.prices.as_deref(),
                 pool_sizes: PoolSizes::Given,
+                limits: &args.limits,
             },
             args.time_limit,
             false,
@@ -518,7 +581,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 
 /// `explain`: exit 1 when some pod fits no node.
 fn explain_command(args: ExplainArgs) -> Result<ExitCode, String> {
-    let cluster = read_cluster(&args.files)?;
+    let cluster = read_cluster(&args.files, &args.limits)?;
     let options = ExplainOptions {
         pod: args.pod,
         summary: args.summary,
@@ -533,7 +596,7 @@ fn explain_command(args: ExplainArgs) -> Result<ExitCode, String> {
 
 /// `drain`: exit 1 when the drain cannot finish.
 fn drain_command(args: DrainArgs) -> Result<ExitCode, String> {
-    let cluster = read_cluster(&args.files)?;
+    let cluster = read_cluster(&args.files, &args.limits)?;
     let options = podplan::DrainOptions {
         nodes: args.nodes,
         pool: args.pool,
@@ -552,7 +615,7 @@ fn drain_command(args: DrainArgs) -> Result<ExitCode, String> {
 /// pod template. The scenario is read first, so its errors come first.
 fn headroom_command(args: HeadroomArgs) -> Result<ExitCode, String> {
     let prices = args.prices.as_deref().map(read_prices).transpose()?;
-    let cluster = read_priced_cluster(&args.files, prices.as_ref())?;
+    let cluster = read_priced_cluster(&args.files, prices.as_ref(), &args.limits)?;
     let pod = match args.pod {
         Some(file) => Some(read_pod_manifest(file)?),
         None => None,
@@ -577,6 +640,7 @@ fn diff_command(args: DiffArgs) -> Result<ExitCode, String> {
     let options = podplan::DiffOptions {
         time_limit: args.time_limit,
         drain_pool: args.drain_pool,
+        limits: args.limits.limits(),
     };
     let report = podplan::diff(&diff_inputs(&base)?, &diff_inputs(&change)?, &options)
         .map_err(|e| e.to_string())?;
@@ -586,7 +650,7 @@ fn diff_command(args: DiffArgs) -> Result<ExitCode, String> {
 
 /// `tenancy`: exit 1 when a layout leaves a pod pending.
 fn tenancy_command(args: TenancyArgs) -> Result<ExitCode, String> {
-    let cluster = read_cluster(&args.files)?;
+    let cluster = read_cluster(&args.files, &args.limits)?;
     let options = podplan::TenancyOptions {
         tenant_by: args.tenant_by,
         tenants: args.tenants,
@@ -654,7 +718,7 @@ fn generate_command(args: GenerateArgs) -> Result<ExitCode, String> {
 /// `sizes`: exit 1 when no candidate places every pod.
 fn sizes_command(args: SizesArgs) -> Result<ExitCode, String> {
     let prices = args.prices.as_deref().map(read_prices).transpose()?;
-    let cluster = read_priced_cluster(&args.files, prices.as_ref())?;
+    let cluster = read_priced_cluster(&args.files, prices.as_ref(), &args.limits)?;
     let options = podplan::SizesOptions {
         pool: args.pool,
         candidates: args.candidates,
@@ -675,6 +739,7 @@ struct PlanSetup<'a> {
     files: &'a [String],
     prices: Option<&'a str>,
     pool_sizes: PoolSizes,
+    limits: &'a LimitArgs,
 }
 
 /// `place` and `simulate`: read, run with what is left of the time limit
@@ -688,7 +753,7 @@ fn plan_command(
     operation: fn(&podplan::model::Cluster, &PlaceOptions) -> podplan::Result<podplan::PlaceReport>,
 ) -> Result<ExitCode, String> {
     let table = setup.prices.map(read_prices).transpose()?;
-    let mut cluster = read_priced_cluster(setup.files, table.as_ref())?;
+    let mut cluster = read_priced_cluster(setup.files, table.as_ref(), setup.limits)?;
     if setup.pool_sizes == PoolSizes::Auto {
         let (wider, notes) = podplan::with_pool_sizes(&cluster, table.as_ref());
         for n in notes {
@@ -703,7 +768,9 @@ fn plan_command(
         repack,
     };
     let report = operation(&cluster, &options).map_err(|e| e.to_string())?;
+    debug_time(started, "planned");
     print_json_or_text(output, &report, || report.to_text())?;
+    debug_time(started, "printed");
     free_at_exit(cluster);
     Ok(exit_code(!report.unplaced.is_empty()))
 }
@@ -733,5 +800,16 @@ pub fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// With `PODPLAN_DEBUG` set, the time since `started` and what was done by
+/// then, on stderr (as the library's trace prints its steps).
+fn debug_time(started: web_time::Instant, what: &str) {
+    if std::env::var_os("PODPLAN_DEBUG").is_some() {
+        eprintln!(
+            "{:>8} ms  {what} (since the command started)",
+            started.elapsed().as_millis()
+        );
     }
 }

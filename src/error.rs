@@ -6,7 +6,8 @@ use thiserror::Error;
 /// An unsatisfiable request is not an error: it is a report.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum Error {
-    /// The document is not valid JSON/YAML at all.
+    /// The document is not valid JSON/YAML at all, or larger than
+    /// [`Limits::max_input_bytes`](crate::model::Limits::max_input_bytes) allows.
     #[error("{file}: {message}")]
     Syntax {
         /// The input's name (file path or `<stdin>`).
@@ -14,7 +15,8 @@ pub enum Error {
         /// What the parser said, with line/column where known.
         message: String,
     },
-    /// An object has a bad field.
+    /// An object has a bad field, or one beyond a limit of
+    /// [`Limits`](crate::model::Limits) (too many replicas, nodes, pods).
     #[error("{file}: {object}: {field}: {message}")]
     Field {
         /// The input's name.

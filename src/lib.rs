@@ -66,8 +66,9 @@ pub use ingest::generate;
 #[cfg(feature = "k8s-openapi")]
 pub use ingest::k8s::{read_objects, K8sObject};
 pub use ingest::pools as catalogue;
-pub use ingest::{read_scenario, Input};
+pub use ingest::{read_scenario, read_scenario_with, Input};
 pub use model::prices;
+pub use model::Limits;
 pub use report::diff::{DiffOptions, DiffReport};
 pub use report::drain::{DrainOptions, DrainReport};
 pub use report::explain::{ExplainOptions, ExplainReport};
@@ -180,7 +181,7 @@ pub fn tenancy(cluster: &model::Cluster, options: &TenancyOptions) -> Result<Ten
 /// of a deleted workload (docs/input.md#diff). Deleting an object the
 /// base does not have is an error naming the change file and the object.
 pub fn diff(base: &[Input], change: &[Input], options: &DiffOptions) -> Result<DiffReport> {
-    let scenario = ingest::change::read_change(base, change)?;
+    let scenario = ingest::change::read_change(base, change, &options.limits)?;
     let changes = scenario.changes.into_iter().map(object_change).collect();
     ops::diff::diff(&scenario.before, &scenario.after, changes, options)
 }

@@ -45,6 +45,21 @@ where
     }
 }
 
+/// Frees `value` on another thread when there are threads (freeing a
+/// copy of a 150,000-pod cluster takes a tenth of a second that the time
+/// limit of the operation that made it should not pay); without the
+/// `parallel` feature, now.
+pub(crate) fn drop_later<T: Send + 'static>(value: T) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::spawn(move || drop(value));
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        drop(value);
+    }
+}
+
 /// Runs `f` on a pool of one thread: the serial run that parallel runs are
 /// tested against (without the feature, `f` simply runs).
 #[cfg(test)]

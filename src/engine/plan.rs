@@ -3,7 +3,8 @@
 //! new nodes and their cost per pool, per-pool utilisation, status and
 //! statistics.
 
-use crate::model::{Cluster, Labels, NodeId, PodId};
+use crate::error::{Error, Result};
+use crate::model::{Cluster, Labels, Limits, NodeId, PodId};
 use crate::predicates::Snapshot;
 use crate::report::place::{Assignment, PlaceReport, PlanStats, PlanStatus, PoolUsage, Unplaced};
 use std::collections::{BTreeMap, HashSet};
@@ -164,6 +165,40 @@ fn pool_tallies(snapshot: &Snapshot) -> Vec<Tally> {
         t.memory.1 += i128::from(node.allocatable.memory);
     }
     tallies
+}
+
+/// `Err` when the pools' `minCount` would take the cluster beyond
+/// [`Limits::max_nodes`]: checked before [`Cluster::with_min_counts`]
+/// creates those nodes (the reader checks it too; a cluster built in code
+/// is checked here).
+pub(crate) fn check_forced_nodes(cluster: &Cluster) -> Result<()> {
+    let total = cluster.nodes_with_min_counts();
+    let max = cluster.limits.max_nodes;
+    if total > max as u64 {
+        return Err(Error::Usage(format!(
+            "the pools' minCount bring the cluster to {total} nodes, above the limit of {max} \
+             nodes per cluster (Kubernetes supports 5000; {})",
+            Limits::how_to_raise("max-nodes", "maxNodes")
+        )));
+    }
+    Ok(())
+}
+
+/// The report, or `Err` when its plan has more nodes (existing and new)
+/// than [`Limits::max_nodes`].
+pub(crate) fn check_plan_nodes(cluster: &Cluster, report: PlaceReport) -> Result<PlaceReport> {
+    let existing = cluster.nodes.iter().filter(|n| !n.is_new).count();
+    let new: u64 = report.new_nodes.values().map(|&n| u64::from(n)).sum();
+    let total = existing as u64 + new;
+    let max = cluster.limits.max_nodes;
+    if total > max as u64 {
+        return Err(Error::Usage(format!(
+            "the plan needs {total} nodes ({existing} existing, {new} new), above the limit of \
+             {max} nodes per cluster (Kubernetes supports 5000; {})",
+            Limits::how_to_raise("max-nodes", "maxNodes")
+        )));
+    }
+    Ok(report)
 }
 
 /// A report planned on [`Cluster::with_min_counts`]'s copy, for the original

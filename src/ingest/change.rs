@@ -25,9 +25,9 @@
 
 use super::convert::Builder;
 use super::filter::{ChangeLog, ObjectKey};
-use super::{read_input, read_scenario, Input};
+use super::{read_input, read_scenario_with, Input};
 use crate::error::Result;
-use crate::model::Cluster;
+use crate::model::{Cluster, Limits};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -46,15 +46,19 @@ pub(crate) struct ChangedScenario {
 }
 
 /// Reads `base` alone, and `base` with `change` applied (see the module
-/// documentation).
-pub(crate) fn read_change(base: &[Input], change: &[Input]) -> Result<ChangedScenario> {
-    let before = read_scenario(base)?;
+/// documentation), both within `limits`.
+pub(crate) fn read_change(
+    base: &[Input],
+    change: &[Input],
+    limits: &Limits,
+) -> Result<ChangedScenario> {
+    let before = read_scenario_with(base, limits)?;
     let mut log = ChangeLog::default();
-    let mut changed = Builder::default();
+    let mut changed = Builder::with_limits(*limits);
     for input in change {
         read_input(&mut changed, input, false, Some(&mut log))?;
     }
-    let mut after = Builder::with_filter(Arc::new(log.filter()));
+    let mut after = Builder::with_filter(Arc::new(log.filter()), *limits);
     for input in base {
         read_input(&mut after, input, true, None)?;
     }

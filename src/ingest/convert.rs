@@ -13,8 +13,8 @@ use super::filter::{Filter, ObjectKey, Verdict};
 use super::wire::{self, IntOrStr, ObjectMeta, PodSpecW};
 use crate::error::{Error, Result};
 use crate::model::{
-    Cluster, DaemonSet, IntOrPercent, LabelSelector, Labels, Node, NodeId, NodePool, OwnerRef, Pod,
-    PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId, Resources, Taint,
+    Cluster, DaemonSet, IntOrPercent, LabelSelector, Labels, Limits, Node, NodeId, NodePool,
+    OwnerRef, Pod, PodDisruptionBudget, PodOrigin, PodPhase, PodSpec, PoolId, Resources, Taint,
     UnhealthyPodEvictionPolicy, Workload, WorkloadKind,
 };
 use field::{de, ferr, FieldErr};
@@ -32,9 +32,6 @@ const BUILTIN_PRIORITY_CLASSES: [(&str, i32); 2] = [
     ("system-cluster-critical", 2_000_000_000),
     ("system-node-critical", 2_000_001_000),
 ];
-/// Most replicas one workload may ask for: beyond this the scenario is not
-/// a cluster but a typo, and expanding it would exhaust memory.
-pub(crate) const MAX_WORKLOAD_REPLICAS: i32 = 1_000_000;
 /// How deep Lists may nest in Lists.
 pub(crate) const MAX_LIST_DEPTH: usize = 8;
 
@@ -250,6 +247,8 @@ struct StagedWorkload {
     workload: Workload,
     spec: usize,
     node_name: Option<String>,
+    /// The input it was read from, for the errors of its replicas.
+    file: Arc<str>,
 }
 
 /// A DaemonSet before its spec is shared.
@@ -390,6 +389,12 @@ pub(crate) struct Builder {
     found: BTreeSet<ObjectKey>,
     /// Objects left out because one the change deletes was (object, cause).
     cascaded: Vec<(ObjectKey, ObjectKey)>,
+    /// The limits the scenario is read within.
+    limits: Limits,
+    /// The input being read (for the errors found once all are read).
+    file: Arc<str>,
+    /// The input each pool was read from, by pool name.
+    pool_files: FxMap<String, Arc<str>>,
 }
 
 /// `metadata.name` of an object, or `#<ordinal>`: for error messages.
@@ -462,19 +467,58 @@ fn controller_of(meta: &mut ObjectMeta) -> Option<OwnerRef> {
 impl Builder {
     /// A builder that leaves out the objects `filter` replaces or deletes
     /// (see [`Builder::take_matches`]).
-    pub(crate) fn with_filter(filter: Arc<Filter>) -> Builder {
+    pub(crate) fn with_filter(filter: Arc<Filter>, limits: Limits) -> Builder {
         Builder {
             filter: Some(filter),
+            limits,
             ..Builder::default()
         }
     }
 
-    /// An empty builder with this one's filter, for one more input.
+    /// A builder that reads within `limits`.
+    pub(crate) fn with_limits(limits: Limits) -> Builder {
+        Builder {
+            limits,
+            ..Builder::default()
+        }
+    }
+
+    /// An empty builder with this one's filter and limits, for one more
+    /// input.
     pub(crate) fn child(&self) -> Builder {
         Builder {
             filter: self.filter.clone(),
+            limits: self.limits,
             ..Builder::default()
         }
+    }
+
+    /// Objects converted next come from `file`.
+    fn set_file(&mut self, file: &str) {
+        if &*self.file != file {
+            self.file = Arc::from(file);
+        }
+    }
+
+    /// Pods and nodes read so far.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.pods.len(), self.nodes.len())
+    }
+
+    /// The `i`-th pod read, described for errors (`Pod ns/name`).
+    pub(crate) fn pod_description(&self, i: usize) -> String {
+        self.pods.get(i).map_or_else(
+            || format!("Pod #{}", i + 1),
+            |p| format!("Pod {}/{}", p.pod.namespace, p.pod.name),
+        )
+    }
+
+    /// The `i`-th node read, described for errors (`Node name`).
+    pub(crate) fn node_description(&self, i: usize) -> String {
+        self.nodes.get(i).map_or_else(
+            || format!("Node #{}", i + 1),
+            |n| format!("Node {}", n.name),
+        )
     }
 
     /// The objects the filter named that were read, and those left out
@@ -555,6 +599,7 @@ impl Builder {
             }
         };
         let object = describe(kind_name, kind.namespaced(), &obj, ordinal);
+        self.set_file(file);
         let parsed = match kind {
             Kind::NodePool => {
                 let spec = obj.remove("spec").unwrap_or(Value::Null);
@@ -591,6 +636,7 @@ impl Builder {
     ) -> Result<()> {
         let mut object = std::mem::take(&mut self.description);
         describe_parsed(&mut object, kind_name, &parsed, ordinal);
+        self.set_file(file);
         let converted = self.convert(parsed).map_err(|e| Error::Field {
             file: file.to_string(),
             object: object.clone(),
@@ -880,6 +926,7 @@ impl Builder {
         for pool in other.pools {
             self.insert_pool(pool);
         }
+        self.pool_files.extend(other.pool_files);
         for (name, value) in other.priority_classes {
             let global = other.global_defaults.contains_key(&name);
             self.insert_priority_class(name, value, global);
@@ -940,10 +987,10 @@ impl Builder {
         let owner = controller_of(&mut w.metadata);
         let spec = w.spec;
         let replicas = if kind == WorkloadKind::Job {
-            job_active(&spec, &w.status)?
+            job_active(&spec, &w.status, &self.limits)?
         } else {
             let r = spec.replicas.unwrap_or(1);
-            check_replicas(r, "spec.replicas")?;
+            check_replicas(r, "spec.replicas", &self.limits)?;
             r
         };
         let template_labels = spec.template.metadata.labels;
@@ -976,6 +1023,7 @@ impl Builder {
             workload,
             spec,
             node_name,
+            file: Arc::clone(&self.file),
         });
         Ok(())
     }
@@ -1068,7 +1116,10 @@ impl Builder {
             };
             ferr(field, msg)
         })?;
+        check_pool_counts(&pool, &spec, &self.limits)?;
         pool.name = name;
+        self.pool_files
+            .insert(pool.name.clone(), Arc::clone(&self.file));
         self.insert_pool(pool);
         Ok(())
     }
@@ -1088,8 +1139,11 @@ impl Builder {
             namespace_labels,
             skipped,
             duplicates,
+            limits,
+            pool_files,
             ..
         } = self;
+        check_forced_nodes(&nodes, &pools, &pool_files, &limits)?;
         let mut warnings = tally_warnings(&skipped, &duplicates);
         warnings.extend(crate::model::prices::price_from_catalogue(&mut pools));
         let mut priority_classes: BTreeMap<String, i32> = BUILTIN_PRIORITY_CLASSES
@@ -1107,7 +1161,8 @@ impl Builder {
             ));
         }
         assign_pools(&mut nodes, &pools);
-        let (pods, workloads) = resolve_pods(&nodes, &specs, staged_pods, staged_workloads)?;
+        let (pods, workloads) =
+            resolve_pods(&nodes, &specs, staged_pods, staged_workloads, &limits)?;
         let daemon_sets = staged_daemon_sets
             .into_iter()
             .map(|s| {
@@ -1126,6 +1181,7 @@ impl Builder {
             priority_classes,
             namespace_labels,
             warnings,
+            limits,
         })
     }
 }
@@ -1206,6 +1262,7 @@ fn resolve_pods(
     specs: &[Arc<PodSpec>],
     staged_pods: Chunked<StagedPod>,
     staged_workloads: Vec<StagedWorkload>,
+    limits: &Limits,
 ) -> Result<(Vec<Pod>, Vec<Workload>)> {
     let node_ids: HashMap<&str, NodeId> = nodes
         .iter()
@@ -1226,33 +1283,122 @@ fn resolve_pods(
         .collect();
     let mut workloads: Vec<Workload> = Vec::with_capacity(staged_workloads.len());
     let mut template_node_names = Vec::with_capacity(staged_workloads.len());
+    let mut files = Vec::with_capacity(staged_workloads.len());
     for s in staged_workloads {
         let mut w = s.workload;
         w.spec = specs[s.spec].clone();
         workloads.push(w);
         template_node_names.push(s.node_name);
+        files.push(s.file);
     }
-    let new_pods = replicas::expand_workloads(&workloads, &template_node_names, &pods, &node_ids);
-    pods.extend(new_pods);
-    if pods.len() > u32::MAX as usize {
-        return Err(Error::Usage(format!("{} pods: too many", pods.len())));
+    let expansion = replicas::Expansion {
+        workloads: &workloads,
+        template_node_names: &template_node_names,
+        files: &files,
+        limits,
+    };
+    let new_pods = expansion.expand(&pods, &node_ids)?;
+    if pods.is_empty() {
+        // No Pod object: the replicas are all the pods (copying a million
+        // of them into the empty vector took a tenth of a second).
+        pods = new_pods;
+    } else {
+        pods.extend(new_pods);
     }
     Ok((pods, workloads))
 }
 
-/// A replica count is between 0 and [`MAX_WORKLOAD_REPLICAS`].
-fn check_replicas(r: i32, field: &str) -> std::result::Result<(), FieldErr> {
+/// A replica count is between 0 and `limits.max_workload_replicas`:
+/// beyond it the scenario is not a cluster but a typo, and expanding it
+/// would exhaust memory.
+fn check_replicas(r: i32, field: &str, limits: &Limits) -> std::result::Result<(), FieldErr> {
     if r < 0 {
         return Err(ferr(
             field,
             format!("{r}: must be greater than or equal to 0"),
         ));
     }
-    if r > MAX_WORKLOAD_REPLICAS {
+    let max = limits.max_workload_replicas;
+    if i64::from(r) > i64::from(max) {
         return Err(ferr(
             field,
-            format!("{r}: podplan expands at most {MAX_WORKLOAD_REPLICAS} replicas per workload"),
+            format!(
+                "{r} replicas: above the limit of {max} replicas per workload ({})",
+                Limits::how_to_raise("max-replicas", "maxWorkloadReplicas")
+            ),
         ));
+    }
+    Ok(())
+}
+
+/// A pool's `maxCount` and `minCount` are within its node limit:
+/// `spec.nodeLimit` when given, else `limits.max_pool_nodes` (AKS's
+/// 1,000 nodes per pool).
+fn check_pool_counts(
+    pool: &NodePool,
+    spec: &Value,
+    limits: &Limits,
+) -> std::result::Result<(), FieldErr> {
+    let own = super::pools::node_limit(spec).map_err(|(f, m)| ferr(format!("spec.{f}"), m))?;
+    let limit = own.unwrap_or(limits.max_pool_nodes);
+    let how = if own.is_some() {
+        "the pool's spec.nodeLimit".to_string()
+    } else {
+        format!(
+            "AKS allows 1000; for a pool that is not an AKS one set its spec.nodeLimit, or {}",
+            Limits::how_to_raise("max-pool-nodes", "maxPoolNodes")
+        )
+    };
+    let counts = [
+        ("spec.maxCount", pool.max_count),
+        ("spec.minCount", Some(pool.min_count)),
+    ];
+    for (field, count) in counts {
+        if let Some(n) = count.filter(|&n| n > limit) {
+            return Err(ferr(
+                field,
+                format!("{n} nodes: above the limit of {limit} nodes per pool ({how})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The existing nodes and those the pools need to reach their `minCount`
+/// (which `place` and `simulate` create) are within `limits.max_nodes`.
+fn check_forced_nodes(
+    nodes: &[Node],
+    pools: &[NodePool],
+    pool_files: &FxMap<String, Arc<str>>,
+    limits: &Limits,
+) -> Result<()> {
+    let mut existing: HashMap<&str, u64> = HashMap::new();
+    for node in nodes {
+        if let Some(pool) = node.labels.get(LABEL_AGENTPOOL) {
+            *existing.entry(pool.as_str()).or_default() += 1;
+        }
+    }
+    let mut total = nodes.len() as u64;
+    for pool in pools {
+        let have = existing.get(pool.name.as_str()).copied().unwrap_or(0);
+        let missing = u64::from(pool.min_count).saturating_sub(have);
+        total += missing;
+        if missing > 0 && total > limits.max_nodes as u64 {
+            return Err(Error::Field {
+                file: pool_files
+                    .get(&pool.name)
+                    .map_or_else(String::new, |f| f.to_string()),
+                object: format!("NodePool {}", pool.name),
+                field: "spec.minCount".into(),
+                message: format!(
+                    "{} nodes to add to reach it bring the cluster to {total} nodes, above the \
+                     limit of {} nodes per cluster (Kubernetes supports 5000; {})",
+                    missing,
+                    limits.max_nodes,
+                    Limits::how_to_raise("max-nodes", "maxNodes")
+                ),
+            });
+        }
     }
     Ok(())
 }
@@ -1262,9 +1408,10 @@ fn check_replicas(r: i32, field: &str) -> std::result::Result<(), FieldErr> {
 fn job_active(
     spec: &wire::WorkloadSpecW,
     status: &wire::WorkloadStatusW,
+    limits: &Limits,
 ) -> std::result::Result<i32, FieldErr> {
     let parallelism = spec.parallelism.unwrap_or(1);
-    check_replicas(parallelism, "spec.parallelism")?;
+    check_replicas(parallelism, "spec.parallelism", limits)?;
     if let Some(c) = spec.completions {
         if c < 0 {
             return Err(ferr(
@@ -1332,10 +1479,10 @@ mod tests {
     fn job_active_counts() {
         let spec: wire::WorkloadSpecW = de(json!({"parallelism": 5, "completions": 7})).unwrap();
         let status: wire::WorkloadStatusW = de(json!({"succeeded": 4})).unwrap();
-        assert_eq!(job_active(&spec, &status).unwrap(), 3);
+        assert_eq!(job_active(&spec, &status, &Limits::default()).unwrap(), 3);
         let status: wire::WorkloadStatusW =
             de(json!({"conditions": [{"type": "Complete", "status": "True"}]})).unwrap();
-        assert_eq!(job_active(&spec, &status).unwrap(), 0);
+        assert_eq!(job_active(&spec, &status, &Limits::default()).unwrap(), 0);
     }
 
     #[test]

@@ -877,8 +877,9 @@ pub fn drain_scenario(options: &DrainScenarioOptions) -> Value {
 
 /// The NodePool object of a drain scenario pool.
 fn drain_node_pool(shape: &PoolShape, vm_size: &str) -> Value {
-    let mut spec =
-        json!({"vmSize": vm_size, "zones": ZONES, "maxCount": 10_000, "costPerHour": 0.384});
+    // More nodes than AKS's 1,000 per pool: the pool says so (nodeLimit).
+    let mut spec = json!({"vmSize": vm_size, "zones": ZONES, "maxCount": 10_000,
+        "nodeLimit": 10_000, "costPerHour": 0.384});
     if let Some((key, value)) = shape.taint {
         spec["taints"] = json!([no_schedule(key, value)]);
     }

@@ -42,7 +42,7 @@ pub mod resize;
 mod wire;
 
 use crate::error::{Error, Result};
-use crate::model::Cluster;
+use crate::model::{Cluster, Limits};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -71,18 +71,82 @@ impl<'a> Input<'a> {
 /// Deployments, ReplicaSets, StatefulSets and Jobs still have to create, in
 /// workload order. Priorities, bound nodes and pools are resolved once all
 /// inputs are read, so objects may refer to objects of later inputs.
+///
+/// The scenario is read within the default [`Limits`]; see
+/// [`read_scenario_with`].
 pub fn read_scenario(inputs: &[Input]) -> Result<Cluster> {
-    read_with(inputs, true)
+    read_scenario_with(inputs, &Limits::default())
 }
 
-/// [`read_scenario`], with or without the streaming JSON reader (the
+/// [`read_scenario`] within `limits`: going beyond one (too many pods,
+/// replicas, nodes per pool or in the cluster, too many bytes) is an
+/// [`Error::Field`] naming the object and the field (an [`Error::Syntax`]
+/// for the size of an input), found before what it counts is built. The
+/// cluster keeps the limits ([`Cluster::limits`]).
+pub fn read_scenario_with(inputs: &[Input], limits: &Limits) -> Result<Cluster> {
+    read_with(inputs, true, limits)
+}
+
+/// [`read_scenario_with`], with or without the streaming JSON reader (the
 /// general reader alone gives the same result, more slowly).
-fn read_with(inputs: &[Input], streaming: bool) -> Result<Cluster> {
-    let mut builder = convert::Builder::default();
+fn read_with(inputs: &[Input], streaming: bool, limits: &Limits) -> Result<Cluster> {
+    let mut builder = convert::Builder::with_limits(*limits);
+    let mut bytes = 0usize;
     for input in inputs {
+        bytes = bytes.saturating_add(input.text.len());
+        if bytes > limits.max_input_bytes {
+            return Err(Error::Syntax {
+                file: input.name.clone(),
+                message: format!(
+                    "{bytes} bytes of input (this file and those before it): above the limit \
+                     of {} bytes ({})",
+                    limits.max_input_bytes,
+                    Limits::how_to_raise("max-input-bytes", "maxInputBytes")
+                ),
+            });
+        }
         read_input(&mut builder, input, streaming, None)?;
+        check_counts(&builder, input, limits)?;
     }
     builder.finish()
+}
+
+/// The Pod and Node objects read so far are within `limits` (the replicas
+/// workloads create are counted when they are known, in
+/// `Builder::finish`); the first object beyond a limit is named, with
+/// `input`, the file it came from.
+fn check_counts(builder: &convert::Builder, input: &Input, limits: &Limits) -> Result<()> {
+    let (pods, nodes) = builder.counts();
+    let (object, message) = if pods > limits.max_pods {
+        (
+            builder.pod_description(limits.max_pods),
+            format!(
+                "pod number {}: above the limit of {} pods (Kubernetes supports 150000; {})",
+                limits.max_pods + 1,
+                limits.max_pods,
+                Limits::how_to_raise("max-pods", "maxPods")
+            ),
+        )
+    } else if nodes > limits.max_nodes {
+        (
+            builder.node_description(limits.max_nodes),
+            format!(
+                "node number {}: above the limit of {} nodes per cluster (Kubernetes supports \
+                 5000; {})",
+                limits.max_nodes + 1,
+                limits.max_nodes,
+                Limits::how_to_raise("max-nodes", "maxNodes")
+            ),
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::Field {
+        file: input.name.clone(),
+        object,
+        field: "metadata.name".into(),
+        message,
+    })
 }
 
 /// Walks one input's documents and hands each object to the builder.
@@ -157,10 +221,10 @@ fn read_input(
                 message: too_deep_error(),
             });
         }
-        for doc in serde_norway::Deserializer::from_str(text) {
+        for (i, doc) in serde_norway::Deserializer::from_str(text).enumerate() {
             let value = yaml_document(doc).map_err(|message| Error::Syntax {
                 file: input.name.clone(),
-                message,
+                message: name_document(i, message),
             })?;
             reader.document(value, 1)?;
         }
@@ -221,8 +285,25 @@ fn parse_yaml(text: &str) -> std::result::Result<Vec<Value>, String> {
         return Err(too_deep_error());
     }
     serde_norway::Deserializer::from_str(text)
-        .map(yaml_document)
+        .enumerate()
+        .map(|(i, doc)| yaml_document(doc).map_err(|e| name_document(i, e)))
         .collect()
+}
+
+/// A YAML error that has no position in the text (an alias bomb's
+/// "repetition limit exceeded": its aliases expand to more values than
+/// the reader builds) named by the document (`document 2`, 1-based) it
+/// is in; other errors as they are (they give line and column).
+fn name_document(index: usize, message: String) -> String {
+    if message.contains("repetition limit exceeded") {
+        format!(
+            "document {}: {message} (its aliases expand to too many values: podplan does not \
+             expand a YAML alias bomb)",
+            index + 1
+        )
+    } else {
+        message
+    }
 }
 
 /// One YAML document as JSON, as `kubectl` reads YAML
@@ -416,8 +497,8 @@ mod tests {
             .enumerate()
             .map(|(i, t)| Input::new(format!("in{i}.json"), t))
             .collect();
-        let fast = read_with(&inputs, true);
-        let slow = read_with(&inputs, false);
+        let fast = read_with(&inputs, true, &Limits::default());
+        let slow = read_with(&inputs, false, &Limits::default());
         assert_eq!(fast, slow, "{texts:?}");
     }
 

@@ -656,6 +656,16 @@ fn node_counts(spec: &Map<String, Value>) -> Result<(u32, Option<u32>), FieldErr
     Ok((min_count, max_count))
 }
 
+/// `spec.nodeLimit`: the most nodes this pool may have in place of the
+/// per-pool limit (`Limits::max_pool_nodes`, AKS's 1,000), for a pool that
+/// is not an AKS one; `None` when absent.
+pub(crate) fn node_limit(spec: &Value) -> Result<Option<u32>, FieldError> {
+    match spec {
+        Value::Object(spec) => get_count(spec, "nodeLimit"),
+        _ => Ok(None),
+    }
+}
+
 /// `costPerHour`: a finite number ≥ 0, `None` when absent.
 fn cost_per_hour(spec: &Map<String, Value>) -> Result<Option<f64>, FieldError> {
     match get(spec, "costPerHour") {

@@ -3,6 +3,7 @@
 
 use super::labels::{LabelSelector, Labels, NodeSelector, NodeSelectorTerm};
 use super::resources::Resources;
+use super::Limits;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -628,6 +629,10 @@ pub struct Cluster {
     pub namespace_labels: BTreeMap<String, Labels>,
     /// Warnings from reading the input (skipped kinds, ...).
     pub warnings: Vec<String>,
+    /// The limits the scenario was read with, which the operations that
+    /// add nodes keep within too.
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 impl Cluster {

@@ -3,10 +3,12 @@
 
 mod cluster;
 mod labels;
+mod limits;
 mod resources;
 mod variants;
 
 pub mod prices;
 pub use cluster::*;
 pub use labels::*;
+pub use limits::Limits;
 pub use resources::*;

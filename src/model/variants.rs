@@ -40,6 +40,21 @@ impl Cluster {
             .map_or(0.0, |p| p.cost_per_hour)
     }
 
+    /// The existing nodes plus those the pools need to reach their
+    /// `minCount` ([`Cluster::with_min_counts`] creates them): what
+    /// [`super::Limits::max_nodes`] is checked against before they are made.
+    pub fn nodes_with_min_counts(&self) -> u64 {
+        let existing = self.nodes_per_pool();
+        let missing: u64 = self
+            .pools
+            .iter()
+            .zip(&existing)
+            .filter(|(pool, _)| pool.first_new_index == 0)
+            .map(|(pool, n)| u64::from(pool.min_count.saturating_sub(*n)))
+            .sum();
+        self.nodes.len() as u64 + missing
+    }
+
     /// The nodes every plan must add so that each pool reaches its
     /// `minCount` (`<pool>-new-0 ..`, zones round-robin, as any plan names
     /// them), put into a copy of the cluster, with their hourly cost;
@@ -113,6 +128,7 @@ impl Cluster {
             priority_classes: self.priority_classes.clone(),
             namespace_labels: self.namespace_labels.clone(),
             warnings: Vec::new(),
+            limits: self.limits,
         }
     }
 

@@ -44,7 +44,9 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 ///   may then also fit elsewhere). A node on which the pod does not pass is
 ///   not kept. This is cluster-autoscaler with a cheapest-first expander,
 ///   one pod at a time; `minCount` is not enforced (nodes are never added
-///   just to reach it).
+///   just to reach it). No node is added once the cluster has
+///   `cluster.limits.max_nodes` (cluster-autoscaler's
+///   `--max-nodes-total`): the pod stays pending.
 /// - A pod that no node and no pool takes is **retried** after the pass
 ///   (upstream requeues unschedulable pods when a pod is bound or a node
 ///   added): the failed pods are tried again, in queue order, as long as
@@ -64,12 +66,19 @@ pub const TIME_LIMIT_MESSAGE: &str = "time limit reached";
 /// `lowerBound` is 0 (simulate proves nothing). `options.repack` is
 /// ignored: the scheduler never moves bound pods.
 pub fn simulate(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
-    // cluster-autoscaler with --enforce-node-group-min-size: pools first
-    // grow to their minCount.
-    if let Some((forced, cost)) = cluster.with_min_counts() {
-        return simulate(&forced, options).map(|r| plan::add_forced_cost(r, cost));
-    }
+    plan::check_forced_nodes(cluster)?;
     let started = Instant::now();
+    // cluster-autoscaler with --enforce-node-group-min-size: pools first
+    // grow to their minCount (in what the copy left of the time limit).
+    if let Some((forced, cost)) = cluster.with_min_counts() {
+        let left = PlaceOptions {
+            time_limit: options.time_limit - started.elapsed().as_secs_f64(),
+            ..options.clone()
+        };
+        let report = simulate(&forced, &left).map(|r| plan::add_forced_cost(r, cost));
+        crate::parallel::drop_later(forced);
+        return report;
+    }
     let mut clock = Clock {
         deadline: deadline(started, options.time_limit),
         hit: false,
@@ -248,6 +257,10 @@ struct Simulator<'c> {
     generation: u64,
     /// Per class, the generation it last failed at and its message.
     failures: HashMap<u32, (u64, String)>,
+    /// New nodes the pools may add in all: the cluster's node limit
+    /// (`Limits::max_nodes`) less its nodes, as cluster-autoscaler's
+    /// `--max-nodes-total`.
+    max_new: usize,
 }
 
 impl<'c> ScaleTarget for Simulator<'c> {
@@ -296,6 +309,7 @@ impl<'c> Simulator<'c> {
             pools: PoolScaler::new(cluster, |_| true),
             generation: 0,
             failures: HashMap::new(),
+            max_new: cluster.limits.max_nodes.saturating_sub(cluster.nodes.len()),
         }
     }
 
@@ -415,7 +429,7 @@ impl<'c> Simulator<'c> {
     /// none.
     fn scale_up(&mut self, pod: PodId) -> bool {
         let mut pools = std::mem::take(&mut self.pools);
-        let added = pools.scale_up(self.cluster, self, pod, usize::MAX) == ScaleUp::Added;
+        let added = pools.scale_up(self.cluster, self, pod, self.max_new) == ScaleUp::Added;
         self.pools = pools;
         if added {
             self.generation += 1;

@@ -17,6 +17,8 @@ pub struct DiffOptions {
     pub time_limit: f64,
     /// Also drain this pool before and after (`--drain-pool`).
     pub drain_pool: Option<String>,
+    /// The limits both scenarios are read within.
+    pub limits: crate::model::Limits,
 }
 
 impl Default for DiffOptions {
@@ -24,6 +26,7 @@ impl Default for DiffOptions {
         DiffOptions {
             time_limit: 5.0,
             drain_pool: None,
+            limits: crate::model::Limits::default(),
         }
     }
 }

@@ -120,9 +120,9 @@ export function makeApi(glue, ready = () => true) {
   }
   if (Symbol.dispose) Cluster.prototype[Symbol.dispose] = Cluster.prototype.free;
 
-  const read = (scenario) => {
+  const read = (scenario, limits) => {
     const args = toArgs(toFiles(scenario));
-    return new Cluster(call(() => new glue.ReadCluster(...args)));
+    return new Cluster(call(() => new glue.ReadCluster(...args, limits)));
   };
   /** One operation on a scenario read for it, whose memory is freed at once. */
   const once = (scenario, op) => {

@@ -3,7 +3,7 @@
 // what the library returns.
 import type {
   DiffOptions, DiffReport, DrainOptions, DrainReport, ExplainOptions, ExplainReport, HeadroomOptions, HeadroomReport,
-  Inventory, PlaceOptions, PlaceReport, SizesOptions, SizesReport, TenancyOptions, TenancyReport,
+  Inventory, Limits, PlaceOptions, PlaceReport, SizesOptions, SizesReport, TenancyOptions, TenancyReport,
 } from '../pkg/podplan_wasm.js';
 
 export type * from '../pkg/podplan_wasm.js';
@@ -55,8 +55,13 @@ export interface Cluster {
   free(): void;
 }
 
-/** Reads a scenario (throws on bad input, as every operation does). */
-export function read(scenario: Scenario): Cluster;
+/**
+ * Reads a scenario (throws on bad input, as every operation does), within
+ * `limits` (docs/input.md, "Limits"; the defaults when absent: 1,000,000
+ * pods, 1,000,000 replicas per workload, 1,000 nodes per pool, 5,000 nodes).
+ * A scenario beyond them throws an error naming the object and the field.
+ */
+export function read(scenario: Scenario, limits?: Limits): Cluster;
 
 /** Why each pending pod is (un)schedulable (`podplan explain`). */
 export function explain(scenario: Scenario, options?: ExplainOptions): ExplainReport;

@@ -18,7 +18,8 @@ use podplan::model::{Resources, TaintEffect};
 use podplan::predicates::state::Snapshot;
 use podplan::{
     DiffOptions, DiffReport, DrainOptions, DrainReport, ExplainOptions, ExplainReport,
-    HeadroomOptions, HeadroomReport, Input, PlaceOptions, PlaceReport, SizesOptions, SizesReport,
+    HeadroomOptions, HeadroomReport, Input, Limits, PlaceOptions, PlaceReport, SizesOptions,
+    SizesReport,
     TenancyOptions, TenancyReport,
 };
 use serde::{Deserialize, Serialize};
@@ -142,9 +143,17 @@ pub fn panic_for_test(message: &str) {
 /// copied into the module's memory in one `set`. wasm-bindgen would copy
 /// a `String` argument character by character in a JS loop, about four
 /// times slower (0.5 s of CPU for a 200 MB dump, against 0.14 s).
-fn read(names: &[String], texts: &[Uint8Array]) -> Result<podplan::model::Cluster, JsError> {
+///
+/// The scenario is read within `limits` (`podplan::Limits`, the defaults
+/// when JS gives none): a scenario asking for more pods or nodes than they
+/// allow is an error naming the object, not memory exhausted.
+fn read(
+    names: &[String],
+    texts: &[Uint8Array],
+    limits: &Limits,
+) -> Result<podplan::model::Cluster, JsError> {
     let texts = decode(names, texts)?;
-    podplan::read_scenario(&inputs(names, &texts)).map_err(js_error)
+    podplan::read_scenario_with(&inputs(names, &texts), limits).map_err(js_error)
 }
 
 /// The files' texts (see [`read`]), or the CLI's message for one that is
@@ -228,11 +237,15 @@ pub struct ReadCluster {
 
 #[wasm_bindgen]
 impl ReadCluster {
-    /// Reads the files (see [`read`]).
+    /// Reads the files (see [`read`]) within `limits`.
     #[wasm_bindgen(constructor)]
-    pub fn new(names: Vec<String>, texts: Vec<Uint8Array>) -> Result<ReadCluster, JsError> {
+    pub fn new(
+        names: Vec<String>,
+        texts: Vec<Uint8Array>,
+        limits: Option<Ts<Limits>>,
+    ) -> Result<ReadCluster, JsError> {
         Ok(ReadCluster {
-            cluster: read(&names, &texts)?,
+            cluster: read(&names, &texts, &options(limits)?)?,
         })
     }
 

@@ -235,6 +235,21 @@ test('read once, several operations: the reports of the one-shot functions', () 
   assert.throws(() => podplan.read('kind: Pod\nmetadata: {name: [\n'), Error);
 });
 
+test('limits: a few bytes asking for billions of nodes throw as in the CLI; read takes the limits', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'podplan-'));
+  const file = path.join(dir, 'pool.yaml');
+  const text = 'apiVersion: podplan.dev/v1alpha1\nkind: NodePool\nmetadata: {name: p}\nspec: {vmSize: Standard_D2s_v5, minCount: 4000000000}\n';
+  writeFileSync(file, text);
+  const cli = native(['place', file]);
+  assert.equal(cli.status, 2);
+  assert.match(cli.stderr, /spec\.minCount: 4000000000 nodes: above the limit of 1000 nodes per pool/);
+  assert.throws(() => podplan.place([{ name: file, text }]), { message: cli.stderr.trim().replace(/^error: /, '') });
+  const roomy = podplan.read(files(cluster), { maxPods: 1000, maxNodes: 100 });
+  assert.equal(roomy.explain().pods.length, 12);
+  roomy.free();
+  assert.throws(() => podplan.read(files(cluster), { maxPods: 3 }), /above the limit of 3 pods/);
+});
+
 test('a cluster read before a panic throws instead of reading freed memory', () => {
   const old = podplan.read(files(cluster));
   const kept = podplan.read(files(cluster));

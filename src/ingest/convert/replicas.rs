@@ -1,12 +1,122 @@
 //! The replicas workloads still have to create: pending pods that are in
 //! no input, but that the workloads' controllers will make.
 
+use crate::error::{Error, Result};
 use crate::model::{
-    orphan_replica_set_owner, NodeId, OwnerRef, Pod, Workload, WorkloadId, WorkloadKind,
+    orphan_replica_set_owner, Limits, NodeId, OwnerRef, Pod, Workload, WorkloadId, WorkloadKind,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-/// The pending pods workloads still have to create: `replicas` minus the
+/// The workloads whose replicas are expanded, with what each brings from
+/// its input: its template's `nodeName` and its file; and the limits the
+/// replicas must stay within.
+pub(super) struct Expansion<'a> {
+    /// The workloads, in input order.
+    pub(super) workloads: &'a [Workload],
+    /// Each workload's `spec.template.spec.nodeName`: its replicas are
+    /// bound to that node.
+    pub(super) template_node_names: &'a [Option<String>],
+    /// The input each workload was read from.
+    pub(super) files: &'a [Arc<str>],
+    /// The limits on pods and on the bytes replicas copy.
+    pub(super) limits: &'a Limits,
+}
+
+/// Bytes a replica costs beside what it copies from its template: the
+/// pod's own struct and its allocations' bookkeeping.
+const REPLICA_OVERHEAD: u64 = 256;
+
+impl Expansion<'_> {
+    /// The replicas still to create ([`missing_replicas`]), once the pods to create are known to stay
+    /// within the limits: `pods.len()` plus the replicas to create at most
+    /// `max_pods`, and what they copy (names, labels) at most
+    /// `max_input_bytes`. Checked before any replica is made.
+    pub(super) fn expand(
+        &self,
+        pods: &[Pod],
+        node_ids: &HashMap<&str, NodeId>,
+    ) -> Result<Vec<Pod>> {
+        if self.workloads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let missing = missing_replicas(self.workloads, pods);
+        self.check(pods.len(), &missing)?;
+        if missing.iter().all(|&m| m == 0) {
+            return Ok(Vec::new());
+        }
+        Ok(create_replicas(
+            self.workloads,
+            &missing,
+            self.template_node_names,
+            pods,
+            node_ids,
+        ))
+    }
+
+    /// The limit error of the first workload whose replicas go beyond
+    /// `max_pods` or `max_input_bytes`.
+    fn check(&self, pods: usize, missing: &[i64]) -> Result<()> {
+        let limits = self.limits;
+        let mut total = pods as u64;
+        let mut bytes = 0u64;
+        for (i, w) in self.workloads.iter().enumerate() {
+            let m = missing[i].max(0) as u64;
+            if m == 0 {
+                continue;
+            }
+            total += m;
+            bytes = bytes.saturating_add(m.saturating_mul(replica_bytes(w)));
+            let message = if total > limits.max_pods as u64 {
+                format!(
+                    "{m} replicas to create bring the scenario to {total} pods, above the limit \
+                     of {} pods (Kubernetes supports 150000; {})",
+                    limits.max_pods,
+                    Limits::how_to_raise("max-pods", "maxPods")
+                )
+            } else if bytes > limits.max_input_bytes as u64 {
+                format!(
+                    "{m} replicas to create, each copying {} bytes of names and labels, bring \
+                     the pods workloads create to {bytes} bytes, above the limit of {} bytes \
+                     ({})",
+                    replica_bytes(w),
+                    limits.max_input_bytes,
+                    Limits::how_to_raise("max-input-bytes", "maxInputBytes")
+                )
+            } else {
+                continue;
+            };
+            let field = if w.kind == WorkloadKind::Job {
+                "spec.parallelism"
+            } else {
+                "spec.replicas"
+            };
+            return Err(Error::Field {
+                file: self
+                    .files
+                    .get(i)
+                    .map_or_else(String::new, |f| f.to_string()),
+                object: format!("{} {}/{}", w.kind.as_str(), w.namespace, w.name),
+                field: field.into(),
+                message,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What one replica of `w` copies from it (namespace, name and a number,
+/// labels, owner), plus [`REPLICA_OVERHEAD`].
+fn replica_bytes(w: &Workload) -> u64 {
+    let labels: usize = w
+        .template_labels
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 48)
+        .sum();
+    (w.namespace.len() + 2 * w.name.len() + 8 + labels) as u64 + REPLICA_OVERHEAD
+}
+
+/// Per workload, the replicas its controller still has to create: `replicas` minus the
 /// Pod objects of the input the workload's controller already has.
 ///
 /// A pod counts for a workload when it is in the workload's namespace, the
@@ -18,21 +128,10 @@ use std::collections::{HashMap, HashSet};
 /// StatefulSets (which recreate an ordinal only once its pod is gone), not
 /// terminating. A ReplicaSet whose Deployment is in the input creates
 /// nothing itself.
-///
-/// `template_node_names` holds each workload's `spec.template.spec.nodeName`;
-/// its replicas are bound to that node.
-pub(super) fn expand_workloads(
-    workloads: &[Workload],
-    template_node_names: &[Option<String>],
-    pods: &[Pod],
-    node_ids: &HashMap<&str, NodeId>,
-) -> Vec<Pod> {
-    if workloads.is_empty() {
-        return Vec::new();
-    }
+fn missing_replicas(workloads: &[Workload], pods: &[Pod]) -> Vec<i64> {
     let controllers = Controllers::new(workloads);
     let present = controllers.count_present(pods);
-    let missing: Vec<i64> = workloads
+    workloads
         .iter()
         .enumerate()
         .map(|(i, w)| {
@@ -42,11 +141,7 @@ pub(super) fn expand_workloads(
                 (i64::from(w.replicas) - present[i]).max(0)
             }
         })
-        .collect();
-    if missing.iter().all(|&m| m == 0) {
-        return Vec::new();
-    }
-    create_replicas(workloads, &missing, template_node_names, pods, node_ids)
+        .collect()
 }
 
 /// Finds the workload whose controller a pod's owner is.
@@ -156,6 +251,11 @@ impl<'w> Controllers<'w> {
 
 /// `missing[i]` replicas of each workload `i`, named `<workload>-<k>` with
 /// the first numbers `k` no pod of the namespace has.
+///
+/// Such a name can only be an input pod's whose name, less its last
+/// `-<suffix>`, is the workload's, or one made for another workload of the
+/// same namespace and name (of another kind): only those workloads look
+/// their names up (hashing a million names took most of the time).
 fn create_replicas(
     workloads: &[Workload],
     missing: &[i64],
@@ -168,26 +268,45 @@ fn create_replicas(
         .iter()
         .map(|p| (p.namespace.as_str(), p.name.as_str()))
         .collect();
+    let prefixes: HashSet<(&str, &str)> = pods
+        .iter()
+        .filter_map(|p| Some((p.namespace.as_str(), p.name.rsplit_once('-')?.0)))
+        .collect();
+    let mut twins: HashMap<(&str, &str), usize> = HashMap::new();
+    for (w, m) in workloads.iter().zip(missing) {
+        if *m > 0 {
+            *twins.entry((&w.namespace, &w.name)).or_default() += 1;
+        }
+    }
     let mut made: HashSet<(String, String)> = HashSet::new();
     let mut out = Vec::with_capacity(missing.iter().sum::<i64>().max(0) as usize);
     for (i, w) in workloads.iter().enumerate() {
+        if missing[i] <= 0 {
+            continue;
+        }
+        let key = (w.namespace.as_str(), w.name.as_str());
+        let clash_input = prefixes.contains(&key);
+        let clash_made = twins.get(&key).is_some_and(|n| *n > 1);
         let node_name = template_node_names[i].clone();
-        let node = node_name.as_deref().and_then(|n| node_ids.get(n).copied());
+        let template = Pod {
+            node: node_name.as_deref().and_then(|n| node_ids.get(n).copied()),
+            node_name,
+            ..w.replica(WorkloadId(i as u32), String::new())
+        };
         let mut k = 0u64;
         for _ in 0..missing[i] {
             let name = loop {
                 let name = format!("{}-{k}", w.name);
                 k += 1;
-                if !existing.contains(&(w.namespace.as_str(), name.as_str()))
-                    && made.insert((w.namespace.clone(), name.clone()))
-                {
+                let taken = (clash_input && existing.contains(&(key.0, name.as_str())))
+                    || (clash_made && !made.insert((w.namespace.clone(), name.clone())));
+                if !taken {
                     break name;
                 }
             };
             out.push(Pod {
-                node_name: node_name.clone(),
-                node,
-                ..w.replica(WorkloadId(i as u32), name)
+                name,
+                ..template.clone()
             });
         }
     }

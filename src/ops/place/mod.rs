@@ -129,11 +129,20 @@ const EARLY_REBUILD_SHARE: f64 = 0.3;
 
 /// Plans the pending pods at least cost: the steps of the module docs.
 pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
-    // Nodes every plan needs for the pools' minCount: plan with them in.
+    plan::check_forced_nodes(cluster)?;
+    let started = Instant::now();
+    // Nodes every plan needs for the pools' minCount: plan with them in,
+    // in what the copy left of the time limit.
     if let Some((forced, cost)) = cluster.with_min_counts() {
-        return place(&forced, options).map(|r| plan::add_forced_cost(r, cost));
+        let left = PlaceOptions {
+            time_limit: options.time_limit - started.elapsed().as_secs_f64(),
+            ..options.clone()
+        };
+        let report = place(&forced, &left).map(|r| plan::add_forced_cost(r, cost));
+        crate::parallel::drop_later(forced);
+        return report;
     }
-    let budget = Budget::new(Instant::now(), options.time_limit);
+    let budget = Budget::new(started, options.time_limit);
     let trace = Trace::from_env(budget.start);
     let problem = Problem::new(cluster, cluster.pending_pods().collect());
     trace.say(|| "problem".into());
@@ -144,9 +153,12 @@ pub fn place(cluster: &Cluster, options: &PlaceOptions) -> Result<PlaceReport> {
     let baseline = search.baseline(early);
     let chosen = search.choose(baseline)?;
     let report = search.prove(chosen, configurations);
+    trace.say(|| "proved".into());
     let mut report = search.finish(report);
+    trace.say(|| "preferences".into());
     settle(&problem, &mut report, &search.ending(options.time_limit));
-    Ok(report)
+    trace.say(|| "settled".into());
+    plan::check_plan_nodes(cluster, report)
 }
 
 /// What the search leaves: the search, the configuration LP's bound,
@@ -167,18 +179,13 @@ fn search_beside_bound<'s, 'c>(
     let demand = problem.demand();
     let upper = plan_cost_or_room(problem, &first);
     let published = Published::default();
+    // The search deadline once the report's time is kept back, as the
+    // search's own (`Setup::new`): the bound must not outlast the search
+    // that waits for it.
+    let until = budget.with_report_reserve(problem.pods.len()).search;
     std::thread::scope(|scope| {
-        let bound = scope.spawn(|| {
-            configuration_bound(
-                problem,
-                &demand,
-                upper,
-                budget.search,
-                true,
-                trace,
-                &published,
-            )
-        });
+        let bound = scope
+            .spawn(|| configuration_bound(problem, &demand, upper, until, true, trace, &published));
         let (mut search, early) = sized_and_improved(problem, budget, trace, first, &published);
         search.polish(&published);
         (search, bound.join().ok().flatten(), early)

@@ -119,12 +119,14 @@ impl<'a, 'c> Rebuilding<'a, 'c> {
         deadline: Instant,
     ) -> Self {
         let mut lists: Vec<Vec<PodId>> = vec![Vec::new(); p.classes.len()];
+        let mut taken = Vec::new();
         for &node in nodes {
             for (q, c) in packer.problem_pods_on(p, node) {
-                packer.unplace(c, q, node);
+                taken.push((q, c, node));
                 lists[c].push(q);
             }
         }
+        packer.unplace_all(&taken);
         Rebuilding {
             p,
             packer,
