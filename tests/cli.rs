@@ -372,3 +372,14 @@ fn kubectl_plugin_binary_runs_the_same_command() {
     assert_eq!(plugin.status.code(), direct.status.code());
     assert_eq!(plugin.stdout, direct.stdout);
 }
+
+/// The README's set-up runs `cargo run --release -- explain ...`: with two
+/// binaries (`podplan`, `kubectl-podplan`) cargo needs `default-run`.
+#[test]
+fn cargo_run_picks_the_podplan_binary() {
+    let manifest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+    let bins = manifest.matches("[[bin]]").count();
+    assert!(bins >= 2);
+    assert!(manifest.contains("default-run = \"podplan\""));
+}
