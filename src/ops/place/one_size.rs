@@ -24,8 +24,8 @@ use super::{first_plan_of, search_beside_bound};
 use crate::engine::trace::Trace;
 use web_time::{Duration, Instant};
 
-/// LP node counts below this are no node at all (solver noise).
-const UNUSED: f64 = 1e-6;
+/// LP amounts below this are solver noise (pods the LP leaves unplaced).
+const NOISE: f64 = 1e-6;
 
 /// A run may take a quarter of the step's time left at most (less when
 /// fewer runs are left): the most promising runs, which go first, get
@@ -165,7 +165,7 @@ impl<'c> Search<'_, 'c> {
                 // One whose LP must leave pods unplaced (their penalty is
                 // dearer than any node), or is no cheaper than the best
                 // plan, cannot beat a plan that places every pod.
-                let loses = lp.unplaced_pods > UNUSED || lp.value >= best - 1e-9;
+                let loses = lp.unplaced_pods > NOISE || lp.value >= best - 1e-9;
                 if complete && loses {
                     continue;
                 }
